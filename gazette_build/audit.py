@@ -1,0 +1,87 @@
+"""Editorial checks that warn without failing the build: known errors of the printed source that
+stay as printed (the editors' `notes`), and table totals that do not add up."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from markdown_it.token import Token
+
+from .errors import Report
+from .model import Document
+
+TOTAL_WORDS = ("合计", "总计", "小计")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def audit_document(doc: Document, tokens: list[Token], report: Report) -> None:
+    """Report the document's notes and every table sum that disagrees with its parts."""
+    for line, note in doc.notes:
+        report.warn(doc.path, line, "notes", note)
+    for header, rows in _tables(tokens):
+        _check_row_totals(doc, header, rows, report)
+        _check_column_totals(doc, header, rows, report)
+
+
+def _tables(tokens: list[Token]) -> list[tuple[list[str], list[tuple[int, list[str]]]]]:
+    """Each table as (header cells, [(source line offset, cells), …])."""
+    tables = []
+    row: list[str] | None = None
+    for token in tokens:
+        if token.type == "table_open":
+            tables.append(([], []))
+        elif token.type == "tr_open":
+            row = []
+            line = token.map[0] if token.map else 0
+        elif token.type == "inline" and row is not None:
+            row.append(token.content.strip())
+        elif token.type == "tr_close" and row is not None:
+            header, rows = tables[-1]
+            if not header:
+                header.extend(row)
+            else:
+                rows.append((line, row))
+            row = None
+    return tables
+
+
+def _value(cell: str) -> Decimal | None:
+    cell = cell.replace(",", "")
+    if not NUMBER.match(cell):
+        return None
+    try:
+        return Decimal(cell)
+    except InvalidOperation:
+        return None
+
+
+def _check_row_totals(doc, header, rows, report) -> None:
+    if not header or not any(word in header[-1] for word in TOTAL_WORDS):
+        return
+    for line, cells in rows:
+        values = [_value(c) for c in cells[1:]]
+        if len(values) < 3 or any(v is None for v in values):
+            continue
+        parts, total = values[:-1], values[-1]
+        if sum(parts) != total:
+            report.warn(doc.path, doc.body_line + line, "table",
+                        f"row {cells[0]}: {' + '.join(cells[1:-1])} = {sum(parts)}, but "
+                        f"{header[-1]} says {cells[-1]} (kept as printed; check the source)")
+
+
+def _check_column_totals(doc, header, rows, report) -> None:
+    totals = [(line, cells) for line, cells in rows if cells and cells[0] in TOTAL_WORDS]
+    if len(totals) != 1:
+        return
+    total_line, total_cells = totals[0]
+    body = [cells for line, cells in rows if line < total_line]
+    for col in range(1, len(total_cells)):
+        total = _value(total_cells[col])
+        values = [_value(cells[col]) if col < len(cells) else None for cells in body]
+        if total is None or not values or any(v is None for v in values):
+            continue
+        if sum(values) != total:
+            name = header[col] if col < len(header) else f"column {col + 1}"
+            report.warn(doc.path, doc.body_line + total_line, "table",
+                        f"column {name}: the rows add up to {sum(values)}, but {total_cells[0]} "
+                        f"says {total_cells[col]} (kept as printed; check the source)")

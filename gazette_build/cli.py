@@ -1,0 +1,85 @@
+"""The `gazette` command: build, check, serve. Exit 0 ok, 1 content or build errors, 2 usage.
+
+Only this module prints or exits; every problem is printed as `path:line: field: message`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gazette", description="Build the web and print editions of the gazette archive "
+        "kept in the current folder (site.yaml, content/, layouts/, assets/).")
+    parser.add_argument("--version", action="version", version=f"gazette {__version__}")
+    parser.add_argument("--site", type=Path, default=Path("."),
+                        help="the site folder (default: the current folder)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    build = commands.add_parser("build", help="build the site and the PDFs into the output folder")
+    build.add_argument("--out", type=Path, help="output folder (default: site.yaml's output)")
+    build.add_argument("--no-pdf", action="store_true",
+                       help="web edition only (pages carry no printed page numbers)")
+    commands.add_parser("check", help="validate the content and print every problem")
+    serve = commands.add_parser("serve", help="live preview for editors")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-pdf", action="store_true", help="do not refresh the PDFs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
+        return int(exc.code or 0)
+    root = args.site.resolve()
+    try:
+        if args.command == "check":
+            return _check(root)
+        if args.command == "build":
+            return _build(root, args)
+        if args.command == "serve":
+            from .server import serve
+            return serve(root, host=args.host, port=args.port, with_pdf=not args.no_pdf)
+    except BuildFailed as failure:
+        _print_diagnostics(failure.diagnostics)
+        errors = sum(not d.is_warning for d in failure.diagnostics)
+        print(f"gazette: {errors} error{'s' * (errors != 1)}; nothing was written", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _check(root: Path) -> int:
+    from .site import load_site
+
+    report = Report(root)
+    load_site(root, report)
+    _print_diagnostics(sorted_diagnostics(report.diagnostics))
+    print(f"gazette check: no errors, {len(report.warnings)} warnings", file=sys.stderr)
+    return 0
+
+
+def _build(root: Path, args: argparse.Namespace) -> int:
+    from .site import build
+
+    out = args.out.resolve() if args.out else None
+    result = build(root, out=out, with_pdf=not args.no_pdf)
+    _print_diagnostics(result.warnings)
+    issues = len(result.site.issues)
+    documents = sum(len(issue.documents) for issue in result.site.issues)
+    target = out or result.site.config.output_dir
+    print(f"gazette: {issues} issues, {documents} documents, {result.pages} pages, "
+          f"{result.pdfs} PDFs in {result.seconds:.1f}s → {target}", file=sys.stderr)
+    return 0
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)

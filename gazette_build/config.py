@@ -1,0 +1,128 @@
+"""Load `site.yaml` into a `SiteConfig`: every key checked, every problem reported with its line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import Report
+from .frontmatter import read_text
+from .model import Fonts, FooterItem, SectionSpec, SiteConfig
+from .yamlschema import Entry, Field, load_mapping, validate
+
+SITE_FIELDS = (
+    Field("title", "str", True),
+    Field("title_roman", "str", True),
+    Field("slug", "str", True),
+    Field("publisher", "str", True),
+    Field("editor_printer", "str", True),
+    Field("address", "str", True),
+    Field("phone", "str", True),
+    Field("base_url", "str", True),
+    Field("language", "str"),
+    Field("output", "str"),
+    Field("sections", "mapping-list", True),
+    Field("footer", "mapping"),
+    Field("fonts", "mapping"),
+    Field("print", "mapping"),
+)
+SECTION_FIELDS = (Field("name", "str", True), Field("issuers", "str-list", True))
+# The government-site footer (conventions §5.1). Values come from the site operator; an empty
+# value is left out of the page rather than invented.
+FOOTER_FIELDS = tuple(Field(name, "str") for name in
+                      ("主办单位", "联系方式", "网站标识码", "ICP备案号", "公安备案号"))
+FONT_ROLES = ("title", "body", "heading1", "heading2", "heading3", "page_number")
+FONT_FIELDS = tuple(Field(role, "str-list") for role in FONT_ROLES)
+# Free stand-ins for the GB/T 9704 faces (conventions §3), named explicitly: no generic fallback.
+DEFAULT_FONTS = Fonts(
+    title=("Noto Serif CJK SC",),
+    body=("FandolFang", "Noto Serif CJK SC"),
+    heading1=("Noto Sans CJK SC",),
+    heading2=("FandolKai", "LXGW WenKai"),
+    heading3=("FandolFang", "Noto Serif CJK SC"),
+    page_number=("Noto Serif CJK SC",),
+)
+PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"))
+
+
+def load_config(root: Path, report: Report) -> SiteConfig | None:
+    """Read `<root>/site.yaml`; report every problem and return None if there is any."""
+    path = root / "site.yaml"
+    if not path.is_file():
+        report.error(path, 1, "site.yaml", "not found: run gazette in the site folder")
+        return None
+    text = read_text(path, report)
+    entries = load_mapping(text, path, 1, report) if text is not None else None
+    if entries is None:
+        return None
+    errors_before = len(report.errors)
+    values = validate(entries, SITE_FIELDS, path, 1, report)
+    sections = _sections(entries.get("sections"), path, report)
+    footer = _footer(entries.get("footer"), path, report)
+    fonts = _fonts(entries.get("fonts"), path, report)
+    print_options = _sub(entries.get("print"), PRINT_FIELDS, path, report)
+    if len(report.errors) > errors_before:
+        return None
+    return SiteConfig(
+        root=root,
+        title=values["title"],
+        title_roman=values["title_roman"],
+        slug=values["slug"],
+        publisher=values["publisher"],
+        editor_printer=values["editor_printer"],
+        address=values["address"],
+        phone=values["phone"],
+        base_url=values["base_url"].rstrip("/") + "/",
+        language=values.get("language", "zh-CN"),
+        output_dir=root / values.get("output", "public"),
+        sections=sections,
+        footer=footer,
+        fonts=fonts,
+        press=print_options.get("press", False),
+        pdfa=print_options.get("pdfa", False),
+    )
+
+
+def _sub(entry: Entry | None, fields: tuple[Field, ...], path: Path, report: Report) -> dict:
+    if entry is None or not isinstance(entry.children, dict):
+        return {}
+    return validate(entry.children, fields, path, entry.line, report)
+
+
+def _sections(entry: Entry | None, path: Path, report: Report) -> tuple[SectionSpec, ...]:
+    if entry is None or not isinstance(entry.children, tuple):
+        return ()
+    sections: list[SectionSpec] = []
+    owner: dict[str, str] = {}
+    for children in entry.children:
+        line = min((e.line for e in children.values()), default=entry.line)
+        values = validate(children, SECTION_FIELDS, path, line, report)
+        if "name" not in values or "issuers" not in values:
+            continue
+        for issuer in values["issuers"]:
+            if issuer in owner:
+                report.error(path, children["issuers"].line, "sections",
+                             f"issuer {issuer} is already in section {owner[issuer]}")
+            owner[issuer] = values["name"]
+        sections.append(SectionSpec(values["name"], values["issuers"]))
+    return tuple(sections)
+
+
+def _footer(entry: Entry | None, path: Path, report: Report) -> tuple[FooterItem, ...]:
+    values = _sub(entry, FOOTER_FIELDS, path, report)
+    items = []
+    for spec in FOOTER_FIELDS:
+        value = values.get(spec.name)
+        if not value:
+            continue
+        url = None
+        if spec.name == "ICP备案号":
+            url = "https://beian.miit.gov.cn/"
+        elif spec.name == "公安备案号":
+            digits = "".join(ch for ch in value if ch.isdigit())
+            url = f"https://www.beian.gov.cn/portal/registerSystemInfo?recordcode={digits}"
+        items.append(FooterItem(spec.name, value, url))
+    return tuple(items)
+
+
+def _fonts(entry: Entry | None, path: Path, report: Report) -> Fonts:
+    values = _sub(entry, FONT_FIELDS, path, report)
+    return Fonts(**{role: values.get(role) or getattr(DEFAULT_FONTS, role) for role in FONT_ROLES})

@@ -1,0 +1,195 @@
+"""Discover issue folders and load `issue.yaml` and the documents' front-matter and bodies."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Report
+from .frontmatter import read_text, split
+from .model import Document, SiteConfig
+from .yamlschema import Field, load_mapping, validate
+
+ISSUE_FIELDS = (
+    Field("year", "int", True),
+    Field("number", "int", True),
+    Field("total", "int", True),
+    Field("date", "date", True),
+    Field("documents", "str-list"),
+)
+DOCUMENT_FIELDS = (
+    Field("title", "str", True),
+    Field("number", "str", True),
+    Field("date", "date", True),
+    Field("issuer", "str", True),
+    Field("section", "str"),
+    Field("disclosure", "str"),
+    Field("notes", "str-list"),
+)
+YEAR_DIR = re.compile(r"^\d{4}$")
+ISSUE_DIR = re.compile(r"^\d{2}$")
+STEM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# 发文字号: 机关代字〔年份〕序号号 (GB/T 9704 §7.2.5)
+DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>[1-9]\d*)号$")
+WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P<year>\d{4})[\]】）)］〕]\s*"
+                            r"(?P<serial>\d+)\s*号$")
+
+
+@dataclass(frozen=True, slots=True)
+class IssueSource:
+    """An issue folder as read from disk, before its documents are grouped into sections."""
+
+    folder: Path
+    yaml_path: Path
+    year: int
+    number: int
+    total: int
+    date: dt.date
+    total_line: int
+    documents: tuple[Document, ...]
+
+
+def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
+    """Return `content/<year>/<NN>/` folders in sorted order; report misnamed folders."""
+    content = config.content_dir
+    if not content.is_dir():
+        report.error(content, 1, "content", "the content folder is missing")
+        return []
+    folders = []
+    for year_dir in sorted(p for p in content.iterdir() if not p.name.startswith(".")):
+        if not year_dir.is_dir():
+            continue
+        if not YEAR_DIR.match(year_dir.name):
+            report.error(year_dir, 1, "folder", "expected content/<year>/<NN>/ with a 4-digit year")
+            continue
+        for issue_dir in sorted(p for p in year_dir.iterdir() if not p.name.startswith(".")):
+            if not issue_dir.is_dir():
+                continue
+            if ISSUE_DIR.match(issue_dir.name):
+                folders.append(issue_dir)
+            else:
+                report.error(issue_dir, 1, "folder",
+                             "expected an issue folder named with two digits, e.g. content/2024/01/")
+    return folders
+
+
+def load_issue(folder: Path, config: SiteConfig, report: Report) -> IssueSource | None:
+    """Load one issue folder: its issue.yaml and every document it lists, in order."""
+    yaml_path = folder / "issue.yaml"
+    if not yaml_path.is_file():
+        report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
+        return None
+    text = read_text(yaml_path, report)
+    entries = load_mapping(text, yaml_path, 1, report) if text is not None else None
+    if entries is None:
+        return None
+    values = validate(entries, ISSUE_FIELDS, yaml_path, 1, report)
+    if not {"year", "number", "total", "date"} <= values.keys():
+        return None
+    if values["year"] != int(folder.parent.name):
+        report.error(yaml_path, entries["year"].line, "year",
+                     f"{values['year']} does not match the folder {folder.parent.name}")
+    if values["number"] != int(folder.name):
+        report.error(yaml_path, entries["number"].line, "number",
+                     f"{values['number']} does not match the folder {folder.name}")
+    stems = _document_stems(folder, yaml_path, entries, values.get("documents"), report)
+    documents = []
+    for stem in stems:
+        doc = load_document(folder / f"{stem}.md", values, config, report)
+        if doc is not None:
+            documents.append(doc)
+    return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
+                       values["date"], entries["total"].line, tuple(documents))
+
+
+def _document_stems(folder: Path, yaml_path: Path, entries, listed, report: Report) -> list[str]:
+    present = sorted(p.stem for p in folder.glob("*.md") if not p.name.startswith("."))
+    for stem in present:
+        if not STEM.match(stem):
+            report.error(folder / f"{stem}.md", 1, "file name",
+                         "use lower-case ASCII letters, digits and '-' (the name is the page URL)")
+    if listed is None:
+        return present
+    line = entries["documents"].line
+    item_lines = entries["documents"].children or ()
+    for index, stem in enumerate(listed):
+        if stem not in present:
+            where = item_lines[index] if index < len(item_lines) else line
+            report.error(yaml_path, where, "documents", f"lists {stem}, but {stem}.md does not exist")
+    for stem in present:
+        if stem not in listed:
+            report.error(yaml_path, line, "documents",
+                         f"{stem}.md is in the folder but not listed; add it or remove the file")
+    seen: set[str] = set()
+    ordered = []
+    for stem in listed:
+        if stem in present and stem not in seen:
+            ordered.append(stem)
+            seen.add(stem)
+    return ordered
+
+
+def load_document(path: Path, issue: dict, config: SiteConfig, report: Report) -> Document | None:
+    """Load one document file; report every front-matter problem with its line."""
+    text = read_text(path, report)
+    parts = split(text, path, report) if text is not None else None
+    if parts is None:
+        return None
+    values = validate(parts.entries, DOCUMENT_FIELDS, path, 1, report)
+    if not {"title", "number", "date", "issuer"} <= values.keys():
+        return None
+    line_of = {key: entry.line for key, entry in parts.entries.items()}
+    number_ok = _check_number(values["number"], values["date"], path, line_of["number"], report)
+    if values["date"] > issue["date"]:
+        report.error(path, line_of["date"], "date",
+                     f"成文日期 {values['date']} is later than the issue's 编印 date {issue['date']}")
+    section = _section_of(values, line_of, config, path, report)
+    if not parts.body.strip():
+        report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
+    if section is None or not number_ok:
+        return None
+    note_lines = parts.entries["notes"].children if "notes" in values else ()
+    notes = tuple(zip(note_lines or (), values.get("notes", ())))
+    return Document(
+        stem=path.stem, path=path, title=values["title"], number=values["number"],
+        date=values["date"], issuer=values["issuer"], section=section,
+        disclosure=values.get("disclosure"), notes=notes, body_markdown=parts.body,
+        body_line=parts.body_line, number_line=line_of["number"], year=issue["year"], issue_number=issue["number"])
+
+
+def _check_number(number: str, date: dt.date, path: Path, line: int, report: Report) -> bool:
+    match = DOC_NUMBER.match(number)
+    if match is None:
+        wrong = WRONG_BRACKETS.match(number)
+        if wrong:
+            fixed = f"{wrong['code']}〔{wrong['year']}〕{int(wrong['serial'])}号"
+            report.error(path, line, "number",
+                         f"'{number}' must put the year in 六角括号 〔〕: write '{fixed}'")
+        else:
+            report.error(path, line, "number",
+                         f"'{number}' is not a 文号 of the form 市政发〔2024〕1号")
+        return False
+    if int(match["year"]) > date.year:
+        report.error(path, line, "number",
+                     f"the year {match['year']} in '{number}' is after the 成文日期 {date}")
+        return False
+    return True
+
+
+def _section_of(values: dict, line_of: dict, config: SiteConfig, path: Path,
+                report: Report) -> str | None:
+    names = [spec.name for spec in config.sections]
+    if "section" in values:
+        if values["section"] not in names:
+            report.error(path, line_of["section"], "section",
+                         f"'{values['section']}' is not a section of site.yaml ({'、'.join(names)})")
+            return None
+        return values["section"]
+    for spec in config.sections:
+        if values["issuer"] in spec.issuers:
+            return spec.name
+    report.error(path, line_of["issuer"], "issuer",
+                 f"{values['issuer']} belongs to no section in site.yaml; add it to a section's "
+                 "issuers or give the document a 'section'")
+    return None

@@ -1,0 +1,106 @@
+"""Markdown → HTML for document bodies: the notice text, then the parts after its signature.
+
+Content is data: raw HTML is shown as text and unsafe links (javascript:, data:, …) are not
+made links (markdown-it-py's link validation). Headings get stable ids shared by the web page and
+the print edition; each `# …` heading starts a part (embedded document or 附件).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .model import Document, Heading, Part
+
+ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    # wide tables are wrapped so that they scroll sideways on phones instead of breaking the page
+    def table_open(renderer, tokens, idx, options, env):
+        return '<div class="table-wrap">' + renderer.renderToken(tokens, idx, options, env)
+
+    def table_close(renderer, tokens, idx, options, env):
+        return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
+
+    md.add_render_rule("table_open", table_open)
+    md.add_render_rule("table_close", table_close)
+    return md
+
+
+MD = _parser()
+
+
+def parse(doc: Document) -> list[Token]:
+    """The markdown-it token stream of a document body (shared by conversion and audits)."""
+    return MD.parse(doc.body_markdown)
+
+
+def convert(doc: Document, tokens: list[Token]) -> Document:
+    """Return the document with its notice HTML, headings and parts filled in."""
+    segments = _split_at_parts(tokens)
+    main_tokens = segments[0][1]
+    html, headings = _render(main_tokens, doc.anchor, level_shift=0, mark_addressees=True)
+    parts = []
+    attachment_count = 0
+    for index, (title_token, segment) in enumerate(segments[1:], start=1):
+        title = title_token.content.strip() if title_token else ""
+        match = ATTACHMENT.match(title)
+        anchor = f"{doc.anchor}-p{index}"
+        part_html, part_headings = _render(segment, anchor, level_shift=1, mark_addressees=False)
+        if match:
+            attachment_count += 1
+            label = re.sub(r"\s+", "", match["label"])
+            parts.append(Part("attachment", label, match["title"].strip(), anchor, part_html,
+                              part_headings))
+        else:
+            parts.append(Part("embedded", "", title, anchor, part_html, part_headings))
+    return replace(doc, html=html, headings=headings, parts=tuple(parts))
+
+
+def _split_at_parts(tokens: list[Token]) -> list[tuple[Token | None, list[Token]]]:
+    """Cut the stream at each `# …` heading: [(None, notice), (title inline, part tokens), …]."""
+    segments: list[tuple[Token | None, list[Token]]] = [(None, [])]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type == "heading_open" and token.tag == "h1":
+            segments.append((tokens[i + 1], []))
+            i += 3  # heading_open, inline, heading_close
+            continue
+        segments[-1][1].append(token)
+        i += 1
+    return segments
+
+
+def _render(tokens: list[Token], anchor: str, level_shift: int,
+            mark_addressees: bool) -> tuple[str, tuple[Heading, ...]]:
+    headings = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            level = int(token.tag[1]) - 1  # ## → level 1 (一、), ### → 2 (（一）), #### → 3
+            token.tag = f"h{min(level + 1 + level_shift, 6)}"
+            tokens[i + 2].tag = token.tag
+            heading_id = f"{anchor}-h{len(headings) + 1}"
+            token.attrSet("id", heading_id)
+            token.attrSet("class", f"level{level}")
+            headings.append(Heading(level, tokens[i + 1].content.strip(), heading_id))
+        elif token.type == "th_open":
+            token.attrSet("scope", "col")
+    if mark_addressees:
+        _mark_addressees(tokens)
+    return MD.renderer.render(tokens, MD.options, {}), tuple(headings)
+
+
+def _mark_addressees(tokens: list[Token]) -> None:
+    """The first paragraph, when it ends with '：', is the 主送机关 line: no first-line indent."""
+    for i, token in enumerate(tokens):
+        if token.type == "paragraph_open":
+            if tokens[i + 1].content.rstrip().endswith("："):
+                token.attrSet("class", "addressees")
+            return
+        if token.type not in ("paragraph_close",):
+            return

@@ -1,0 +1,183 @@
+"""The data that flows between stages: site configuration, issues, documents. No I/O, no logic
+beyond derived properties. Stages derive new instances with `dataclasses.replace`."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """A 栏目 of the gazette (rendered 【name】) and the issuers whose documents it holds."""
+
+    name: str
+    issuers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FooterItem:
+    """One government-site footer line, e.g. 网站标识码 with its value and optional link."""
+
+    label: str
+    value: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fonts:
+    """Font families for each typographic role of the printed edition (GB/T 9704 roles)."""
+
+    title: tuple[str, ...]
+    body: tuple[str, ...]
+    heading1: tuple[str, ...]
+    heading2: tuple[str, ...]
+    heading3: tuple[str, ...]
+    page_number: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """Everything `site.yaml` says, with paths resolved against the site folder (`root`)."""
+
+    root: Path
+    title: str
+    title_roman: str
+    slug: str
+    publisher: str
+    editor_printer: str
+    address: str
+    phone: str
+    base_url: str
+    language: str
+    output_dir: Path
+    sections: tuple[SectionSpec, ...]
+    footer: tuple[FooterItem, ...]
+    fonts: Fonts
+    press: bool = False
+    pdfa: bool = False
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def layouts_dir(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def assets_dir(self) -> Path:
+        return self.root / "assets"
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of a document body: level 1 一、, 2 （一）, 3 1.; its text and HTML id."""
+
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What follows a notice's signature: an embedded document it transmits, or an attachment."""
+
+    kind: str  # "embedded" or "attachment"
+    label: str  # "" for embedded documents, "附件" or "附件1" for attachments
+    title: str
+    anchor: str
+    html: str
+    headings: tuple[Heading, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One document of an issue: front-matter, Markdown body and, after conversion, its HTML."""
+
+    stem: str
+    path: Path
+    title: str
+    number: str
+    date: dt.date
+    issuer: str
+    section: str
+    disclosure: str | None
+    notes: tuple[tuple[int, str], ...]  # (line, text) of each editor's note on the source
+    body_markdown: str
+    body_line: int
+    number_line: int  # the line of `number:`, for archive-wide 文号 checks
+    year: int
+    issue_number: int
+    # filled by markdown.convert
+    html: str = ""
+    headings: tuple[Heading, ...] = ()
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        """The id of the document's title, the same in the print HTML and the web page."""
+        return f"doc-{self.stem}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.year}/{self.issue_number:02d}/{self.stem}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section of one issue with its documents in order."""
+
+    name: str
+    documents: tuple[Document, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One issue folder: 年第N期, 总第N期, 编印 date and its documents grouped by section."""
+
+    year: int
+    number: int
+    total: int
+    date: dt.date
+    path: Path  # the issue.yaml
+    sections: tuple[Section, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-{self.number:02d}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.year}/{self.number:02d}/"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{self.number}期"
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(doc for section in self.sections for doc in section.documents)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedIssue:
+    """The print edition of one issue: PDF bytes and the printed page each anchor landed on."""
+
+    pdf: bytes
+    page_count: int
+    page_of: dict[str, int] = field(default_factory=dict)
+    # per-document PDFs cut from the same layout, by document stem
+    document_pdfs: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The assembled archive: configuration and issues, newest first."""
+
+    config: SiteConfig
+    issues: tuple[Issue, ...]
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(sorted({issue.year for issue in self.issues}, reverse=True))

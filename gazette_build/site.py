@@ -1,0 +1,131 @@
+"""The build, as a table of contents: config → discover → load → assemble → convert → print →
+render → write. Each stage takes a value and returns one; problems gate at the end of a stage."""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import jinja2
+
+from . import audit, config as config_stage, content, markdown, render, structure, writer
+from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
+from .model import PrintedIssue, Site
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the CLI's summary line and for tests."""
+
+    site: Site
+    warnings: list[Diagnostic]
+    pages: int = 0
+    pdfs: int = 0
+    seconds: float = 0.0
+    printed: dict[str, PrintedIssue] = field(default_factory=dict)
+
+
+def load_site(root: Path, report: Report) -> Site:
+    """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
+    config = config_stage.load_config(root, report)
+    report.check()
+    assert config is not None
+    folders = content.discover_issue_folders(config, report)
+    sources = [s for s in (content.load_issue(f, config, report) for f in folders) if s]
+    report.check()
+    site = structure.assemble(config, sources, report)
+    report.check()
+    return convert_site(site, report)
+
+
+def convert_site(site: Site, report: Report) -> Site:
+    """Markdown → HTML for every document, with the editorial audits on the same tokens."""
+    issues = []
+    for issue in site.issues:
+        sections = []
+        for section in issue.sections:
+            docs = []
+            for doc in section.documents:
+                tokens = markdown.parse(doc)
+                audit.audit_document(doc, tokens, report)
+                docs.append(markdown.convert(doc, tokens))
+            sections.append(replace(section, documents=tuple(docs)))
+        issues.append(replace(issue, sections=tuple(sections)))
+    report.check()
+    return replace(site, issues=tuple(issues))
+
+
+def build(root: Path, *, out: Path | None = None, with_pdf: bool = True,
+          write: bool = True) -> BuildResult:
+    """Build the site in `root` into `out` (default from site.yaml); nothing is written on error."""
+    started = time.perf_counter()
+    report = Report(root)
+    site = load_site(root, report)
+    env = render.make_env(site.config)
+    # print before HTML: the web pages cite the printed page numbers
+    printed = print_issues(site, env, report) if with_pdf else {}
+    pages = render_site(site, env, printed, report)
+    files = {path: html.encode("utf-8") for path, html in pages.items()}
+    files.update(writer.collect_assets(site.config.assets_dir))
+    for issue in site.issues:
+        if issue.key in printed:
+            files.update(pdf_files(site, issue, printed[issue.key]))
+    if write:
+        writer.write_site(files, out or site.config.output_dir)
+    return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
+                       sum(1 for p in files if p.endswith(".pdf")),
+                       time.perf_counter() - started, printed)
+
+
+def print_issues(site: Site, env: jinja2.Environment, report: Report) -> dict[str, PrintedIssue]:
+    """Lay out every issue's PDF (from the cache when its inputs are unchanged)."""
+    from . import pdf  # WeasyPrint is heavy to import; only builds that print pay for it
+
+    printed = {}
+    for issue in site.issues:
+        try:
+            printed[issue.key] = pdf.render_issue(site, issue, env, report)
+        except jinja2.TemplateError as exc:
+            _template_error(exc, site, report)
+    report.check()
+    return printed
+
+
+def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
+    """The issue PDF and the per-document PDFs, keyed by output path."""
+    files = {f"{issue.url}{render.pdf_name(site.config, issue)}": printed.pdf}
+    for doc in issue.documents:
+        if doc.stem in printed.document_pdfs:
+            files[f"{doc.url}{doc.stem}.pdf"] = printed.document_pdfs[doc.stem]
+    press = getattr(printed, "press_pdf", None)
+    if press:
+        files[f"{issue.url}{render.pdf_name(site.config, issue)[:-4]}-press.pdf"] = press
+    return files
+
+
+def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
+                report: Report) -> dict[str, str]:
+    try:
+        return render.render_pages(site, env, printed)
+    except jinja2.TemplateError as exc:
+        _template_error(exc, site, report)
+        report.check()
+        raise  # unreachable: _template_error always records an error
+
+
+def _template_error(exc: jinja2.TemplateError, site: Site, report: Report) -> None:
+    """Name the template and line of a Jinja error, whether raised while parsing or rendering."""
+    layouts = site.config.layouts_dir
+    name, line = getattr(exc, "name", None), getattr(exc, "lineno", None)
+    if name is None or line is None:
+        for frame, frame_line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+            filename = frame.f_code.co_filename
+            if filename.startswith(str(layouts)):
+                name = Path(filename).relative_to(layouts).as_posix()
+                line = frame_line
+                break
+    report.error(layouts / (name or "?"), line or 1, "template", exc.message or str(exc))
+
+
+__all__ = ["BuildFailed", "BuildResult", "build", "load_site"]

@@ -1,0 +1,172 @@
+"""Line-aware YAML: load a mapping keeping each key's line, and validate it against a field list.
+
+Shared by `site.yaml`, `issue.yaml` and document front-matter so that all three report problems
+the same way: `path:line: field: message`, the line counted in the file, not in the YAML block.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Report
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One top-level key of a YAML mapping: its value and the file line it stands on."""
+
+    value: Any
+    line: int
+    # nested values keep their own lines: {key: Entry} for a mapping, a tuple of those for a
+    # list of mappings, a tuple of item lines for a list of scalars, None otherwise
+    children: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A field a mapping may hold: its name, its kind and whether it must be there."""
+
+    name: str
+    kind: str  # "str", "int", "date", "str-list", "mapping", "mapping-list", "bool"
+    required: bool = False
+
+
+def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict[str, Entry] | None:
+    """Parse YAML text that starts on `first_line` of `path` into {key: Entry}; None on errors."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            report.error(path, first_line + node.start_mark.line, "yaml",
+                         "expected a mapping of `key: value` lines")
+            return None
+        return _entries(loader, node, path, first_line, report)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        problem = " ".join(filter(None, [exc.context, exc.problem]))
+        report.error(path, line, "yaml", f"YAML syntax error: {problem}")
+        return None
+    except yaml.YAMLError as exc:
+        report.error(path, first_line, "yaml", f"YAML error: {exc}")
+        return None
+    finally:
+        loader.dispose()
+
+
+def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_line: int,
+             report: Report) -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for key_node, value_node in node.value:
+        line = first_line + key_node.start_mark.line
+        key = str(loader.construct_object(key_node, deep=True))
+        if key in entries:
+            report.error(path, line, key, f"appears twice (first on line {entries[key].line})")
+            continue
+        try:
+            value = loader.construct_object(value_node, deep=True)
+        except ValueError as exc:  # e.g. 2024-02-30 matches the date pattern but is no date
+            report.error(path, first_line + value_node.start_mark.line, key,
+                         f"not a valid value ({exc})")
+            continue
+        children = None
+        if isinstance(value_node, yaml.MappingNode):
+            children = _entries(loader, value_node, path, first_line, report)
+        elif isinstance(value_node, yaml.SequenceNode) and all(
+                isinstance(item, yaml.MappingNode) for item in value_node.value):
+            children = tuple(_entries(loader, item, path, first_line, report)
+                             for item in value_node.value)
+        elif isinstance(value_node, yaml.SequenceNode):  # scalars: remember each item's line
+            children = tuple(first_line + item.start_mark.line for item in value_node.value)
+        entries[key] = Entry(value, line, children)
+    return entries
+
+
+def validate(entries: dict[str, Entry], fields: tuple[Field, ...], path: Path, line: int,
+             report: Report) -> dict[str, Any]:
+    """Check required, unknown and typed fields; return {name: clean value} of the valid ones."""
+    known = {f.name: f for f in fields}
+    clean: dict[str, Any] = {}
+    for key, entry in entries.items():
+        spec = known.get(key)
+        if spec is None:
+            guess = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+            hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+            report.error(path, entry.line, key, f"unknown field{hint}; known fields: {', '.join(known)}")
+            continue
+        value, problem = _coerce(entry.value, spec.kind)
+        if problem:
+            report.error(path, entry.line, key, problem)
+        elif value is None and spec.required:
+            report.error(path, entry.line, key, "must not be empty")
+        else:
+            clean[key] = value
+    for spec in fields:
+        if spec.required and spec.name not in entries:
+            report.error(path, line, spec.name, "required field is missing")
+    return clean
+
+
+def _coerce(value: Any, kind: str) -> tuple[Any, str | None]:
+    """Return (value in the field's kind, None) or (None, a message saying what is wrong)."""
+    if value is None:
+        return None, None
+    if kind == "str":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            text = str(value).strip()
+            return (text or None), None
+        return None, f"expected text, got {_describe(value)}"
+    if kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value, None
+        return None, f"expected a positive whole number, got {_describe(value)}"
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value, None
+        return None, f"expected true or false, got {_describe(value)}"
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            return None, f"expected a date YYYY-MM-DD, got a date and time {value.isoformat()}"
+        if isinstance(value, dt.date):
+            return value, None
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip()), None
+            except ValueError:
+                return None, f"expected a date YYYY-MM-DD, got '{value}'"
+        return None, f"expected a date YYYY-MM-DD, got {_describe(value)}"
+    if kind == "str-list":
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                           for v in value):
+            return tuple(str(v).strip() for v in value), None
+        return None, f"expected a list of text items, got {_describe(value)}"
+    if kind == "mapping":
+        if isinstance(value, dict):
+            return value, None
+        return None, f"expected a mapping of `key: value` lines, got {_describe(value)}"
+    if kind == "mapping-list":
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            return tuple(value), None
+        return None, f"expected a list of mappings, got {_describe(value)}"
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (yes/no)"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return f"'{value}'"
