@@ -62,7 +62,8 @@ def _check(root: Path) -> int:
     report = Report(root)
     load_site(root, report)
     _print_diagnostics(sorted_diagnostics(report.diagnostics))
-    print(f"gazette check: no errors, {len(report.warnings)} warnings", file=sys.stderr)
+    count = len(report.warnings)
+    print(f"gazette check: no errors, {count} warning{'s' * (count != 1)}", file=sys.stderr)
     return 0
 
 

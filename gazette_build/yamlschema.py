@@ -16,6 +16,9 @@ import yaml
 from .errors import Report
 
 
+INVALID = object()  # a value already reported as invalid: not reported again as missing
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One top-level key of a YAML mapping: its value and the file line it stands on."""
@@ -49,10 +52,16 @@ def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict
             return None
         return _entries(loader, node, path, first_line, report)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # the context mark is where the faulty construct starts (the line the editor wrote
+        # wrong); the problem mark is where the parser gave up, often a line later
+        mark = exc.context_mark or exc.problem_mark
         line = first_line + (mark.line if mark else 0)
-        problem = " ".join(filter(None, [exc.context, exc.problem]))
-        report.error(path, line, "yaml", f"YAML syntax error: {problem}")
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.context and exc.problem:
+            message += f" ({exc.context})"
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            message += f"; noticed on line {first_line + exc.problem_mark.line}"
+        report.error(path, line, "yaml", message)
         return None
     except yaml.YAMLError as exc:
         report.error(path, first_line, "yaml", f"YAML error: {exc}")
@@ -74,7 +83,8 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
             value = loader.construct_object(value_node, deep=True)
         except ValueError as exc:  # e.g. 2024-02-30 matches the date pattern but is no date
             report.error(path, first_line + value_node.start_mark.line, key,
-                         f"not a valid value ({exc})")
+                         f"{getattr(value_node, 'value', '')} is not a real date ({exc})")
+            entries[key] = Entry(INVALID, line)
             continue
         children = None
         if isinstance(value_node, yaml.MappingNode):
@@ -94,12 +104,20 @@ def validate(entries: dict[str, Entry], fields: tuple[Field, ...], path: Path, l
     """Check required, unknown and typed fields; return {name: clean value} of the valid ones."""
     known = {f.name: f for f in fields}
     clean: dict[str, Any] = {}
+    guessed: set[str] = set()
     for key, entry in entries.items():
         spec = known.get(key)
         if spec is None:
-            guess = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-            hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-            report.error(path, entry.line, key, f"unknown field{hint}; known fields: {', '.join(known)}")
+            guess = difflib.get_close_matches(key, [k for k in known if k not in entries], n=1,
+                                              cutoff=0.6)
+            if guess:
+                guessed.add(guess[0])
+                report.error(path, entry.line, key, f"unknown field (did you mean '{guess[0]}'?)")
+            else:
+                report.error(path, entry.line, key,
+                             f"unknown field; known fields: {', '.join(known)}")
+            continue
+        if entry.value is INVALID:
             continue
         value, problem = _coerce(entry.value, spec.kind)
         if problem:
@@ -109,7 +127,7 @@ def validate(entries: dict[str, Entry], fields: tuple[Field, ...], path: Path, l
         else:
             clean[key] = value
     for spec in fields:
-        if spec.required and spec.name not in entries:
+        if spec.required and spec.name not in entries and spec.name not in guessed:
             report.error(path, line, spec.name, "required field is missing")
     return clean
 

@@ -1,0 +1,56 @@
+"""The command line: exit codes, help, version, check's report, and output kept on failure."""
+from __future__ import annotations
+
+from gazette_build import __version__
+from conftest import run_cli
+
+
+def test_version_and_help_exit_zero():
+    version = run_cli("--version")
+    assert (version.code, version.out) == (0, f"gazette {__version__}\n")
+    help_ = run_cli("--help")
+    assert help_.code == 0 and "build" in help_.out and "check" in help_.out
+
+
+def test_usage_errors_exit_two():
+    wrong = run_cli("publish")
+    assert wrong.code == 2 and "invalid choice: 'publish'" in wrong.err
+    assert run_cli().code == 2
+
+
+def test_check_lists_warnings_and_writes_nothing(minimal_site):
+    path = minimal_site / "content/2024/01/second.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("| 合计 | 1 | 1 |", "| 合计 | 2 | 1 |"),
+                    encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 0
+    assert result.lines == [
+        "warning: content/2024/01/second.md:23: table: column 2024年: the rows add up to 1, "
+        "but 合计 says 2 (kept as printed; check the source)",
+        "gazette check: no errors, 1 warning",
+    ]
+    assert not (minimal_site / "public").exists()
+
+
+def test_check_reports_every_error_of_a_stage_at_once(minimal_site):
+    for name in ("first.md", "second.md"):
+        path = minimal_site / "content/2024/01" / name
+        path.write_text(path.read_text(encoding="utf-8").replace("date: 2024-0", "date: 2024-1"),
+                        encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1
+    assert result.lines == [
+        "content/2024/01/first.md:4: date: 成文日期 2024-11-25 is later than the issue's 编印 date 2024-03-05",
+        "content/2024/01/second.md:4: date: 成文日期 2024-12-18 is later than the issue's 编印 date 2024-03-05",
+        "gazette: 2 errors; nothing was written",
+    ]
+
+
+def test_shipped_content_checks_clean_but_for_the_source_errors(capsys):
+    result = run_cli("check")
+    assert result.code == 0
+    assert all(line.startswith("warning: ") for line in result.lines[:-1])
+    assert result.lines[-1] == f"gazette check: no errors, {len(result.lines) - 1} warnings"
+    # the known errors of the printed source (conventions §1.6 C1, C2)
+    assert any("row 平遥县: 100 + 80 + 107 = 287, but 总计 says 288" in l for l in result.lines)
+    assert any("3314与1683之和为4997" in l for l in result.lines)
