@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Report
-from .frontmatter import read_text, split
+from .memo import Cache
+from .frontmatter import decode_text, read_text, split
 from .model import Document, SiteConfig
 from .yamlschema import Field, load_mapping, validate
 
@@ -74,8 +75,13 @@ def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
     return folders
 
 
-def load_issue(folder: Path, config: SiteConfig, report: Report) -> IssueSource | None:
-    """Load one issue folder: its issue.yaml and every document it lists, in order."""
+def load_issue(folder: Path, config: SiteConfig, report: Report,
+               memo: Cache | None = None) -> IssueSource | None:
+    """Load one issue folder: its issue.yaml and every document it lists, in order.
+
+    `memo` (kept by the preview server across rebuilds) maps a document's inputs — its bytes,
+    the issue's values and the configuration — to what loading it gave, diagnostics included,
+    so an unchanged file is not parsed again and the result is the same as a fresh load."""
     yaml_path = folder / "issue.yaml"
     if not yaml_path.is_file():
         report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
@@ -95,8 +101,18 @@ def load_issue(folder: Path, config: SiteConfig, report: Report) -> IssueSource 
                      f"{values['number']} does not match the folder {folder.name}")
     stems = _document_stems(folder, yaml_path, entries, values.get("documents"), report)
     documents = []
+    issue_values = (values["year"], values["number"], values["date"])
     for stem in stems:
-        doc = load_document(folder / f"{stem}.md", values, config, report)
+        path = folder / f"{stem}.md"
+        data = path.read_bytes()
+
+        def load(path=path, data=data) -> tuple[Document | None, list]:
+            own = Report(report.root)
+            return load_document(path, data, values, config, own), own.diagnostics
+
+        doc, diagnostics = (memo.get((path, data, issue_values, config), load)
+                            if memo is not None else load())
+        report.diagnostics.extend(diagnostics)
         if doc is not None:
             documents.append(doc)
     return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
@@ -130,9 +146,10 @@ def _document_stems(folder: Path, yaml_path: Path, entries, listed, report: Repo
     return ordered
 
 
-def load_document(path: Path, issue: dict, config: SiteConfig, report: Report) -> Document | None:
-    """Load one document file; report every front-matter problem with its line."""
-    text = read_text(path, report)
+def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
+                  report: Report) -> Document | None:
+    """Load one document from its file's bytes; report every front-matter problem with its line."""
+    text = decode_text(data, path, report)
     parts = split(text, path, report) if text is not None else None
     if parts is None:
         return None

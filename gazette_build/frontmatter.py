@@ -39,8 +39,12 @@ def split(text: str, path: Path, report: Report) -> SplitDocument | None:
 
 
 def read_text(path: Path, report: Report) -> str | None:
-    """Read a UTF-8 source (BOM and CRLF accepted); report other encodings by name."""
-    data = path.read_bytes()
+    """Read a UTF-8 source file (BOM and CRLF accepted); report other encodings by name."""
+    return decode_text(path.read_bytes(), path, report)
+
+
+def decode_text(data: bytes, path: Path, report: Report) -> str | None:
+    """Decode a source's bytes as UTF-8 (BOM and CRLF accepted); report other encodings."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
 
@@ -46,31 +47,78 @@ class PrintInfo:
     citation: str
 
 
-def render_pages(site: Site, env: jinja2.Environment,
-                 printed: dict[str, PrintedIssue]) -> dict[str, str]:
-    """Map each output path (relative, POSIX) to its HTML."""
-    pages: dict[str, str] = {}
-    common = {"site": site, "config": site.config}
-    pages["index.html"] = env.get_template("index.html").render(
-        **common, root="", page_title=site.config.title)
+def templates_signature(config: SiteConfig) -> tuple:
+    """Names, sizes and modification times of the layouts: a page memo key changes with them."""
+    return tuple((p.relative_to(config.layouts_dir).as_posix(), p.stat().st_size,
+                  p.stat().st_mtime_ns)
+                 for p in sorted(config.layouts_dir.rglob("*")) if p.is_file())
+
+
+def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
+                 memo: Cache | None = None) -> dict[str, str]:
+    """Map each output path (relative, POSIX) to its HTML.
+
+    Each page's template sees only what its memo key holds (plus the configuration and the
+    list of years for the navigation), so a page taken from `memo` is exactly what rendering
+    it again would give."""
+    config = site.config
+    signature = (templates_signature(config), config, site.years) if memo is not None else ()
+
+    def page(name: str, key: tuple, **context) -> str:
+        def render_page() -> str:
+            return env.get_template(name).render(config=config, years=site.years, **context)
+        return memo.get((name, signature, key), render_page) if memo is not None \
+            else render_page()
+
+    pages = {"index.html": page("index.html", (site.issues,), root="", issues=site.issues,
+                                page_title=config.title)}
     for year in site.years:
-        issues = [issue for issue in site.issues if issue.year == year]
-        pages[f"{year}/index.html"] = env.get_template("year.html").render(
-            **common, root="../", year=year, issues=issues, page_title=f"{year}年")
+        issues = tuple(issue for issue in site.issues if issue.year == year)
+        pages[f"{year}/index.html"] = page("year.html", (issues,), root="../", year=year,
+                                           issues=issues, page_title=f"{year}年")
     for issue in site.issues:
         print_ = printed.get(issue.key)
-        pages[f"{issue.url}index.html"] = env.get_template("issue.html").render(
-            **common, root="../../", issue=issue, page_title=issue.label,
-            pdf=pdf_name(site.config, issue) if print_ else None,
-            page_of=print_.page_of if print_ else {})
+        page_of = print_.page_of if print_ else {}
+        pdf = pdf_name(config, issue) if print_ else None
+        pages[f"{issue.url}index.html"] = page(
+            "issue.html", (issue, tuple(page_of.items()), pdf), root="../../", issue=issue,
+            page_title=issue.label, pdf=pdf, page_of=page_of)
+        header = IssueHeader(issue.year, issue.number, issue.total, issue.date, issue.url,
+                             issue.label)
         documents = issue.documents
         for index, doc in enumerate(documents):
-            pages[f"{doc.url}index.html"] = env.get_template("document.html").render(
-                **common, root="../../../", issue=issue, doc=doc, page_title=doc.title,
-                previous=documents[index - 1] if index > 0 else None,
-                next=documents[index + 1] if index + 1 < len(documents) else None,
-                print_info=_print_info(site.config, issue, doc, print_))
+            previous = Neighbour.of(documents[index - 1]) if index > 0 else None
+            next_ = Neighbour.of(documents[index + 1]) if index + 1 < len(documents) else None
+            print_info = _print_info(config, issue, doc, print_)
+            pages[f"{doc.url}index.html"] = page(
+                "document.html", (doc, header, previous, next_, print_info), root="../../../",
+                issue=header, doc=doc, page_title=doc.title, previous=previous, next=next_,
+                print_info=print_info)
     return pages
+
+
+@dataclass(frozen=True, slots=True)
+class IssueHeader:
+    """What a document page shows of its issue (not its other documents)."""
+
+    year: int
+    number: int
+    total: int
+    date: dt.date
+    url: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """The previous or next document, as its link shows it."""
+
+    title: str
+    url: str
+
+    @classmethod
+    def of(cls, doc: Document) -> "Neighbour":
+        return cls(doc.title, doc.url)
 
 
 def _print_info(config: SiteConfig, issue: Issue, doc: Document,

@@ -11,7 +11,8 @@ import jinja2
 
 from . import audit, config as config_stage, content, markdown, render, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
-from .model import PrintedIssue, Site
+from .memo import Cache, Memo
+from .model import Document, PrintedIssue, Site
 
 
 @dataclass
@@ -24,58 +25,75 @@ class BuildResult:
     pdfs: int = 0
     seconds: float = 0.0
     printed: dict[str, PrintedIssue] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)  # output paths whose bytes changed
 
 
-def load_site(root: Path, report: Report) -> Site:
+def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
     config = config_stage.load_config(root, report)
     report.check()
     assert config is not None
+    documents = memo.documents if memo else None
     folders = content.discover_issue_folders(config, report)
-    sources = [s for s in (content.load_issue(f, config, report) for f in folders) if s]
+    sources = [s for s in (content.load_issue(f, config, report, documents) for f in folders) if s]
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    return convert_site(site, report)
+    return convert_site(site, report, documents)
 
 
-def convert_site(site: Site, report: Report) -> Site:
+def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     """Markdown → HTML for every document, with the editorial audits on the same tokens."""
+    def convert(doc: Document) -> tuple[Document, list[Diagnostic]]:
+        own = Report(report.root)
+        tokens = markdown.parse(doc)
+        audit.audit_document(doc, tokens, own)
+        return markdown.convert(doc, tokens), own.diagnostics
+
     issues = []
     for issue in site.issues:
         sections = []
         for section in issue.sections:
             docs = []
             for doc in section.documents:
-                tokens = markdown.parse(doc)
-                audit.audit_document(doc, tokens, report)
-                docs.append(markdown.convert(doc, tokens))
+                converted, diagnostics = (memo.get(("converted", doc), lambda: convert(doc))
+                                          if memo is not None else convert(doc))
+                report.diagnostics.extend(diagnostics)
+                docs.append(converted)
             sections.append(replace(section, documents=tuple(docs)))
         issues.append(replace(issue, sections=tuple(sections)))
     report.check()
     return replace(site, issues=tuple(issues))
 
 
-def build(root: Path, *, out: Path | None = None, with_pdf: bool = True,
-          write: bool = True) -> BuildResult:
-    """Build the site in `root` into `out` (default from site.yaml); nothing is written on error."""
+def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
+          memo: Memo | None = None) -> BuildResult:
+    """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
+
+    With a `memo` (the preview server's), unchanged documents and pages are taken from it and
+    only files whose bytes changed are written; the result is the same as without."""
     started = time.perf_counter()
     report = Report(root)
-    site = load_site(root, report)
+    site = load_site(root, report, memo)
     env = render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     printed = print_issues(site, env, report) if with_pdf else {}
-    pages = render_site(site, env, printed, report)
+    pages = render_site(site, env, printed, report, memo)
     files = {path: html.encode("utf-8") for path, html in pages.items()}
     files.update(writer.collect_assets(site.config.assets_dir))
     for issue in site.issues:
         if issue.key in printed:
             files.update(pdf_files(site, issue, printed[issue.key]))
-    if write:
-        writer.write_site(files, out or site.config.output_dir)
+    target = out or site.config.output_dir
+    changed = list(files)
+    if write and memo is not None:
+        changed = writer.sync_site(files, target, memo.written)
+        memo.sweep()
+    elif write:
+        writer.write_site(files, target)
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
                        sum(1 for p in files if p.endswith(".pdf")),
-                       time.perf_counter() - started, printed)
+                       time.perf_counter() - started, printed, changed)
 
 
 def print_issues(site: Site, env: jinja2.Environment, report: Report) -> dict[str, PrintedIssue]:
@@ -105,9 +123,9 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 
 
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-                report: Report) -> dict[str, str]:
+                report: Report, memo: Memo | None = None) -> dict[str, str]:
     try:
-        return render.render_pages(site, env, printed)
+        return render.render_pages(site, env, printed, memo.pages if memo else None)
     except jinja2.TemplateError as exc:
         _template_error(exc, site, report)
         report.check()
@@ -128,4 +146,4 @@ def _template_error(exc: jinja2.TemplateError, site: Site, report: Report) -> No
     report.error(layouts / (name or "?"), line or 1, "template", exc.message or str(exc))
 
 
-__all__ = ["BuildFailed", "BuildResult", "build", "load_site"]
+__all__ = ["BuildFailed", "BuildResult", "Memo", "build", "load_site"]

@@ -48,27 +48,29 @@ def write_site(files: dict[str, bytes], output_dir: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def sync_site(files: dict[str, bytes], output_dir: Path) -> list[str]:
-    """Make `output_dir` hold exactly `files`, touching only what changed; return changed paths."""
+def sync_site(files: dict[str, bytes], output_dir: Path, written: dict[str, bytes]) -> list[str]:
+    """Make `output_dir` hold exactly `files`, touching only what changed; return changed paths.
+
+    `written` is what this process last put there (updated in place): comparing with it spares
+    reading the whole folder back. A file missing on disk is written again."""
     changed = []
     for relative, data in files.items():
         target = safe_target(output_dir, relative)
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
-            pass
+        if written.get(relative) == data and target.is_file():
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_bytes(data)
         os.replace(temporary, target)  # readers see the old file or the new one, never half
+        written[relative] = data
         changed.append(relative)
-    if output_dir.is_dir():
-        wanted = {safe_target(output_dir, r) for r in files}
-        for path in sorted(output_dir.rglob("*"), reverse=True):
-            if path.is_file() and path not in wanted:
-                path.unlink()
-                changed.append(path.relative_to(output_dir).as_posix())
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+    for relative in [r for r in written if r not in files]:
+        target = safe_target(output_dir, relative)
+        target.unlink(missing_ok=True)
+        del written[relative]
+        changed.append(relative)
+        for parent in target.parents:  # remove folders the deletion left empty
+            if parent == output_dir or any(parent.iterdir()):
+                break
+            parent.rmdir()
     return changed

@@ -1,0 +1,59 @@
+"""Rebuilds with a memo (the preview server's) redo only what an edit touches, and give exactly
+what a full build gives."""
+from __future__ import annotations
+
+import filecmp
+
+from gazette_build.site import Memo, build
+
+DOC = "content/2024/01/shizhengbanfa-2023-48.md"
+TITLE = "晋中市人民政府办公室关于印发晋中市电动汽车充（换）电基础设施建设三年行动计划（2023—2025年）的通知"
+
+
+def test_a_title_edit_rerenders_only_the_pages_that_show_it(shipped_site, tmp_path):
+    out = tmp_path / "preview"
+    memo = Memo()
+    build(shipped_site, out=out, with_pdf=False, memo=memo)
+    unchanged = build(shipped_site, out=out, with_pdf=False, memo=memo)
+    assert unchanged.written == []
+
+    path = shipped_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace(f"title: {TITLE}", "title: 新标题的通知"),
+                    encoding="utf-8")
+    misses_before = memo.pages.misses
+    edited = build(shipped_site, out=out, with_pdf=False, memo=memo)
+
+    # home, year, issue, the document and its two neighbours are rendered again; nothing else
+    assert memo.pages.misses - misses_before == 6
+    assert sorted(edited.written) == [
+        "2024/01/index.html",
+        "2024/01/shizhengbanfa-2023-48/index.html",
+        "2024/01/shizhengbanfa-2023-49/index.html",  # its "previous" link
+        "2024/01/shizhengfa-2024-1/index.html",  # its "next" link
+        "index.html",  # the latest issue's contents
+    ]
+    assert "新标题的通知" in (out / "2024/01/shizhengbanfa-2023-49/index.html").read_text(encoding="utf-8")
+
+    # the memoised result is byte for byte what a full build gives
+    full = tmp_path / "full"
+    build(shipped_site, out=full, with_pdf=False)
+    comparison = filecmp.dircmp(out, full)
+    assert _all_same(comparison)
+
+
+def test_a_deleted_document_disappears_from_the_preview(minimal_site, tmp_path):
+    out = tmp_path / "preview"
+    memo = Memo()
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert (out / "2024/01/second/index.html").exists()
+    (minimal_site / "content/2024/01/second.md").unlink()
+    issue = minimal_site / "content/2024/01/issue.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("  - second\n", ""), encoding="utf-8")
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert not (out / "2024/01/second").exists()
+
+
+def _all_same(comparison: filecmp.dircmp) -> bool:
+    if comparison.left_only or comparison.right_only or comparison.diff_files:
+        return False
+    return all(_all_same(sub) for sub in comparison.subdirs.values())
