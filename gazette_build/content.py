@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Report
-from .memo import Cache
-from .frontmatter import decode_text, read_text, split
+from .memo import Cache, run_memoised
+from .frontmatter import decode_text, split
 from .model import Document, SiteConfig
 from .yamlschema import Field, load_mapping, validate
 
@@ -79,14 +79,36 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
                memo: Cache | None = None) -> IssueSource | None:
     """Load one issue folder: its issue.yaml and every document it lists, in order.
 
-    `memo` (kept by the preview server across rebuilds) maps a document's inputs — its bytes,
-    the issue's values and the configuration — to what loading it gave, diagnostics included,
-    so an unchanged file is not parsed again and the result is the same as a fresh load."""
+    `memo` (kept by the preview server across rebuilds) maps each file's bytes and what they
+    depend on to what loading them gave, so an unchanged file is not parsed again."""
     yaml_path = folder / "issue.yaml"
     if not yaml_path.is_file():
         report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
         return None
-    text = read_text(yaml_path, report)
+    data = yaml_path.read_bytes()
+    meta = run_memoised(memo, (yaml_path, data),
+                        lambda own: _issue_meta(folder, yaml_path, data, own), report)
+    if meta is None:
+        return None
+    values, lines = meta
+    stems = _document_stems(folder, yaml_path, lines, values.get("documents"), report)
+    documents = []
+    for stem in stems:
+        path = folder / f"{stem}.md"
+        data = path.read_bytes()
+        doc = run_memoised(memo, (path, data, yaml_path, values["year"], values["number"],
+                                  values["date"], config),
+                           lambda own: load_document(path, data, values, config, own), report)
+        if doc is not None:
+            documents.append(doc)
+    return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
+                       values["date"], lines["total"], tuple(documents))
+
+
+def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
+                report: Report) -> tuple[dict, dict] | None:
+    """Validate issue.yaml: (values, {field: line, "documents items": (lines…)}) or None."""
+    text = decode_text(data, yaml_path, report)
     entries = load_mapping(text, yaml_path, 1, report) if text is not None else None
     if entries is None:
         return None
@@ -99,27 +121,13 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
     if values["number"] != int(folder.name):
         report.error(yaml_path, entries["number"].line, "number",
                      f"{values['number']} does not match the folder {folder.name}")
-    stems = _document_stems(folder, yaml_path, entries, values.get("documents"), report)
-    documents = []
-    issue_values = (values["year"], values["number"], values["date"])
-    for stem in stems:
-        path = folder / f"{stem}.md"
-        data = path.read_bytes()
-
-        def load(path=path, data=data) -> tuple[Document | None, list]:
-            own = Report(report.root)
-            return load_document(path, data, values, config, own), own.diagnostics
-
-        doc, diagnostics = (memo.get((path, data, issue_values, config), load)
-                            if memo is not None else load())
-        report.diagnostics.extend(diagnostics)
-        if doc is not None:
-            documents.append(doc)
-    return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
-                       values["date"], entries["total"].line, tuple(documents))
+    lines = {key: entry.line for key, entry in entries.items()}
+    if "documents" in entries:
+        lines["documents items"] = entries["documents"].children or ()
+    return values, lines
 
 
-def _document_stems(folder: Path, yaml_path: Path, entries, listed, report: Report) -> list[str]:
+def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: Report) -> list[str]:
     present = sorted(p.stem for p in folder.glob("*.md") if not p.name.startswith("."))
     for stem in present:
         if not STEM.match(stem):
@@ -127,15 +135,14 @@ def _document_stems(folder: Path, yaml_path: Path, entries, listed, report: Repo
                          "use lower-case ASCII letters, digits and '-' (the name is the page URL)")
     if listed is None:
         return present
-    line = entries["documents"].line
-    item_lines = entries["documents"].children or ()
+    item_lines = lines["documents items"]
     for index, stem in enumerate(listed):
         if stem not in present:
-            where = item_lines[index] if index < len(item_lines) else line
+            where = item_lines[index] if index < len(item_lines) else lines["documents"]
             report.error(yaml_path, where, "documents", f"lists {stem}, but {stem}.md does not exist")
     for stem in present:
         if stem not in listed:
-            report.error(yaml_path, line, "documents",
+            report.error(yaml_path, lines["documents"], "documents",
                          f"{stem}.md is in the folder but not listed; add it or remove the file")
     seen: set[str] = set()
     ordered = []

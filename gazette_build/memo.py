@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, TypeVar
 
+from .errors import Report
+
 T = TypeVar("T")
 
 
@@ -50,3 +52,16 @@ class Memo:
     def sweep(self) -> None:
         self.documents.sweep()
         self.pages.sweep()
+
+
+def run_memoised(cache: Cache | None, key: Hashable, compute: Callable[[Report], T],
+                 report: Report) -> T:
+    """Run one step through `cache`: its diagnostics are kept with its result and replayed into
+    `report` on a hit, so a memoised build reports exactly what a fresh one does."""
+    def step() -> tuple[T, list]:
+        own = Report(report.root)
+        return compute(own), own.diagnostics
+
+    value, diagnostics = cache.get(key, step) if cache is not None else step()
+    report.diagnostics.extend(diagnostics)
+    return value

@@ -169,6 +169,8 @@ class PrintedIssue:
     page_of: dict[str, int] = field(default_factory=dict)
     # per-document PDFs cut from the same layout, by document stem
     document_pdfs: dict[str, bytes] = field(default_factory=dict)
+    # the press copy (3 mm bleed, crop marks) when site.yaml asks for it (print: press: true)
+    press_pdf: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 import jinja2
 
 from . import audit, config as config_stage, content, markdown, render, structure, writer
-from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
-from .memo import Cache, Memo
+from .errors import BuildFailed, Report, sorted_diagnostics
+from .memo import Cache, Memo, run_memoised
 from .model import Document, PrintedIssue, Site
 
 
@@ -44,40 +44,40 @@ def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
 
 def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     """Markdown → HTML for every document, with the editorial audits on the same tokens."""
-    def convert(doc: Document) -> tuple[Document, list[Diagnostic]]:
-        own = Report(report.root)
+    def convert(doc: Document, own: Report) -> Document:
         tokens = markdown.parse(doc)
         audit.audit_document(doc, tokens, own)
-        return markdown.convert(doc, tokens), own.diagnostics
+        return markdown.convert(doc, tokens)
 
     issues = []
     for issue in site.issues:
         sections = []
         for section in issue.sections:
-            docs = []
-            for doc in section.documents:
-                converted, diagnostics = (memo.get(("converted", doc), lambda: convert(doc))
-                                          if memo is not None else convert(doc))
-                report.diagnostics.extend(diagnostics)
-                docs.append(converted)
-            sections.append(replace(section, documents=tuple(docs)))
+            docs = tuple(run_memoised(memo, ("converted", doc),
+                                      lambda own, doc=doc: convert(doc, own), report)
+                         for doc in section.documents)
+            sections.append(replace(section, documents=docs))
         issues.append(replace(issue, sections=tuple(sections)))
     report.check()
     return replace(site, issues=tuple(issues))
 
 
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
-          memo: Memo | None = None) -> BuildResult:
+          memo: Memo | None = None,
+          printed: dict[str, PrintedIssue] | None = None) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
-    only files whose bytes changed are written; the result is the same as without."""
+    only files whose bytes changed are written; the result is the same as without. `printed`
+    gives print editions laid out elsewhere (the preview's background worker) instead of
+    laying them out here."""
     started = time.perf_counter()
     report = Report(root)
     site = load_site(root, report, memo)
     env = render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
-    printed = print_issues(site, env, report) if with_pdf else {}
+    if printed is None:
+        printed = print_issues(site, env, report) if with_pdf else {}
     pages = render_site(site, env, printed, report, memo)
     files = {path: html.encode("utf-8") for path, html in pages.items()}
     files.update(writer.collect_assets(site.config.assets_dir))

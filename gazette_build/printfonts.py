@@ -1,0 +1,215 @@
+"""Fonts of the printed edition: the CSS family lists per role, and the check that every
+character of an issue is in a configured font of its role.
+
+Pango silently takes a missing character from whatever system font has it, so an issue can
+print with a stray face nobody chose; the check turns that into a warning that names the
+document and the character (conventions §3: never rely on a generic fallback).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import printcache
+from .errors import Report
+from .model import Document, Fonts, Issue, SiteConfig
+
+ROLES = ("title", "body", "heading1", "heading2", "heading3", "page_number")
+# faces looked up bold: 小标宋 titles, and level-3 headings (body font, bold)
+BOLD_ROLES = frozenset({"title", "heading3"})
+# the class or tag of an element of the converted HTML → the role its text is set in
+# (print.css: .level1 黑体, .level2 楷体, .level3 body bold, th 黑体)
+ELEMENT_ROLES = {"level1": "heading1", "level2": "heading2", "level3": "heading3", "th": "heading1"}
+VOID_TAGS = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "col", "source"})
+
+
+@dataclass(frozen=True, slots=True)
+class FontFace:
+    """One installed face: the file fontconfig would use for a family, and its index in a TTC."""
+
+    family: str
+    path: str
+    index: int
+
+
+def css_stacks(fonts: Fonts) -> dict[str, Markup]:
+    """{role: '"FandolFang", "Noto Serif CJK SC"'}, quoted for a <style> block of the template."""
+    stacks = {}
+    for role in ROLES:
+        names = []
+        for family in getattr(fonts, role):
+            # a family name is data from site.yaml: keep it from closing the CSS string or tag
+            cleaned = "".join(c for c in family if c not in '"\\<>\n\r')
+            names.append(f'"{cleaned}"')
+        stacks[role] = Markup(", ".join(names))
+    return stacks
+
+
+def resolve_faces(config: SiteConfig, report: Report) -> dict[str, tuple[FontFace, ...]]:
+    """The installed face of each configured family, by role; warn about families not installed."""
+    installed = _installed_faces()
+    resolved = {}
+    for role in ROLES:
+        faces = []
+        for family in getattr(config.fonts, role):
+            candidates = installed.get(family.casefold())
+            if not candidates:
+                report.warn(config.root / "site.yaml", _line_of(config.root / "site.yaml", family),
+                            "fonts", f"{role}: font family '{family}' is not installed "
+                            "(run tools/install-fonts.sh)")
+                continue
+            weight = 200 if role in BOLD_ROLES else 80  # fontconfig: 80 regular, 200 bold
+            path, index, _ = min(candidates, key=lambda face: (abs(face[2] - weight), face[0]))
+            faces.append(FontFace(family, path, index))
+        resolved[role] = tuple(faces)
+    return resolved
+
+
+def faces_signature(resolved: dict[str, tuple[FontFace, ...]]) -> list[list]:
+    """What identifies the font files for the print cache key: path, index, size, mtime."""
+    signature = []
+    for role in ROLES:
+        for face in resolved[role]:
+            stat = os.stat(face.path)
+            signature.append([role, face.path, face.index, stat.st_size, stat.st_mtime_ns])
+    return signature
+
+
+def check_coverage(config: SiteConfig, issue: Issue, resolved: dict[str, tuple[FontFace, ...]],
+                   report: Report) -> None:
+    """Warn once per (file, character) that no configured font of its role has."""
+    coverage = {role: frozenset().union(*(_coverage(config.root, face) for face in faces))
+                for role, faces in resolved.items()}
+    seen = set()
+    for path, label, role, text in _texts(config, issue):
+        for char in sorted(set(text) - coverage[role]):
+            if unicodedata.category(char)[0] in "CZ" or (path, char) in seen:
+                continue  # spaces and format characters draw no glyph
+            seen.add((path, char))
+            families = "、".join(getattr(config.fonts, role)) or "none configured"
+            report.warn(path, _line_of(_absolute(config.root, path), char), "font",
+                        f"{label}: '{char}' (U+{ord(char):04X}) is in none of the {role} fonts "
+                        f"({families}); it would print in a fallback font")
+
+
+def _texts(config: SiteConfig, issue: Issue):
+    """(source path, label, role, text) for everything the print template sets in type."""
+    site_yaml = config.root / "site.yaml"
+    yield site_yaml, "site.yaml", "title", config.title + config.title_roman
+    yield site_yaml, "site.yaml", "body", (config.publisher + config.editor_printer
+                                           + config.address + config.phone + "主管主办单位编辑印刷地址电话：")
+    running_heads = config.title + issue.label + "".join(s.name for s in issue.sections)
+    yield site_yaml, "site.yaml", "page_number", running_heads + "— 0123456789"
+    yield issue.path, issue.label, "title", f"{issue.year}第{issue.number}期（总第{issue.total}期）"
+    yield issue.path, issue.label, "heading1", "目录【】" + "".join(s.name for s in issue.sections)
+    yield issue.path, issue.label, "body", "年月日编印（）0123456789"
+    for doc in issue.documents:
+        label = f"《{doc.title}》"
+        yield doc.path, label, "title", doc.title
+        yield doc.path, label, "body", doc.number + doc.issuer + (doc.disclosure or "") + "（）"
+        yield from _html_texts(doc, label, doc.html)
+        for part in doc.parts:
+            yield doc.path, label, "title", part.title
+            yield doc.path, label, "heading1", part.label
+            yield from _html_texts(doc, label, part.html)
+
+
+def _html_texts(doc: Document, label: str, html: str):
+    collector = _RoleText()
+    collector.feed(html)
+    collector.close()
+    for role, chunks in collector.texts.items():
+        yield doc.path, label, role, "".join(chunks)
+
+
+class _RoleText(HTMLParser):
+    """Collects the text of converted HTML by the role its enclosing element is set in."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = [("", "body")]
+        self.texts: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID_TAGS:
+            return
+        role = self.stack[-1][1]
+        for name in [tag, *(dict(attrs).get("class") or "").split()]:
+            role = ELEMENT_ROLES.get(name, role)
+        self.stack.append((tag, role))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        self.texts.setdefault(self.stack[-1][1], []).append(data)
+
+
+def _coverage(root: Path, face: FontFace) -> frozenset[int | str]:
+    """The characters a face maps, cached in memory and in the site's cache folder."""
+    stat = os.stat(face.path)
+    return _coverage_of(root, face.path, face.index, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=None)
+def _coverage_of(root: Path, path: str, index: int, size: int, mtime_ns: int) -> frozenset[str]:
+    # loading the cmap of a 25 MB CJK collection takes ~70 ms; the cached ranges ~2 ms
+    name = f"fonts/{printcache.digest([path, index, size, mtime_ns])}.json"
+    ranges = printcache.load_json(root, name)
+    if ranges is None:
+        from fontTools.ttLib import TTFont  # ships with WeasyPrint; only needed on a cache miss
+
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            codepoints = sorted(font.getBestCmap())
+        ranges = []
+        for code in codepoints:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+        printcache.store_json(root, name, ranges)
+    return frozenset(chr(code) for start, end in ranges for code in range(start, end + 1))
+
+
+@lru_cache(maxsize=1)
+def _installed_faces() -> dict[str, list[tuple[str, int, int]]]:
+    """{family (casefolded): [(file, index, weight)]} from one `fc-list` call."""
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{file}\t%{index}\t%{weight}\t%{family}\n"],
+            capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    faces: dict[str, list[tuple[str, int, int]]] = {}
+    for row in listing.splitlines():
+        path, index, weight, families = row.split("\t", 3)
+        weight = int(weight.strip("[]").split()[0]) if weight else 80  # variable fonts: [a b]
+        for family in families.split(","):
+            faces.setdefault(family.strip().casefold(), []).append((path, int(index or 0), weight))
+    return faces
+
+
+def _absolute(root: Path, path: Path) -> Path:
+    return path if path.is_absolute() else root / path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    """The first line of a source file holding `needle`, else 1 (the file as a whole)."""
+    try:
+        with open(path, encoding="utf-8") as source:
+            for number, line in enumerate(source, start=1):
+                if needle in line:
+                    return number
+    except (OSError, UnicodeDecodeError):
+        pass
+    return 1

@@ -1,0 +1,253 @@
+"""`gazette serve`: the live preview editors keep open while they write.
+
+One livereload server serves the preview's own output folder (never `public/`). A watcher polls
+the sources every POLL_MS; a burst of saves gives one rebuild (the rebuild waits for a poll that
+sees no new change), run through the same pipeline as `gazette build` with the memo that makes
+it incremental. A failed rebuild keeps the last good pages and shows its messages on top of
+every page and in the terminal; fixing the file recovers on its own. PDFs are laid out by a
+worker process that keeps WeasyPrint and the fonts loaded; the page reload never waits for it,
+and pages say when their PDF is older than their text.
+"""
+from __future__ import annotations
+
+import html
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from livereload import Server
+from livereload.handlers import StaticFileHandler
+from livereload.watcher import Watcher
+from tornado.ioloop import PeriodicCallback
+
+from .errors import BuildFailed, Report
+from .memo import Memo
+from .model import PrintedIssue, Site
+from .site import build, load_site
+
+POLL_MS = 100
+WATCHED = ("content", "layouts", "assets", "site.yaml")
+PREVIEW_DIR = ".gazette-preview"
+
+
+class Preview:
+    """The state of one preview session: memo, last errors, the PDFs and their freshness."""
+
+    def __init__(self, root: Path, out: Path, with_pdf: bool):
+        self.root, self.out = root, out
+        self.memo = Memo()
+        self.errors: list[str] = []
+        self.snapshot: dict[str, tuple[int, int]] = {}
+        self.pending = False
+        self.rebuilds = 0
+        self.printed: dict[str, PrintedIssue] = {}  # the newest PDF of each issue
+        self.printed_version: dict[str, int] = {}  # the content version each PDF was made from
+        self.wanted_version: dict[str, int] = {}  # the content version the text has now
+        self.in_flight: set[str] = set()
+        self.pdf_arrived = threading.Event()
+        self.worker = (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                       if with_pdf else None)
+
+    # -- watching ------------------------------------------------------------------------------
+    def sources(self) -> dict[str, tuple[int, int]]:
+        """(modification time, size) of every watched file."""
+        found = {}
+        for name in WATCHED:
+            top = self.root / name
+            paths = [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
+            for path in paths:
+                stat = path.stat()
+                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+        return found
+
+    def poll(self) -> bool:
+        """Called every POLL_MS; True when a rebuild happened and the browser should reload."""
+        current = self.sources()
+        if current != self.snapshot:
+            # a save is seen: wait for a quiet poll so a burst of saves gives one rebuild
+            self.snapshot, self.pending = current, True
+            return False
+        if self.pending or self.pdf_arrived.is_set():
+            self.pending = False
+            self.pdf_arrived.clear()
+            self.rebuild()
+            return True
+        return False
+
+    # -- building ------------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        started = time.perf_counter()
+        try:
+            result = build(self.root, out=self.out, with_pdf=False, memo=self.memo,
+                           printed=dict(self.printed))
+        except BuildFailed as failure:
+            self.errors = [str(d) for d in failure.diagnostics if not d.is_warning]
+            _say(f"rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
+            return
+        except Exception:  # a bug must not end the preview: show it like a content error
+            self.errors = ["gazette: internal error while building:"] + \
+                traceback.format_exc().splitlines()
+            _say("\n".join(self.errors))
+            return
+        self.rebuilds += 1
+        self.errors = []
+        for warning in result.warnings:
+            _say(str(warning))
+        _say(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms, "
+             f"{len(result.written)} files written")
+        self.schedule_pdfs(result.site)
+
+    def schedule_pdfs(self, site: Site) -> None:
+        if self.worker is None:
+            return
+        signature = (site.config, tuple(sorted(
+            (p, s) for p, s in self.snapshot.items() if not p.startswith(str(self.root / "content")))))
+        for issue in site.issues:
+            self.wanted_version[issue.key] = hash((issue, signature))
+            self._submit(issue.key)
+
+    def _submit(self, key: str) -> None:
+        version = self.wanted_version[key]
+        if key in self.in_flight or self.printed_version.get(key) == version:
+            return
+        self.in_flight.add(key)
+        future = self.worker.submit(print_in_worker, str(self.root), key)
+        future.add_done_callback(lambda f: self._pdf_done(key, version, f))
+
+    def _pdf_done(self, key: str, version: int, future: Future) -> None:
+        self.in_flight.discard(key)
+        try:
+            outcome = future.result()
+        except Exception as exc:  # the worker died: say so, keep the old PDF
+            _say(f"PDF of {key} failed: {exc}")
+            return
+        if isinstance(outcome, list):
+            _say(f"PDF of {key} not made:\n" + "\n".join(outcome))
+            return
+        self.printed[key] = outcome
+        self.printed_version[key] = version
+        _say(f"PDF of {key} ready")
+        self.pdf_arrived.set()
+        if self.wanted_version.get(key) != version:
+            self._submit(key)  # the text changed while it was being laid out
+
+    def stale_issue_urls(self) -> list[str]:
+        """URL prefixes of the issues whose PDF is older than their text."""
+        return ["/" + key.replace("-", "/") + "/" for key, version in self.wanted_version.items()
+                if self.printed_version.get(key) != version]
+
+    # -- what the pages show -------------------------------------------------------------------
+    def banner(self, url_path: str) -> bytes:
+        parts = []
+        if self.errors:
+            lines = "\n".join(html.escape(line) for line in self.errors)
+            parts.append('<div id="gazette-errors" style="position:sticky;top:0;z-index:99;'
+                         'background:#fff0f0;color:#900;border:2px solid #c00;padding:.8em;'
+                         'font:14px/1.5 monospace;white-space:pre-wrap">'
+                         f'<strong>重建失败，仍显示上次成功的页面 (rebuild failed):</strong>\n{lines}</div>')
+        if self.worker and any(url_path.startswith(p) for p in self.stale_issue_urls()):
+            parts.append('<div id="gazette-pdf-stale" style="background:#fff8dc;padding:.5em;'
+                         'font:14px sans-serif">印刷版 PDF 正在更新，页码可能不是最新的。'
+                         'The PDF is older than the text; page numbers may change.</div>')
+        return "".join(parts).encode("utf-8")
+
+
+def print_in_worker(root: str, issue_key: str) -> PrintedIssue | list[str]:
+    """Lay out one issue's PDF in the worker process (WeasyPrint stays loaded between calls)."""
+    from . import pdf, render
+
+    global _WORKER_MEMO
+    if "_WORKER_MEMO" not in globals():
+        _WORKER_MEMO = Memo()
+    report = Report(Path(root))
+    try:
+        site = load_site(Path(root), report, _WORKER_MEMO)
+        issue = next(i for i in site.issues if i.key == issue_key)
+        printed = pdf.render_issue(site, issue, render.make_env(site.config), report)
+        _WORKER_MEMO.sweep()
+        return printed
+    except BuildFailed as failure:
+        return [str(d) for d in failure.diagnostics]
+    except StopIteration:
+        return [f"issue {issue_key} no longer exists"]
+
+
+class PreviewFileHandler(StaticFileHandler):
+    """Serves the preview folder; HTML pages get the error and stale-PDF banners."""
+
+    preview: Preview
+
+    @classmethod
+    def _page(cls, abspath: str) -> bytes:
+        with open(abspath, "rb") as handle:
+            data = handle.read()
+        url = "/" + Path(abspath).relative_to(cls.preview.out).as_posix()
+        banner = cls.preview.banner(url)
+        return data.replace(b"<main", banner + b"<main", 1) if banner else data
+
+    @classmethod
+    def get_content(cls, abspath, start=None, end=None):
+        if abspath.endswith(".html"):
+            yield cls._page(abspath)[start:end]
+        else:
+            yield from super().get_content(abspath, start, end)
+
+    def get_content_size(self):
+        if self.absolute_path.endswith(".html"):
+            return len(self._page(self.absolute_path))
+        return super().get_content_size()
+
+
+class PreviewWatcher(Watcher):
+    """livereload's watcher, replaced: one poll of all sources, one rebuild per burst."""
+
+    def __init__(self, preview: Preview):
+        super().__init__()
+        self.preview = preview
+
+    def start(self, callback) -> bool:
+        PeriodicCallback(callback, POLL_MS).start()
+        return True
+
+    def examine(self):
+        if self._changes:
+            return self._changes.pop()
+        if self.preview.poll():
+            self.filepath = "*"
+            # '__livereload__' bypasses livereload's 3-second reload suppression
+            return "__livereload__", None
+        return None, None
+
+
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bool = True) -> int:
+    """Build into the preview folder and serve it with live reload until interrupted."""
+    out = root / PREVIEW_DIR
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    preview = Preview(root, out, with_pdf)
+    preview.snapshot = preview.sources()
+    preview.rebuild()
+    if not (out / "index.html").exists():  # nothing built yet: a page to carry the errors
+        (out / "index.html").write_text(
+            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>gazette</title>'
+            '</head><body><main><p>尚无可预览的页面。</p></main></body></html>', encoding="utf-8")
+    PreviewFileHandler.preview = preview
+    server = Server(watcher=PreviewWatcher(preview))
+    server.SFH = PreviewFileHandler
+    _say(f"previewing {root} at http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        server.serve(host=host, port=port, root=str(out), restart_delay=0)
+    finally:
+        if preview.worker:
+            preview.worker.shutdown(cancel_futures=True)
+    return 0
+
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

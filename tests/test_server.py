@@ -1,0 +1,132 @@
+"""The live preview, driven over HTTP as an editor's browser would."""
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+DOC = "content/2024/01/first.md"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Preview:
+    def __init__(self, site: Path, *extra: str):
+        self.port = _free_port()
+        self.log = site.parent / "serve.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gazette_build", "--site", str(site), "serve",
+             "--port", str(self.port), *extra],
+            stdout=subprocess.DEVNULL, stderr=self.log.open("w"))
+        self.wait_for("/", lambda status, body: status == 200)
+
+    def get(self, path: str) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+
+    def wait_for(self, path: str, condition, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                status, body = self.get(path)
+                if condition(status, body):
+                    return body
+                last = (status, body[:300])
+            except OSError as exc:
+                last = exc
+            time.sleep(0.1)
+        raise AssertionError(f"{path}: condition not met; last answer {last}; log:\n"
+                             f"{self.log.read_text()}")
+
+    def rebuilds(self) -> int:
+        return len(re.findall(r"rebuilt in \d+ ms", self.log.read_text()))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def preview(minimal_site):
+    running = Preview(minimal_site, "--no-pdf")
+    yield running
+    running.stop()
+
+
+def _edit(site: Path, old: str, new: str) -> None:
+    path = site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_an_edit_shows_up_and_a_broken_file_shows_its_error(preview, minimal_site):
+    page = "/2024/01/first/index.html"
+    assert "第一段正文。" in preview.get(page)[1]
+
+    _edit(minimal_site, "第一段正文。", "改过的第一段。")
+    preview.wait_for(page, lambda s, body: "改过的第一段。" in body)
+
+    _edit(minimal_site, "number: 市政发〔2024〕1号", "number: [市政发〔2024〕1号")
+    body = preview.wait_for(page, lambda s, body: 'id="gazette-errors"' in body)
+    assert "content/2024/01/first.md:3: yaml: YAML syntax error" in body
+    assert "改过的第一段。" in body  # the last good page stays served
+
+    _edit(minimal_site, "number: [市政发〔2024〕1号", "number: 市政发〔2024〕1号")
+    preview.wait_for(page, lambda s, body: 'id="gazette-errors"' not in body and "改过的第一段。" in body)
+
+
+def test_a_broken_site_yaml_is_shown_and_recovers(preview, minimal_site):
+    config = minimal_site / "site.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good.replace("base_url:", "base_ulr:"), encoding="utf-8")
+    body = preview.wait_for("/index.html", lambda s, body: 'id="gazette-errors"' in body)
+    assert "site.yaml:8: base_ulr: unknown field (did you mean &#x27;base_url&#x27;?)" in body
+    config.write_text(good, encoding="utf-8")
+    preview.wait_for("/index.html", lambda s, body: 'id="gazette-errors"' not in body)
+
+
+def test_a_burst_of_saves_gives_one_rebuild(preview, minimal_site):
+    time.sleep(0.5)
+    before = preview.rebuilds()
+    for n in range(5):
+        _edit(minimal_site, "第一段正文" if n == 0 else f"连续保存{n - 1}", f"连续保存{n}")
+        time.sleep(0.02)
+    preview.wait_for("/2024/01/first/index.html", lambda s, body: "连续保存4" in body)
+    time.sleep(0.6)
+    assert preview.rebuilds() - before == 1
+
+
+def test_nothing_outside_the_preview_folder_is_served(preview):
+    for path in ("/../site.yaml", "/..%2fsite.yaml", "/%2e%2e/site.yaml", "//etc/passwd",
+                 "/../content/2024/01/first.md"):
+        status, body = preview.get(path)
+        assert status in (403, 404), path
+        assert "晋中市人民政府公报" not in body and "root:" not in body
+
+
+def test_the_reload_script_is_served_but_never_built(preview, minimal_site, tmp_path):
+    assert "livereload.js" in preview.get("/index.html")[1]
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "livereload" not in text and "gazette-errors" not in text
+    assert not (minimal_site / "public").exists()
