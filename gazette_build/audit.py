@@ -3,24 +3,50 @@ stay as printed (the editors' `notes`), and table totals that do not add up."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from decimal import Decimal, InvalidOperation
 
 from markdown_it.token import Token
 
 from .errors import Report
+from .markdown import image_problem
 from .model import Document
 
 TOTAL_WORDS = ("合计", "总计", "小计")
+RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-def audit_document(doc: Document, tokens: list[Token], report: Report) -> None:
-    """Report the document's notes and every table sum that disagrees with its parts."""
+def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
+                   report: Report) -> None:
+    """Report the document's notes, markup that is shown as text or dropped rather than run,
+    and every table sum that disagrees with its parts."""
     for line, note in doc.notes:
         report.warn(doc.path, line, "notes", note)
+    _check_markup(doc, tokens, content_dir, report)
     for header, rows in _tables(tokens):
         _check_row_totals(doc, header, rows, report)
         _check_column_totals(doc, header, rows, report)
+
+
+def _check_markup(doc: Document, tokens: list[Token], content_dir: Path, report: Report) -> None:
+    for token in tokens:
+        if token.type != "inline":
+            continue
+        line = doc.body_line + (token.map[0] if token.map else 0)
+        if RAW_HTML.search(token.content):
+            report.warn(doc.path, line, "body", "raw HTML is not allowed in documents; "
+                        f"it is shown as text: {RAW_HTML.search(token.content).group(0)[:60]}")
+        if UNSAFE_LINK.search(token.content):
+            report.warn(doc.path, line, "body",
+                        "a javascript:, data: or file: link or image is not made a link or fetched; "
+                        "it is shown as text")
+        for child in token.children or ():
+            if child.type == "image":
+                problem = image_problem(str(child.attrGet("src") or ""), doc, content_dir)
+                if problem:
+                    report.warn(doc.path, line, "body", problem)
 
 
 def _tables(tokens: list[Token]) -> list[tuple[list[str], list[tuple[int, list[str]]]]]:

@@ -67,6 +67,10 @@ def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
         for issue_dir in sorted(p for p in year_dir.iterdir() if not p.name.startswith(".")):
             if not issue_dir.is_dir():
                 continue
+            if not _is_inside(issue_dir, config.root):
+                report.error(issue_dir, 1, "folder", f"is a link to {issue_dir.resolve()}, "
+                             "outside the site folder; move the issue into content/")
+                continue
             if ISSUE_DIR.match(issue_dir.name):
                 folders.append(issue_dir)
             else:
@@ -128,11 +132,18 @@ def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
 
 
 def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: Report) -> list[str]:
-    present = sorted(p.stem for p in folder.glob("*.md") if not p.name.startswith("."))
-    for stem in present:
-        if not STEM.match(stem):
-            report.error(folder / f"{stem}.md", 1, "file name",
+    present = []
+    for path in sorted(folder.glob("*.md")):
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink() and not _is_inside(path, report.root):
+            report.error(path, 1, "file", f"is a link to {path.resolve()}, outside the site "
+                         "folder; copy the file into the issue folder instead")
+            continue
+        if not STEM.match(path.stem):
+            report.error(path, 1, "file name",
                          "use lower-case ASCII letters, digits and '-' (the name is the page URL)")
+        present.append(path.stem)
     if listed is None:
         return present
     item_lines = lines["documents items"]
@@ -151,6 +162,10 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
             ordered.append(stem)
             seen.add(stem)
     return ordered
+
+
+def _is_inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,

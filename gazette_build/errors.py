@@ -5,6 +5,7 @@ editor sees every problem of a stage at once, as `path:line: field: message`.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +46,10 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def relative(self, path: Path | str) -> str:
-        path = Path(path)
+        # absolute, not resolved: a symbolic link is named as the editor sees it
+        path = Path(os.path.abspath(path))
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.relative_to(os.path.abspath(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 

@@ -44,19 +44,35 @@ def read_text(path: Path, report: Report) -> str | None:
 
 
 def decode_text(data: bytes, path: Path, report: Report) -> str | None:
-    """Decode a source's bytes as UTF-8 (BOM and CRLF accepted); report other encodings."""
+    """Decode a source's bytes as UTF-8 (BOM and CRLF accepted silently).
+
+    Windows editors often save GBK: such a file is read as GB18030 with a warning when that is
+    safe (it decodes strictly and holds Chinese text, no control characters); any other
+    encoding is refused, named where it can be recognised."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        try:
-            data.decode("gb18030")
-            guess = "GBK/GB18030"
-        except UnicodeDecodeError:
-            guess = "an unknown encoding"
-        report.error(path, line, "encoding",
-                     f"the file is not UTF-8 (it looks like {guess}); save it as UTF-8")
-        return None
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            report.error(path, 1, "encoding", "the file is UTF-16; save it as UTF-8")
+            return None
+        text = _gbk_text(data)
+        if text is None:
+            report.error(path, line, "encoding",
+                         "the file is not UTF-8 and not readable as GBK; save it as UTF-8")
+            return None
+        report.warn(path, line, "encoding",
+                    "the file is GBK, not UTF-8; it was read as GBK — save it as UTF-8")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _gbk_text(data: bytes) -> str | None:
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    has_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    has_controls = any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text)
+    return text if has_chinese and not has_controls else None

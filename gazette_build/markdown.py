@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -15,6 +17,21 @@ from markdown_it.token import Token
 from .model import Document, Heading, Part
 
 ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
+URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+
+
+def image_problem(src: str, doc: Document, content_dir: Path) -> str | None:
+    """Why an image reference cannot be shown, or None: images are files inside content/,
+    never fetched from elsewhere (file:, http:, a path leading out of the folder)."""
+    if URL_SCHEME.match(src):
+        return f"image {src} is not a file inside the site folder; it is not fetched or shown"
+    target = (doc.path.parent / unquote(src)).resolve()
+    if not target.is_relative_to(content_dir.resolve()):
+        return f"image {src} leads outside the content folder; it is not shown"
+    if not target.is_file():
+        return f"image {src} does not exist"
+    return None
+
 
 
 def _parser() -> MarkdownIt:
@@ -39,8 +56,9 @@ def parse(doc: Document) -> list[Token]:
     return MD.parse(doc.body_markdown)
 
 
-def convert(doc: Document, tokens: list[Token]) -> Document:
-    """Return the document with its notice HTML, headings and parts filled in."""
+def convert(doc: Document, tokens: list[Token], content_dir: Path) -> Document:
+    """Return the document with its notice HTML, headings, parts and images filled in."""
+    images = _resolve_images(tokens, doc, content_dir)
     segments = _split_at_parts(tokens)
     main_tokens = segments[0][1]
     html, headings = _render(main_tokens, doc.anchor, level_shift=0, mark_addressees=True)
@@ -58,7 +76,26 @@ def convert(doc: Document, tokens: list[Token]) -> Document:
                               part_headings))
         else:
             parts.append(Part("embedded", "", title, anchor, part_html, part_headings))
-    return replace(doc, html=html, headings=headings, parts=tuple(parts))
+    return replace(doc, html=html, headings=headings, parts=tuple(parts), images=images)
+
+
+def _resolve_images(tokens: list[Token], doc: Document, content_dir: Path) -> tuple[str, ...]:
+    """Point each image at its copy in the output (the content tree is mirrored there); an
+    image that cannot be shown becomes its alt text (the audit says why)."""
+    images = []
+    for token in tokens:
+        for i, child in enumerate(token.children or ()):
+            if child.type != "image":
+                continue
+            src = str(child.attrGet("src") or "")
+            if image_problem(src, doc, content_dir):
+                token.children[i] = Token("text", "", 0, content=child.content)
+                continue
+            mirrored = (doc.path.parent / unquote(src)).resolve().relative_to(
+                content_dir.resolve()).as_posix()
+            child.attrSet("src", "../../../" + mirrored)  # pages live at <year>/<NN>/<stem>/
+            images.append(mirrored)
+    return tuple(images)
 
 
 def _split_at_parts(tokens: list[Token]) -> list[tuple[Token | None, list[Token]]]:

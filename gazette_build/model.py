@@ -113,6 +113,7 @@ class Document:
     html: str = ""
     headings: tuple[Heading, ...] = ()
     parts: tuple[Part, ...] = ()
+    images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
 
     @property
     def anchor(self) -> str:

@@ -44,10 +44,12 @@ def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
 
 def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     """Markdown → HTML for every document, with the editorial audits on the same tokens."""
+    content_dir = site.config.content_dir
+
     def convert(doc: Document, own: Report) -> Document:
         tokens = markdown.parse(doc)
-        audit.audit_document(doc, tokens, own)
-        return markdown.convert(doc, tokens)
+        audit.audit_document(doc, tokens, content_dir, own)
+        return markdown.convert(doc, tokens, content_dir)
 
     issues = []
     for issue in site.issues:
@@ -81,6 +83,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     pages = render_site(site, env, printed, report, memo)
     files = {path: html.encode("utf-8") for path, html in pages.items()}
     files.update(writer.collect_assets(site.config.assets_dir))
+    for doc in (doc for issue in site.issues for doc in issue.documents):
+        for image in doc.images:  # the content tree is mirrored in the output
+            files[image] = (site.config.content_dir / image).read_bytes()
     for issue in site.issues:
         if issue.key in printed:
             files.update(pdf_files(site, issue, printed[issue.key]))
