@@ -37,7 +37,8 @@ class Entry:
 
 def digest(value) -> str:
     """sha256 of a JSON-serialisable value (str, numbers, lists, dicts)."""
-    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def digest_bytes(data: bytes) -> str:
@@ -96,25 +97,6 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
     for old in base.glob(f"{issue_key}-*"):
         shutil.rmtree(old, ignore_errors=True)
     os.replace(staging, _folder(root, issue_key, key))
-
-
-def load_json(root: Path, name: str):
-    """A small JSON value cached under the cache folder (e.g. a font's coverage), or None."""
-    try:
-        return json.loads((root / CACHE_DIR / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def store_json(root: Path, name: str, value) -> None:
-    path = root / CACHE_DIR / name
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(value), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only site folder only costs the time of reading the font again
 
 
 def _folder(root: Path, issue_key: str, key: str) -> Path:

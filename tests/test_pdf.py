@@ -1,0 +1,363 @@
+"""The printed edition, read back from the PDF: 目录 numbers against the pages the titles stand
+on, fonts, outline, metadata, repeated table heads, per-document PDFs, the cache, the URL
+fetcher and the press / PDF/A variants.
+
+The seed issue is laid out once per session; nothing here knows a page number in advance,
+every expected number is read from the PDF itself.
+"""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+
+from gazette_build import pdf, printfonts, render
+from gazette_build.errors import Report
+from gazette_build.model import Issue, PrintedIssue, Site
+from gazette_build.site import load_site
+
+REPO = Path(__file__).resolve().parents[1]
+PAGE_NUMBER = re.compile(r"—\s*(\d+)\s*—")
+TOC_NUMBER = re.compile(r"（(\d+)）")
+MM = 72 / 25.4
+
+
+@dataclass
+class Printed:
+    root: Path
+    site: Site
+    issue: Issue
+    report: Report
+    printed: PrintedIssue
+    texts: list[str]  # text of each page
+    big: list[str]  # text set at 15 pt or more (titles) on each page, without spaces
+    footers: list[int | None]  # the number printed at the foot of each page
+    footer_x: list[float | None]  # horizontal middle of that number
+    words: list[list[dict]]  # pdfplumber words of each page (a two-column line is two words)
+
+
+def copy_site(target: Path) -> Path:
+    """The repository's site (content, layouts, assets, site.yaml) in a folder of its own."""
+    target.mkdir(parents=True)
+    for folder in ("content", "layouts", "assets"):
+        shutil.copytree(REPO / folder, target / folder)
+    shutil.copy(REPO / "site.yaml", target / "site.yaml")
+    return target
+
+
+def lay_out(root: Path, site: Site, issue: Issue) -> tuple[Report, PrintedIssue]:
+    report = Report(root)
+    return report, pdf.render_issue(site, issue, render.make_env(site.config), report)
+
+
+def read_back(root: Path, site: Site, issue: Issue, report: Report,
+              printed: PrintedIssue) -> Printed:
+    texts, big, footers, footer_x, words = [], [], [], [], []
+    with pdfplumber.open(io.BytesIO(printed.pdf)) as document:
+        for page in document.pages:
+            texts.append(page.extract_text() or "")
+            words.append(page.extract_words())
+            big.append("".join(c["text"] for c in page.chars if c["size"] >= 15).replace(" ", ""))
+            foot = [w for w in page.extract_words() if w["top"] > page.height - 35 * MM]
+            match = PAGE_NUMBER.search(" ".join(w["text"] for w in foot))
+            footers.append(int(match[1]) if match else None)
+            middle = (min(w["x0"] for w in foot) + max(w["x1"] for w in foot)) / 2 if foot else None
+            footer_x.append(middle / page.width if foot else None)
+    return Printed(root, site, issue, report, printed, texts, big, footers, footer_x, words)
+
+
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory) -> Printed:
+    root = copy_site(tmp_path_factory.mktemp("seed") / "site")
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    report, printed = lay_out(root, site, issue)
+    return read_back(root, site, issue, report, printed)
+
+
+def title_page(seed: Printed, title: str, unless_in: str = "") -> int:
+    """The printed number of the first page whose large type holds `title` (other than inside
+    `unless_in`: an embedded document's title is part of its notice's title)."""
+    wanted = re.sub(r"\s", "", title)
+    for index, big in enumerate(seed.big):
+        if unless_in:
+            big = big.replace(re.sub(r"\s", "", unless_in), "")
+        if wanted in big:
+            return seed.footers[index]
+    raise AssertionError(f"no page shows the title {title}")
+
+
+def toc_numbers(seed: Printed) -> list[int]:
+    pages = [text for text in seed.texts if re.match(r"^.*\n目\s*录", text)]
+    assert pages, "no 目录 page"
+    return [int(n) for text in pages for n in TOC_NUMBER.findall(text)]
+
+
+def test_toc_numbers_are_the_pages_the_titles_stand_on(seed):
+    documents = seed.issue.documents
+    on_pages = [title_page(seed, doc.title) for doc in documents]
+    assert toc_numbers(seed) == on_pages
+    assert [seed.printed.page_of[doc.anchor] for doc in documents] == on_pages
+
+
+def test_page_numbers_count_physical_pages_on_the_outer_side(seed):
+    assert seed.footers[0] is None, "the cover carries no number"
+    assert "目" in seed.texts[1] and seed.footers[1] == 2, "目录 is page 2"
+    numbered = [(i, n) for i, n in enumerate(seed.footers) if n is not None]
+    assert len(numbered) > 10
+    for index, number in numbered:
+        assert number == index + 1
+        # odd pages right, even pages left (GB/T 9704 §7.5)
+        assert (seed.footer_x[index] > 0.5) == (number % 2 == 1), f"page {number}"
+    assert seed.printed.page_count == len(seed.texts)
+
+
+def test_parts_are_mapped_to_their_title_pages(seed):
+    parts = [(doc, part) for doc in seed.issue.documents for part in doc.parts]
+    assert parts
+    for doc, part in parts:
+        assert seed.printed.page_of[part.anchor] == title_page(seed, part.title, doc.title)
+
+
+def test_running_heads_on_even_and_odd_pages(seed):
+    config = seed.site.config
+    for index, text in enumerate(seed.texts[2:-1], start=2):
+        first_line = text.split("\n", 1)[0]
+        if seed.footers[index] is None:
+            continue
+        if (index + 1) % 2 == 0:
+            assert config.title in first_line and seed.issue.label in first_line
+        else:
+            assert any(section.name in first_line for section in seed.issue.sections)
+
+
+def test_every_font_is_embedded_and_configured(seed):
+    config = seed.site.config
+    families = {re.sub(r"[\s-]", "", family) for role in
+                ("title", "body", "heading1", "heading2", "heading3", "page_number")
+                for family in getattr(config.fonts, role)}
+    reader = pypdf.PdfReader(io.BytesIO(seed.printed.pdf))
+    seen = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = (font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                          if "/DescendantFonts" in font else font["/FontDescriptor"])
+            assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font
+            name = re.sub(r"^[A-Z]{6}\+", "", font["/BaseFont"][1:]).replace("-", "")
+            assert any(name.startswith(family) for family in families), f"fallback font {name}"
+            seen.add(name)
+    assert len(seen) >= 3  # title, body and heading faces at least
+
+
+def test_outline_is_issue_sections_documents_parts(seed):
+    reader = pypdf.PdfReader(io.BytesIO(seed.printed.pdf))
+    outline = reader.outline
+    assert len(outline) == 2 and outline[0].title == f"{seed.site.config.title} {seed.issue.label}"
+    entries = outline[1]
+    sections = [e for e in entries if not isinstance(e, list)]
+    assert [s.title for s in sections if s.title != "目录"] == [s.name for s in seed.issue.sections]
+    titles = []
+    for entry in entries:
+        if isinstance(entry, list):  # a section's documents
+            for item in entry:
+                if isinstance(item, list):
+                    titles.append([part.title.split("：")[-1] for part in item])
+                else:
+                    titles.append(item.title)
+    expected = []
+    for doc in seed.issue.documents:
+        expected.append(doc.title)
+        if doc.parts:
+            expected.append([part.title for part in doc.parts])
+    assert titles == expected
+
+
+def test_metadata_is_taken_from_the_issue(seed):
+    reader = pypdf.PdfReader(io.BytesIO(seed.printed.pdf))
+    info = reader.metadata
+    config, issue = seed.site.config, seed.issue
+    assert info["/Title"] == f"{config.title} {issue.label}" == "晋中市人民政府公报 2024年第1期"
+    assert info["/Author"] == config.publisher
+    assert info["/CreationDate"].startswith(f"D:{issue.date:%Y%m%d}")
+    assert info["/ModDate"].startswith(f"D:{issue.date:%Y%m%d}")
+    assert reader.trailer["/Root"]["/Lang"] == "zh-CN"
+
+
+def test_cover_and_back_page(seed):
+    config, issue = seed.site.config, seed.issue
+    cover, back = seed.texts[0], seed.texts[-1]
+    for text in (config.title, config.title_roman, f"第{issue.number}期", f"（总第{issue.total}期）",
+                 config.publisher, f"{issue.date.year}年{issue.date.month}月{issue.date.day}日编印"):
+        assert text.replace(" ", "") in cover.replace(" ", ""), text
+    for text in (config.publisher, config.editor_printer, config.address, config.phone):
+        assert text in back.replace(" ", "")
+    assert seed.footers[-1] is None and len(seed.texts) % 2 == 0, "back page: even, no number"
+
+
+def test_signature_blocks(seed):
+    """Issuer over the date, both flush right in their column, the 附注 on the next line."""
+    for doc in seed.issue.documents:
+        date = f"{doc.date.year}年{doc.date.month}月{doc.date.day}日"
+        first = seed.printed.page_of[doc.anchor] - 1
+        found = False
+        for words in seed.words[first:]:
+            for word in (w for w in words if w["text"] == date):
+                issuer = [w for w in words if w["text"] == doc.issuer
+                          and 0 < word["top"] - w["bottom"] < 12
+                          and abs(w["x1"] - word["x1"]) < 1]
+                note = [w for w in words if w["text"] == f"（{doc.disclosure}）"
+                        and 0 < w["top"] - word["bottom"] < 12 and w["x0"] < word["x0"]]
+                found = found or (bool(issuer) and (bool(note) or not doc.disclosure))
+            if found:
+                break
+        assert found, f"{doc.stem}: no signature block with {doc.issuer} / {date}"
+
+
+def test_a_table_that_crosses_a_page_repeats_its_head(seed):
+    heads = [i for i, text in enumerate(seed.texts) if re.search(r"序号\s*主要任务\s*牵头单位", text)]
+    runs = [i for i in heads if i + 1 in heads]
+    assert runs, f"no table head on two following pages (heads on {heads})"
+    for index in runs:
+        following = seed.texts[index + 1]
+        head = re.search(r"序号\s*主要任务", following).start()
+        assert re.search(r"\n\d+\s", following[head:]), "the repeated head stands above the rows"
+
+
+def test_document_pdfs_hold_each_documents_pages(seed):
+    documents = seed.issue.documents
+    assert set(seed.printed.document_pdfs) == {doc.stem for doc in documents}
+    starts = [seed.printed.page_of[doc.anchor] for doc in documents] + [len(seed.texts)]
+    for doc, start, next_start in zip(documents, starts, starts[1:]):
+        with pdfplumber.open(io.BytesIO(seed.printed.document_pdfs[doc.stem])) as cut:
+            texts = [page.extract_text() or "" for page in cut.pages]
+        assert texts == seed.texts[start - 1:start - 1 + len(texts)], doc.stem
+        last = start - 1 + len(texts)  # printed number of the cut's last page
+        assert next_start <= last + 1 and last <= next_start, doc.stem
+        assert f"{doc.date.year}年{doc.date.month}月{doc.date.day}日" in "".join(texts)
+        reader = pypdf.PdfReader(io.BytesIO(seed.printed.document_pdfs[doc.stem]))
+        assert reader.metadata["/Title"].startswith(doc.title)
+
+
+def test_second_render_is_a_cache_hit_with_identical_bytes(seed):
+    before = pdf.layout_count
+    _, again = lay_out(seed.root, seed.site, seed.issue)
+    assert pdf.layout_count == before, "the unchanged issue was laid out again"
+    assert again.pdf == seed.printed.pdf
+    assert again.page_of == seed.printed.page_of
+    assert again.document_pdfs == seed.printed.document_pdfs
+
+
+def test_a_fresh_layout_gives_identical_bytes(seed):
+    shutil.rmtree(seed.root / ".gazette-cache" / "print")
+    before = pdf.layout_count
+    _, again = lay_out(seed.root, seed.site, seed.issue)
+    assert pdf.layout_count == before + 1
+    assert again.pdf == seed.printed.pdf
+    assert again.document_pdfs == seed.printed.document_pdfs
+
+
+def test_no_font_or_fetch_warnings_for_the_seed(seed):
+    assert [d for d in seed.report.diagnostics if d.field in ("font", "print", "fonts")] == []
+
+
+# ---- a small made-up issue: long table, outside references, a character no font has ------
+
+LONG_TABLE = ("<div class=\"table-wrap\"><table><thead><tr><th>序号</th><th>事项</th>"
+              "<th>责任单位</th></tr></thead><tbody>"
+              + "".join(f"<tr><td>{n}</td><td>第{n}项工作任务，按期完成并报送进展情况。</td>"
+                        f"<td>市直有关单位</td></tr>" for n in range(1, 121))
+              + "</tbody></table></div>")
+OUTSIDE = ('<p><img src="http://example.com/seal.png" alt="">'
+           '<img src="../../../../../../../../../../etc/hostname" alt=""></p>')
+
+
+@pytest.fixture
+def made_up(tmp_path) -> tuple[Path, Site, Issue]:
+    root = copy_site(tmp_path / "site")
+    site = load_site(root, Report(root))
+    doc = site.issues[0].documents[1]
+    doc = replace(doc, parts=(), html="<p class=\"addressees\">各县（区、市）人民政府：</p>"
+                  "<h3 class=\"level2\">（一）认真执行𓀀</h3><p>请认真贯彻执行。</p>"
+                  + OUTSIDE + LONG_TABLE)
+    section = replace(site.issues[0].sections[0], documents=(doc,))
+    issue = replace(site.issues[0], sections=(section,))
+    return root, replace(site, issues=(issue,)), issue
+
+
+def test_outside_files_are_refused_and_missing_glyphs_reported(made_up):
+    root, site, issue = made_up
+    report, printed = lay_out(root, site, issue)
+    messages = [str(d) for d in report.warnings]
+    assert any("refused to read http://example.com/seal.png" in m for m in messages), messages
+    assert any("refused to read file:///etc/hostname" in m for m in messages), messages
+    doc = issue.documents[0]
+    font = [d for d in report.warnings if d.field == "font"]
+    assert len(font) == 1 and font[0].path == report.relative(root / doc.path)
+    assert doc.title in font[0].message and "U+13000" in font[0].message
+    assert "heading2" in font[0].message  # set in 楷体: the fonts of its role were checked
+    seed_like = read_back(root, site, issue, report, printed)
+    heads = [i for i, text in enumerate(seed_like.texts) if re.search(r"序号\s*事项\s*责任单位", text)]
+    assert len(heads) >= 2 and heads == list(range(heads[0], heads[0] + len(heads)))
+    rows = [int(n) for i in heads for n in re.findall(r"^(\d+)\s*第", seed_like.texts[i], re.M)]
+    assert rows == list(range(1, 121)), "every row printed once, in order"
+
+
+def test_changed_stylesheet_is_laid_out_again(made_up):
+    root, site, issue = made_up
+    lay_out(root, site, issue)
+    before = pdf.layout_count
+    lay_out(root, site, issue)
+    assert pdf.layout_count == before
+    with open(root / "assets" / "print.css", "a", encoding="utf-8") as css:
+        css.write("\n.doc-number { letter-spacing: 0.1em; }\n")
+    lay_out(root, site, issue)
+    assert pdf.layout_count == before + 1
+
+
+def test_press_copy_and_pdfa(made_up):
+    root, site, issue = made_up
+    site = replace(site, config=replace(site.config, press=True, pdfa=True))
+    _, printed = lay_out(root, site, issue)
+    press = pypdf.PdfReader(io.BytesIO(printed.press_pdf))
+    page = press.pages[2]
+    bleed = 3 * MM
+    assert float(page.trimbox.left) - float(page.mediabox.left) == pytest.approx(bleed, abs=0.01)
+    assert float(page.mediabox.top) - float(page.trimbox.top) == pytest.approx(bleed, abs=0.01)
+    archival = pypdf.PdfReader(io.BytesIO(printed.pdf))
+    assert "/OutputIntents" in archival.trailer["/Root"]
+    xmp = archival.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert float(archival.pages[2].mediabox.width) == pytest.approx(210 * MM, abs=0.01)
+
+
+def test_fetcher_serves_only_the_site_folder(tmp_path):
+    root = tmp_path / "site"
+    (root / "assets").mkdir(parents=True)
+    (root / "assets" / "a.css").write_text("p {}")
+    (tmp_path / "secret.css").write_text("p {}")
+    (root / "assets" / "link.css").symlink_to(tmp_path / "secret.css")
+    fetcher = pdf.SiteFetcher(root)
+    assert fetcher.fetch((root / "assets" / "a.css").as_uri()).read() == b"p {}"
+    for url in [(tmp_path / "secret.css").as_uri(), (root / "assets" / "link.css").as_uri(),
+                (root / "assets" / ".." / ".." / "secret.css").as_uri(),
+                "https://example.com/a.css", "data:text/css,p{}", "file://server/share/a.css"]:
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert list(fetcher.fetched) == ["assets/a.css"]
+
+
+def test_a_font_family_that_is_not_installed_is_named(seed):
+    config = seed.site.config
+    fonts = replace(config.fonts, heading2=("No Such Kai", *config.fonts.heading2))
+    report = Report(seed.root)
+    resolved = printfonts.resolve_faces(replace(config, fonts=fonts), report)
+    assert [d.field for d in report.warnings] == ["fonts"]
+    assert "heading2" in report.warnings[0].message and "No Such Kai" in report.warnings[0].message
+    assert [face.family for face in resolved["heading2"]] == list(config.fonts.heading2)
