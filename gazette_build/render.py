@@ -70,8 +70,11 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         return memo.get((name, signature, key), render_page) if memo is not None \
             else render_page()
 
-    pages = {"index.html": page("index.html", (site.issues,), root="", issues=site.issues,
-                                page_title=config.title)}
+    latest = printed.get(site.issues[0].key) if site.issues else None
+    latest_page_of = latest.page_of if latest else {}
+    pages = {"index.html": page("index.html", (site.issues, tuple(latest_page_of.items())),
+                                root="", issues=site.issues, page_title=config.title,
+                                page_of=latest_page_of)}
     for year in site.years:
         issues = tuple(issue for issue in site.issues if issue.year == year)
         pages[f"{year}/index.html"] = page("year.html", (issues,), root="../", year=year,

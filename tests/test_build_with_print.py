@@ -1,0 +1,72 @@
+"""`gazette build` end to end with the print edition: the web pages cite the pages the PDF
+really has, the PDFs sit where the pages link, and a second build lays nothing out and writes
+byte-identical PDFs."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gazette_build import pdf
+from conftest import run_cli
+from test_pdf import Printed, read_back, title_page
+from test_web_edition import page_links, page_text, squeeze
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from test_pdf import copy_site
+    from gazette_build.errors import Report
+    from gazette_build.site import load_site
+
+    root = copy_site(tmp_path_factory.mktemp("printweb") / "site")
+    result = run_cli("--site", str(root), "build")
+    assert result.code == 0, result.err
+    site = load_site(root, Report(root))
+    return root, site
+
+
+def _printed(root, site) -> Printed:
+    from gazette_build.model import PrintedIssue
+
+    issue = site.issues[0]
+    data = (root / "public/2024/01/jzgb-2024-01.pdf").read_bytes()
+    return read_back(root, site, issue, None, PrintedIssue(data, 0))
+
+
+def test_web_toc_numbers_are_the_printed_pages(built):
+    root, site = built
+    printed = _printed(root, site)
+    on_pages = [title_page(printed, doc.title) for doc in site.issues[0].documents]
+    issue_page = root / "public/2024/01/index.html"
+    web_numbers = [int(n) for n in re.findall(r'class="toc-page"[^>]*>（(\d+)）',
+                                              issue_page.read_text(encoding="utf-8"))]
+    assert web_numbers == on_pages
+    assert "jzgb-2024-01.pdf" in page_links(issue_page)
+
+
+def test_document_pages_cite_their_printed_page(built):
+    root, site = built
+    printed = _printed(root, site)
+    issue = site.issues[0]
+    for doc in issue.documents:
+        page = title_page(printed, doc.title)
+        html = root / "public" / doc.url / "index.html"
+        text = squeeze(page_text(html))
+        assert (f"引用：《晋中市人民政府公报》2024年第1期（总第25期）第{page}页，{doc.number}"
+                in text)
+        links = page_links(html)
+        assert f"../jzgb-2024-01.pdf#page={page}" in links
+        assert f"{doc.stem}.pdf" in links
+        assert (root / "public" / doc.url / f"{doc.stem}.pdf").stat().st_size > 1000
+
+
+def test_a_second_build_lays_nothing_out_and_writes_the_same_bytes(built):
+    root, _ = built
+    pdfs = sorted((root / "public").rglob("*.pdf"))
+    before = {p: p.read_bytes() for p in pdfs}
+    layouts = pdf.layout_count
+    result = run_cli("--site", str(root), "build")
+    assert result.code == 0, result.err
+    assert pdf.layout_count == layouts
+    assert {p: p.read_bytes() for p in sorted((root / "public").rglob("*.pdf"))} == before
