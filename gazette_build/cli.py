@@ -5,6 +5,7 @@ Only this module prints or exits; every problem is printed as `path:line: field:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: site.yaml's output)")
     build.add_argument("--no-pdf", action="store_true",
                        help="web edition only (pages carry no printed page numbers)")
+    build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
+                       help="processes laying out PDFs in parallel (default: number of cores)")
     commands.add_parser("check", help="validate the content and print every problem")
     serve = commands.add_parser("serve", help="live preview for editors")
     serve.add_argument("--host", default="127.0.0.1")
@@ -56,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return int(text)
+
+
 def _check(root: Path) -> int:
     from .site import load_site
 
@@ -71,7 +80,8 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     from .site import build
 
     out = args.out.resolve() if args.out else None
-    result = build(root, out=out, with_pdf=not args.no_pdf)
+    result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs,
+                   progress=lambda message: print(f"gazette: {message}", file=sys.stderr))
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)
     documents = sum(len(issue.documents) for issue in result.site.issues)

@@ -36,8 +36,10 @@ _CODE_DIGEST = printcache.digest_bytes(Path(__file__).read_bytes())
 layout_count = 0
 
 
-def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Report) -> PrintedIssue:
-    """Lay out one issue (or take it from the cache) and report what went wrong on the way."""
+def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Report, *,
+                 only_cached: bool = False) -> PrintedIssue | None:
+    """Lay out one issue (or take it from the cache) and report what went wrong on the way;
+    with `only_cached`, return None instead of laying out an issue the cache does not hold."""
     global layout_count
     config = site.config
     root = config.root.resolve()
@@ -49,6 +51,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
                              press_html, config.pdfa, printfonts.faces_signature(faces)])
     entry = printcache.load(root, issue.key, key)
     if entry is None:
+        if only_cached:
+            return None
         entry = _lay_out(config, issue, html, press_html)
         layout_count += 1
         printcache.store(root, issue.key, key, entry)

@@ -2,10 +2,13 @@
 render → write. Each stage takes a value and returns one; problems gate at the end of a stage."""
 from __future__ import annotations
 
+import multiprocessing
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
@@ -65,8 +68,8 @@ def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
 
 
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
-          memo: Memo | None = None,
-          printed: dict[str, PrintedIssue] | None = None) -> BuildResult:
+          memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
+          jobs: int = 1, progress: Callable[[str], None] | None = None) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -79,7 +82,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     env = render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
-        printed = print_issues(site, env, report) if with_pdf else {}
+        printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
     pages = render_site(site, env, printed, report, memo)
     files = {path: html.encode("utf-8") for path, html in pages.items()}
     files.update(writer.collect_assets(site.config.assets_dir))
@@ -96,23 +99,71 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         memo.sweep()
     elif write:
         writer.write_site(files, target)
+    if progress and write and with_pdf:  # a build that prints is long enough to narrate
+        progress(f"wrote {len(files)} files ({len(pages)} pages)")
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
                        sum(1 for p in files if p.endswith(".pdf")),
                        time.perf_counter() - started, printed, changed)
 
 
-def print_issues(site: Site, env: jinja2.Environment, report: Report) -> dict[str, PrintedIssue]:
-    """Lay out every issue's PDF (from the cache when its inputs are unchanged)."""
+def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int = 1,
+                 progress: Callable[[str], None] | None = None) -> dict[str, PrintedIssue]:
+    """Every issue's print edition: unchanged issues from the cache, the others laid out, in
+    `jobs` worker processes when more than one issue needs it (layout is CPU-bound)."""
     from . import pdf  # WeasyPrint is heavy to import; only builds that print pay for it
 
-    printed = {}
+    printed: dict[str, PrintedIssue] = {}
+    to_lay_out = []
     for issue in site.issues:
-        try:
-            printed[issue.key] = pdf.render_issue(site, issue, env, report)
-        except jinja2.TemplateError as exc:
-            _template_error(exc, site, report)
+        lookup = Report(report.root)  # its warnings count only if the cache answers
+        hit = _guarded(site, report, lambda: pdf.render_issue(site, issue, env, lookup,
+                                                              only_cached=True))
+        if hit is not None:
+            report.diagnostics.extend(lookup.diagnostics)
+            printed[issue.key] = hit
+        elif not report.errors:
+            to_lay_out.append(issue)
+    report.check()
+    say = progress or (lambda message: None)
+    if to_lay_out:
+        say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues"
+            f"{f' in {jobs} processes' if jobs > 1 and len(to_lay_out) > 1 else ''}")
+    if jobs > 1 and len(to_lay_out) > 1:
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+        with ProcessPoolExecutor(min(jobs, len(to_lay_out)), mp_context=context) as pool:
+            outcomes = pool.map(_print_one, [Site(site.config, (issue,)) for issue in to_lay_out])
+            for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
+                report.diagnostics.extend(diagnostics)
+                if result is not None:
+                    printed[issue.key] = result
+                say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
+    else:
+        for count, issue in enumerate(to_lay_out, 1):
+            result = _guarded(site, report, lambda: pdf.render_issue(site, issue, env, report))
+            if result is not None:
+                printed[issue.key] = result
+            say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
     report.check()
     return printed
+
+
+def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:
+    """Lay out the one issue of `site` in a worker process; diagnostics travel back as data."""
+    from . import pdf
+
+    report = Report(site.config.root)
+    env = render.make_env(site.config)
+    result = _guarded(site, report, lambda: pdf.render_issue(site, site.issues[0], env, report))
+    return result, report.diagnostics
+
+
+def _guarded(site: Site, report: Report, step: Callable[[], PrintedIssue | None]):
+    """Run a print step; a template error becomes a diagnostic naming template and line."""
+    try:
+        return step()
+    except jinja2.TemplateError as exc:
+        _template_error(exc, site, report)
+        return None
 
 
 def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
