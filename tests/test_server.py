@@ -130,3 +130,28 @@ def test_the_reload_script_is_served_but_never_built(preview, minimal_site, tmp_
         text = page.read_text(encoding="utf-8")
         assert "livereload" not in text and "gazette-errors" not in text
     assert not (minimal_site / "public").exists()
+
+
+def test_the_pdf_is_refreshed_in_the_background(minimal_site):
+    running = Preview(minimal_site)
+    try:
+        def toc(body):
+            return [int(n) for n in re.findall(r'class="toc-page"[^>]*>（(\d+)）', body)]
+
+        body = running.wait_for("/2024/01/index.html",
+                                lambda s, body: len(toc(body)) == 2 and "gazette-pdf-stale" not in body)
+        first, second = toc(body)
+        long_text = "\n\n".join(["为坚决杜绝重大事故、防范较大事故、减少一般事故，保障人民群众生命财产安全。" * 3] * 60)
+        _edit(minimal_site, "第二段正文。", long_text)
+        # the HTML comes first; the page numbers follow once the worker has laid the issue out
+        running.wait_for("/2024/01/first/index.html",
+                         lambda s, body: "为坚决杜绝重大事故" in body)
+        body = running.wait_for("/2024/01/index.html",
+                                lambda s, body: toc(body)[1] > second and "gazette-pdf-stale" not in body,
+                                timeout=30)
+        assert toc(body)[0] == first
+        log = running.log.read_text()
+        edit_rebuild = log.index("rebuilt in", log.index("PDF of 2024-01 ready"))
+        assert log.index("PDF of 2024-01 ready", edit_rebuild) > edit_rebuild
+    finally:
+        running.stop()
