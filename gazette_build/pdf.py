@@ -107,7 +107,9 @@ class SiteFetcher(URLFetcher):
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
              press_html: str | None) -> printcache.Entry:
     root = config.root.resolve()
-    issue_dir = (root / issue.path).parent  # relative image paths resolve like the Markdown's
+    # documents' image paths are written for their web pages at <year>/<NN>/<stem>/, where the
+    # content tree is mirrored at the site root: resolve them from the same depth in content/
+    page_dir = config.content_dir.resolve() / str(issue.year) / f"{issue.number:02d}" / "page"
     fetcher = SiteFetcher(root)
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
     laid_out = []  # the finisher hands over the Document the PDF was drawn from
@@ -115,14 +117,14 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
         # that keeps the Document, not render() then Document.write_pdf(): the latter measured
         # ~0.1 s slower on the seed issue with WeasyPrint 70 (cause not found)
-        pdf = weasyprint.HTML(string=html, base_url=issue_dir.as_uri() + "/",
+        pdf = weasyprint.HTML(string=html, base_url=page_dir.as_uri() + "/",
                               url_fetcher=fetcher).write_pdf(
             finisher=lambda document, _: laid_out.append(document), **options)
         document = laid_out[0]
         press_pdf = None
         if press_html is not None:
             # bleed widens the page box, so the press copy is a layout of its own
-            press_pdf = weasyprint.HTML(string=press_html, base_url=issue_dir.as_uri() + "/",
+            press_pdf = weasyprint.HTML(string=press_html, base_url=page_dir.as_uri() + "/",
                                         url_fetcher=fetcher).write_pdf(**options)
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
     diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "

@@ -70,3 +70,19 @@ def test_a_second_build_lays_nothing_out_and_writes_the_same_bytes(built):
     assert result.code == 0, result.err
     assert pdf.layout_count == layouts
     assert {p: p.read_bytes() for p in sorted((root / "public").rglob("*.pdf"))} == before
+
+
+def test_an_image_beside_a_document_is_printed_too(minimal_site):
+    from PIL import Image
+
+    Image.new("RGB", (200, 100), "red").save(minimal_site / "content/2024/01/map.png")
+    path = minimal_site / "content/2024/01/first.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n![图](map.png)\n", encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build")
+    assert result.code == 0, result.err
+    assert not [line for line in result.lines if line.startswith("warning")]
+    import pypdf
+
+    reader = pypdf.PdfReader(minimal_site / "public/2024/01/jzgb-2024-01.pdf")
+    assert any(page.images for page in reader.pages)
+    assert (minimal_site / "public/2024/01/map.png").exists()
