@@ -10,6 +10,7 @@ import gc
 import io
 import logging
 import mimetypes
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 TEMPLATE = "print/issue.html"
 STYLESHEET = "print.css"  # in assets/
 PDFA_VARIANT = "pdf/a-3b"
+CSS_POSITION = re.compile(r" at (\d+):(\d+)")
 
 # a change to how pages are mapped or cut must not be answered from the cache
 _CODE_DIGEST = printcache.digest_bytes(Path(__file__).read_bytes())
@@ -129,8 +131,15 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
     diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
-    diagnostics += [[template, 1, "print", f"WeasyPrint: {message}"] for message in messages
-                    if not any(url in message for url in fetcher.refused)]
+    stylesheet = Path(config.assets_dir.resolve(), STYLESHEET).relative_to(root).as_posix()
+    for message in messages:
+        if any(url in message for url in fetcher.refused):
+            continue
+        # CSS messages carry "at LINE:COLUMN" of the linked stylesheet, where the editor
+        # has to look; the template's own <style> holds only the generated font stacks
+        css = CSS_POSITION.search(message)
+        diagnostics.append([stylesheet, int(css[1]), "css", message] if css
+                           else [template, 1, "print", f"WeasyPrint: {message}"])
     page_of = _page_map(document, issue)
     documents = _cut(pdf, _document_pages(document, issue), config, issue, page_of)
     return printcache.Entry(pdf=pdf, press_pdf=press_pdf, page_count=len(document.pages),

@@ -86,3 +86,15 @@ def test_an_image_beside_a_document_is_printed_too(minimal_site):
     reader = pypdf.PdfReader(minimal_site / "public/2024/01/jzgb-2024-01.pdf")
     assert any(page.images for page in reader.pages)
     assert (minimal_site / "public/2024/01/map.png").exists()
+
+
+def test_a_css_error_in_the_print_stylesheet_is_a_warning_with_its_line(minimal_site):
+    css = minimal_site / "assets/print.css"
+    lines = css.read_text(encoding="utf-8").split("\n")
+    body = next(i for i, line in enumerate(lines) if line.startswith("@page {"))
+    lines.insert(body + 1, "  colr: red;")
+    css.write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build")
+    assert result.code == 0, result.err
+    assert (f"warning: assets/print.css:{body + 2}: css: Ignored `colr: red` at {body + 2}:3, "
+            "unknown property.") in result.lines
