@@ -3,8 +3,17 @@ beyond derived properties. Stages derive new instances with `dataclasses.replace
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+
+def _cached_hash(self) -> int:
+    """Hash of a large frozen record, computed once per object: the preview's memo keys hash
+    the same documents and issues on every rebuild."""
+    cell = self._hash_cell
+    if cell[0] is None:
+        cell[0] = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+    return cell[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +123,10 @@ class Document:
     headings: tuple[Heading, ...] = ()
     parts: tuple[Part, ...] = ()
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
+    _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
+                             compare=False)
+
+    __hash__ = _cached_hash
 
     @property
     def anchor(self) -> str:
@@ -143,6 +156,10 @@ class Issue:
     date: dt.date
     path: Path  # the issue.yaml
     sections: tuple[Section, ...]
+    _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
+                             compare=False)
+
+    __hash__ = _cached_hash
 
     @property
     def key(self) -> str:

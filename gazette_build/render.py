@@ -55,8 +55,8 @@ def templates_signature(config: SiteConfig) -> tuple:
 
 
 def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-                 memo: Cache | None = None) -> dict[str, str]:
-    """Map each output path (relative, POSIX) to its HTML.
+                 memo: Cache | None = None) -> dict[str, bytes]:
+    """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8.
 
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
@@ -64,9 +64,13 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     config = site.config
     signature = (templates_signature(config), config, site.years) if memo is not None else ()
 
-    def page(name: str, key: tuple, **context) -> str:
-        def render_page() -> str:
-            return env.get_template(name).render(config=config, years=site.years, **context)
+    templates = {name: env.get_template(name)
+                 for name in ("index.html", "year.html", "issue.html", "document.html")}
+
+    def page(name: str, key: tuple, **context) -> bytes:
+        def render_page() -> bytes:
+            html = templates[name].render(config=config, years=site.years, **context)
+            return html.encode("utf-8")
         return memo.get((name, signature, key), render_page) if memo is not None \
             else render_page()
 

@@ -84,7 +84,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
     pages = render_site(site, env, printed, report, memo)
-    files = {path: html.encode("utf-8") for path, html in pages.items()}
+    files = dict(pages)
     files.update(writer.collect_assets(site.config.assets_dir))
     for doc in (doc for issue in site.issues for doc in issue.documents):
         for image in doc.images:  # the content tree is mirrored in the output
@@ -179,7 +179,7 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 
 
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-                report: Report, memo: Memo | None = None) -> dict[str, str]:
+                report: Report, memo: Memo | None = None) -> dict[str, bytes]:
     try:
         return render.render_pages(site, env, printed, memo.pages if memo else None)
     except jinja2.TemplateError as exc:

@@ -25,15 +25,14 @@ def assemble(config: SiteConfig, sources: list[IssueSource], report: Report) -> 
 
 
 def _check_numbers(sources: list[IssueSource], report: Report) -> None:
-    first_seen: dict[str, str] = {}
+    first_seen = {}
     for source in sources:
         for doc in source.documents:
-            where = report.relative(doc.path)
             if doc.number in first_seen:
-                report.error(doc.path, doc.number_line, "number",
-                             f"{doc.number} is already the 文号 of {first_seen[doc.number]}")
+                report.error(doc.path, doc.number_line, "number", f"{doc.number} is already "
+                             f"the 文号 of {report.relative(first_seen[doc.number])}")
             else:
-                first_seen[doc.number] = where
+                first_seen[doc.number] = doc.path
 
 
 def _check_totals(sources: list[IssueSource], report: Report) -> None:

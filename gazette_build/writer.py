@@ -52,12 +52,12 @@ def sync_site(files: dict[str, bytes], output_dir: Path, written: dict[str, byte
     """Make `output_dir` hold exactly `files`, touching only what changed; return changed paths.
 
     `written` is what this process last put there (updated in place): comparing with it spares
-    reading the whole folder back. A file missing on disk is written again."""
+    reading the whole folder back, so the folder must be this process's alone."""
     changed = []
     for relative, data in files.items():
-        target = safe_target(output_dir, relative)
-        if written.get(relative) == data and target.is_file():
+        if written.get(relative) == data:
             continue
+        target = safe_target(output_dir, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_bytes(data)
