@@ -58,7 +58,7 @@ def parse(doc: Document) -> list[Token]:
 
 def convert(doc: Document, tokens: list[Token], content_dir: Path) -> Document:
     """Return the document with its notice HTML, headings, parts and images filled in."""
-    images = _resolve_images(tokens, doc, content_dir)
+    images = _resolve_images(tokens, doc, content_dir) if "](" in doc.body_markdown else ()
     segments = _split_at_parts(tokens)
     main_tokens = segments[0][1]
     html, headings = _render(main_tokens, doc.anchor, level_shift=0, mark_addressees=True)

@@ -2,10 +2,12 @@
 render → write. Each stage takes a value and returns one; problems gate at the end of a stage."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -67,6 +69,20 @@ def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     return replace(site, issues=tuple(issues))
 
 
+@contextmanager
+def _fewer_collections():
+    """A build allocates millions of short-lived objects (Markdown tokens) and few cycles; the
+    default collector thresholds make it scan them over and over (~6% of a cold build at
+    1,500 documents, measured). Collect less often for the build's duration."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+@_fewer_collections()
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None) -> BuildResult:
