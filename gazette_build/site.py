@@ -145,7 +145,11 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
         say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues"
             f"{f' in {jobs} processes' if jobs > 1 and len(to_lay_out) > 1 else ''}")
     if jobs > 1 and len(to_lay_out) > 1:
-        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+        # fork: the workers start with WeasyPrint and the fonts already loaded (spawn would
+        # import them again in each). The CLI holds no threads here; the preview server,
+        # which does, uses spawn for its own worker.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(min(jobs, len(to_lay_out)), mp_context=context) as pool:
             outcomes = pool.map(_print_one, [Site(site.config, (issue,)) for issue in to_lay_out])
             for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
