@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Report
-from .memo import Cache, run_memoised
+from .memo import Memo, run_memoised
 from .frontmatter import decode_text, split
 from .model import Document, SiteConfig
 from .yamlschema import Field, load_mapping, validate
@@ -80,7 +80,7 @@ def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
 
 
 def load_issue(folder: Path, config: SiteConfig, report: Report,
-               memo: Cache | None = None) -> IssueSource | None:
+               memo: Memo | None = None) -> IssueSource | None:
     """Load one issue folder: its issue.yaml and every document it lists, in order.
 
     `memo` (kept by the preview server across rebuilds) maps each file's bytes and what they
@@ -89,8 +89,10 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
     if not yaml_path.is_file():
         report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
         return None
-    data = yaml_path.read_bytes()
-    meta = run_memoised(memo, (yaml_path, data),
+    read = memo.read_bytes if memo else (lambda name: Path(name).read_bytes())
+    cache = memo.documents if memo else None
+    data = read(str(yaml_path))
+    meta = run_memoised(cache, (str(yaml_path), data),
                         lambda own: _issue_meta(folder, yaml_path, data, own), report)
     if meta is None:
         return None
@@ -99,9 +101,11 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
     documents = []
     for stem in stems:
         path = folder / f"{stem}.md"
-        data = path.read_bytes()
-        doc = run_memoised(memo, (path, data, yaml_path, values["year"], values["number"],
-                                  values["date"], config),
+        data = read(str(path))
+        # the key holds everything loading depends on: the bytes, the issue's values (the
+        # 成文日期 check) and the configuration (sections)
+        doc = run_memoised(cache, (str(path), data, values["year"], values["number"],
+                                   values["date"], config),
                            lambda own: load_document(path, data, values, config, own), report)
         if doc is not None:
             documents.append(doc)

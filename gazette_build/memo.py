@@ -7,7 +7,9 @@ so a long preview session does not accumulate every past version of every file.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Hashable, TypeVar
 
 from .errors import Report
@@ -48,10 +50,27 @@ class Memo:
     documents: Cache = field(default_factory=Cache)  # file bytes … → loaded + converted document
     pages: Cache = field(default_factory=Cache)  # page inputs → HTML
     written: dict[str, bytes] = field(default_factory=dict)  # what is in the output folder now
+    # path → ((mtime_ns, size, inode), bytes): an unchanged file gives back the very bytes
+    # object it gave last time, whose hash Python has already computed
+    sources: dict[str, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
+    shared: Cache = field(default_factory=Cache)  # a value → the equal value seen first
+
+    def read_bytes(self, path: str) -> bytes:
+        stat = os.stat(path)
+        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        known = self.sources.get(path)
+        if known is None or known[0] != signature:
+            known = self.sources[path] = (signature, Path(path).read_bytes())
+        return known[1]
+
+    def same(self, value: T) -> T:
+        """The equal value of an earlier build, if any: keys holding it then compare by
+        identity, which is what makes a rebuild's thousands of lookups cheap."""
+        return self.shared.get(value, lambda: value)
 
     def sweep(self) -> None:
-        self.documents.sweep()
-        self.pages.sweep()
+        for cache in (self.documents, self.pages, self.shared):
+            cache.sweep()
 
 
 def run_memoised(cache: Cache | None, key: Hashable, compute: Callable[[Report], T],

@@ -65,6 +65,10 @@ class SiteConfig:
     fonts: Fonts
     press: bool = False
     pdfa: bool = False
+    _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
+                             compare=False)
+
+    __hash__ = _cached_hash
 
     @property
     def content_dir(self) -> Path:

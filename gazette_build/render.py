@@ -63,6 +63,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     it again would give."""
     config = site.config
     signature = (templates_signature(config), config, site.years) if memo is not None else ()
+    if memo is not None:  # the same object as last build's when equal: keys compare by identity
+        signature = memo.get(signature, lambda: signature)
 
     templates = {name: env.get_template(name)
                  for name in ("index.html", "year.html", "issue.html", "document.html")}

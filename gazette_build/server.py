@@ -31,7 +31,7 @@ from .memo import Memo
 from .model import PrintedIssue, Site
 from .site import build, load_site
 
-POLL_MS = 100
+POLL_MS = 50  # a burst of saves is one that leaves no 50 ms quiet between saves
 WATCHED = ("content", "layouts", "assets", "site.yaml")
 PREVIEW_DIR = ".gazette-preview"
 
@@ -59,11 +59,19 @@ class Preview:
         """(modification time, size) of every watched file."""
         found = {}
         for name in WATCHED:
-            top = self.root / name
-            paths = [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file())
-            for path in paths:
-                stat = path.stat()
-                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+            top = os.path.join(self.root, name)
+            if os.path.isfile(top):
+                stat = os.stat(top)
+                found[top] = (stat.st_mtime_ns, stat.st_size)
+            # os.walk rather than Path.rglob: this runs every poll (~6 ms at 1,500 documents)
+            for folder, _, names in os.walk(top):
+                for file_name in names:
+                    path = os.path.join(folder, file_name)
+                    try:
+                        stat = os.stat(path)
+                    except FileNotFoundError:  # removed between listing and looking
+                        continue
+                    found[path] = (stat.st_mtime_ns, stat.st_size)
         return found
 
     def poll(self) -> bool:
@@ -106,8 +114,9 @@ class Preview:
     def schedule_pdfs(self, site: Site) -> None:
         if self.worker is None:
             return
+        content = os.path.join(self.root, "content")
         signature = (site.config, tuple(sorted(
-            (p, s) for p, s in self.snapshot.items() if not p.startswith(str(self.root / "content")))))
+            (p, s) for p, s in self.snapshot.items() if not p.startswith(content))))
         for issue in site.issues:
             self.wanted_version[issue.key] = hash((issue, signature))
             self._submit(issue.key)

@@ -38,13 +38,14 @@ def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     config = config_stage.load_config(root, report)
     report.check()
     assert config is not None
-    documents = memo.documents if memo else None
+    if memo is not None:
+        config = memo.same(config)
     folders = content.discover_issue_folders(config, report)
-    sources = [s for s in (content.load_issue(f, config, report, documents) for f in folders) if s]
+    sources = [s for s in (content.load_issue(f, config, report, memo) for f in folders) if s]
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    return convert_site(site, report, documents)
+    return convert_site(site, report, memo.documents if memo else None)
 
 
 def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
