@@ -108,7 +108,7 @@ def test_a_burst_of_saves_gives_one_rebuild(preview, minimal_site):
     before = preview.rebuilds()
     for n in range(5):
         _edit(minimal_site, "第一段正文" if n == 0 else f"连续保存{n - 1}", f"连续保存{n}")
-        time.sleep(0.02)
+        time.sleep(0.005)
     preview.wait_for("/2024/01/first/index.html", lambda s, body: "连续保存4" in body)
     time.sleep(0.6)
     assert preview.rebuilds() - before == 1
