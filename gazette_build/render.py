@@ -82,7 +82,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                                 root="", issues=site.issues, page_title=config.title,
                                 page_of=latest_page_of)}
     for year in site.years:
-        issues = tuple(issue for issue in site.issues if issue.year == year)
+        # the year page lists issues, not their documents: an edited title leaves it alone
+        issues = tuple(IssueHeader.of(issue) for issue in site.issues if issue.year == year)
         pages[f"{year}/index.html"] = page("year.html", (issues,), root="../", year=year,
                                            issues=issues, page_title=f"{year}年")
     for issue in site.issues:
@@ -92,8 +93,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         pages[f"{issue.url}index.html"] = page(
             "issue.html", (issue, tuple(page_of.items()), pdf), root="../../", issue=issue,
             page_title=issue.label, pdf=pdf, page_of=page_of)
-        header = IssueHeader(issue.year, issue.number, issue.total, issue.date, issue.url,
-                             issue.label)
+        header = IssueHeader.of(issue)
         documents = issue.documents
         for index, doc in enumerate(documents):
             previous = Neighbour.of(documents[index - 1]) if index > 0 else None
@@ -108,7 +108,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
 @dataclass(frozen=True, slots=True)
 class IssueHeader:
-    """What a document page shows of its issue (not its other documents)."""
+    """What a document or year page shows of an issue (not its documents)."""
 
     year: int
     number: int
@@ -116,6 +116,12 @@ class IssueHeader:
     date: dt.date
     url: str
     label: str
+    document_count: int
+
+    @classmethod
+    def of(cls, issue: Issue) -> "IssueHeader":
+        return cls(issue.year, issue.number, issue.total, issue.date, issue.url, issue.label,
+                   len(issue.documents))
 
 
 @dataclass(frozen=True, slots=True)
