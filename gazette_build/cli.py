@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: site.yaml's output)")
     build.add_argument("--no-pdf", action="store_true",
                        help="web edition only (pages carry no printed page numbers)")
+    build.add_argument("--press", action="store_true",
+                       help="also write press copies of the PDFs (3 mm bleed, crop marks)")
     build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
                        help="processes laying out PDFs in parallel (default: number of cores)")
     commands.add_parser("check", help="validate the content and print every problem")
@@ -80,7 +82,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     from .site import build
 
     out = args.out.resolve() if args.out else None
-    result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs,
+    result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
                    progress=lambda message: print(f"gazette: {message}", file=sys.stderr))
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)

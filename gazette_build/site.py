@@ -86,7 +86,8 @@ def _fewer_collections():
 @_fewer_collections()
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
-          jobs: int = 1, progress: Callable[[str], None] | None = None) -> BuildResult:
+          jobs: int = 1, progress: Callable[[str], None] | None = None,
+          press: bool = False) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -96,6 +97,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     started = time.perf_counter()
     report = Report(root)
     site = load_site(root, report, memo)
+    if press:  # --press: the press copies too, whatever site.yaml says
+        site = replace(site, config=replace(site.config, press=True))
     env = render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:

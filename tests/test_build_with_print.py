@@ -98,3 +98,15 @@ def test_a_css_error_in_the_print_stylesheet_is_a_warning_with_its_line(minimal_
     assert result.code == 0, result.err
     assert (f"warning: assets/print.css:{body + 2}: css: Ignored `colr: red` at {body + 2}:3, "
             "unknown property.") in result.lines
+
+
+def test_press_flag_writes_a_press_copy_with_bleed(minimal_site):
+    result = run_cli("--site", str(minimal_site), "build", "--press")
+    assert result.code == 0, result.err
+    import pypdf
+
+    press = pypdf.PdfReader(minimal_site / "public/2024/01/jzgb-2024-01-press.pdf").pages[0]
+    normal = pypdf.PdfReader(minimal_site / "public/2024/01/jzgb-2024-01.pdf").pages[0]
+    bleed = 3 * 72 / 25.4
+    assert abs(float(press.mediabox.width) - float(normal.mediabox.width) - 2 * bleed) < 0.5
+    assert abs(float(press.trimbox.width) - float(normal.mediabox.width)) < 0.5
