@@ -96,7 +96,7 @@ class Preview:
                            printed=dict(self.printed))
         except BuildFailed as failure:
             self.errors = [str(d) for d in failure.diagnostics if not d.is_warning]
-            _say(f"rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
+            _say("rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
             return
         except Exception:  # a bug must not end the preview: show it like a content error
             self.errors = ["gazette: internal error while building:"] + \

@@ -15,7 +15,7 @@ from typing import Callable
 import jinja2
 
 from . import audit, config as config_stage, content, markdown, render, structure, writer
-from .errors import BuildFailed, Report, sorted_diagnostics
+from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, PrintedIssue, Site
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from gazette_build.config import load_config
 from gazette_build.content import load_document
 from gazette_build.errors import Report
-from gazette_build.frontmatter import decode_text, split
+from gazette_build.frontmatter import decode_text
 from gazette_build.model import Document
 from gazette_build.yamlschema import load_mapping
 
