@@ -167,13 +167,14 @@ class Preview:
         return "".join(parts).encode("utf-8")
 
 
+# the worker process's own memo: it re-reads only the documents that changed between layouts
+_WORKER_MEMO = Memo()
+
+
 def print_in_worker(root: str, issue_key: str) -> PrintedIssue | list[str]:
     """Lay out one issue's PDF in the worker process (WeasyPrint stays loaded between calls)."""
     from . import pdf, render
 
-    global _WORKER_MEMO
-    if "_WORKER_MEMO" not in globals():
-        _WORKER_MEMO = Memo()
     report = Report(Path(root))
     try:
         site = load_site(Path(root), report, _WORKER_MEMO)
