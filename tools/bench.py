@@ -14,6 +14,13 @@ What it measures, each figure the median of several runs (the count is printed w
          (`HTML(string=pdf.render_html(…), base_url=…).write_pdf()`), and their ratio.
 - pdf25: `gazette build` of a 25-issue archive with PDFs, serially (`--jobs 1`) and with
          `--jobs 2`, the speed-up, and the peak memory of each.
+- preview: the live preview's `gazette_build.server.Preview`, driven without HTTP: `poll()`
+         called every POLL_MS as the server's PeriodicCallback calls it. (a) One document's
+         title edited in the 1,500-document archive: time from the poll that sees the save to
+         the poll whose rebuild has written the pages (the edited page is checked), and the
+         rebuild alone. (b) The seed site with PDFs: after one document's paragraph changes,
+         time from the rebuild to the background worker's new PDF of the issue (a real layout,
+         not a cache hit), next to the cold `pdf.render_issue` of the pdf part.
 
 Every cold measurement runs in its own child process (`python -m tools.bench --child KIND …`,
 printed in the report) so no cache or import leaks between runs; paired measurements alternate
@@ -54,7 +61,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT = "BENCH-RESULT "
-PARTS = ("html", "memo", "pdf", "pdf25")
+PARTS = ("html", "memo", "pdf", "preview", "pdf25")
 MIB = 1024 * 1024
 CHILD_TIMEOUT = 1800
 
@@ -90,10 +97,18 @@ def _child_floor(site: str, out: str) -> dict:
     return {"seconds": seconds, "cpu": cpu, "documents": pages, "pages": pages}
 
 
+def _middle_document(root: Path, out: Path) -> tuple[Path, str, str, Path]:
+    """The document in the middle of the archive: its path, text, title line and built page."""
+    sources = sorted((root / "content").glob("*/*/*.md"))
+    path = sources[len(sources) // 2]
+    text = path.read_bytes().decode("utf-8")
+    title_line = next(line for line in text.split("\n") if line.startswith("title: "))
+    relative = path.relative_to(root / "content")
+    return path, text, title_line, out / relative.parent / path.stem / "index.html"
+
+
 def _child_memo(site: str, out: str, runs: str) -> dict:
     from gazette_build import site as gsite
-    if not hasattr(gsite, "Memo"):
-        return {"unavailable": "gazette_build.site has no Memo"}
     root, target, runs_ = Path(site), Path(out), int(runs)
     memo = gsite.Memo()
 
@@ -102,23 +117,14 @@ def _child_memo(site: str, out: str, runs: str) -> dict:
         result = gsite.build(root, out=target, with_pdf=False, memo=memo)
         return time.perf_counter() - started, result
 
-    try:
-        first, _ = build()
-    except TypeError as exc:  # build() without the memo parameter
-        return {"unavailable": f"site.build(memo=…): {exc}"}
+    first, _ = build()
     unchanged, unchanged_written = [], []
     for _ in range(runs_):
         seconds, result = build()
         unchanged.append(seconds)
-        unchanged_written.append(len(getattr(result, "written", ()) or ()))
+        unchanged_written.append(len(result.written))
     # one document in the middle of the archive: its title changes on every run
-    sources = sorted((root / "content").glob("*/*/*.md"))
-    path = sources[len(sources) // 2]
-    original = path.read_bytes()
-    text = original.decode("utf-8")
-    title_line = next(line for line in text.split("\n") if line.startswith("title: "))
-    relative = path.relative_to(root / "content")
-    page = target / relative.parent / path.stem / "index.html"
+    path, text, title_line, page = _middle_document(root, target)
     edited, edited_written, stale = [], [], 0
     try:
         for run in range(runs_):
@@ -126,13 +132,13 @@ def _child_memo(site: str, out: str, runs: str) -> dict:
             path.write_bytes(text.replace(title_line, new_title, 1).encode("utf-8"))
             seconds, result = build()
             edited.append(seconds)
-            edited_written.append(len(getattr(result, "written", ()) or ()))
+            edited_written.append(len(result.written))
             stale += new_title[len("title: "):] not in page.read_text(encoding="utf-8")
     finally:
-        path.write_bytes(original)
+        path.write_bytes(text.encode("utf-8"))
     return {"first": first, "unchanged": unchanged, "unchanged_written": unchanged_written,
             "edited": edited, "edited_written": edited_written, "stale_pages": stale,
-            "edited_file": relative.as_posix()}
+            "edited_file": path.relative_to(root / "content").as_posix()}
 
 
 def _load_seed(site: str):
@@ -145,37 +151,13 @@ def _load_seed(site: str):
     return loaded, loaded.issues[0], env, report
 
 
-def _print_html(loaded, issue, env) -> tuple[str, str, str]:
-    """(print HTML, base_url, where it came from) of an issue, as pdf.render_issue makes them."""
-    issue_dir = (loaded.config.root.resolve() / issue.path).parent.as_uri() + "/"
-    try:
-        from gazette_build import pdf
-        return pdf.render_html(loaded, issue, env, press=False), issue_dir, "pdf.render_html"
-    except (ImportError, AttributeError):
-        pass
-    # no pdf.py yet: the template with the context its header documents
-    from gazette_build.render import cn_date
-    fonts = {role: ", ".join(f'"{f}"' for f in getattr(loaded.config.fonts, role))
-             for role in ("title", "body", "heading1", "heading2", "heading3", "page_number")}
-    html = env.get_template("print/issue.html").render(
-        config=loaded.config, issue=issue, fonts=fonts, cn_date=cn_date,
-        stylesheet=(loaded.config.assets_dir / "print.css").as_uri())
-    return html, issue_dir, "bench's rendering of layouts/print/issue.html"
-
-
 def _child_pdf(site: str) -> dict:
-    try:
-        from gazette_build import pdf
-    except ImportError as exc:
-        return {"unavailable": f"gazette_build.pdf: {exc}"}
-    if not hasattr(pdf, "render_issue"):
-        return {"unavailable": "gazette_build.pdf has no render_issue"}
-    import weasyprint  # noqa: F401  (imported before the clock starts, as in the raw render)
+    from gazette_build import pdf  # imports weasyprint before the clock starts, as rawpdf does
     loaded, issue, env, report = _load_seed(site)
     started, cpu = time.perf_counter(), time.process_time()
     printed = pdf.render_issue(loaded, issue, env, report)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    if getattr(pdf, "layout_count", 1) != 1:
+    if pdf.layout_count != 1:
         return {"error": "render_issue did not lay the issue out (a cache hit?): not a cold run"}
     return {"seconds": seconds, "cpu": cpu, "pages": printed.page_count, "bytes": len(printed.pdf),
             "document_pdfs": len(printed.document_pdfs)}
@@ -183,20 +165,19 @@ def _child_pdf(site: str) -> dict:
 
 def _child_rawpdf(site: str) -> dict:
     from weasyprint import HTML
+    from gazette_build import pdf
     loaded, issue, env, _ = _load_seed(site)
-    html, base_url, how = _print_html(loaded, issue, env)
+    html = pdf.render_html(loaded, issue, env, press=False)  # what render_issue lays out
+    base_url = (loaded.config.root.resolve() / issue.path).parent.as_uri() + "/"
     started, cpu = time.perf_counter(), time.process_time()
     document = HTML(string=html, base_url=base_url).render()
     pdf_bytes = document.write_pdf()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "pages": len(document.pages), "bytes": len(pdf_bytes),
-            "html_from": how}
+    return {"seconds": seconds, "cpu": cpu, "pages": len(document.pages), "bytes": len(pdf_bytes)}
 
 
 def _child_cli(site: str, out: str, *extra: str) -> dict:
-    from gazette_build import cli, site as gsite  # noqa: F401
-    with contextlib.suppress(ImportError):
-        from gazette_build import pdf  # noqa: F401  (imports weasyprint)
+    from gazette_build import cli, pdf, site as gsite  # noqa: F401  (pdf imports weasyprint)
     started, before = time.perf_counter(), os.times()
     code = cli.main(["--site", site, "build", "--out", out, *extra])
     seconds, after = time.perf_counter() - started, os.times()
@@ -205,8 +186,130 @@ def _child_cli(site: str, out: str, *extra: str) -> dict:
     return {"seconds": seconds, "cpu": cpu, "code": code, "pdfs": pdfs}
 
 
+def _poll_until_rebuilt(preview, timeout: float = 60.0) -> tuple[float, float]:
+    """Call `preview.poll()` every POLL_MS, as the server's PeriodicCallback does, until it has
+    rebuilt. Returns (seen, written): the clock right after the first poll that saw the save
+    (`pending` set) and right after the poll that returned True (the pages are written)."""
+    from gazette_build.server import POLL_MS
+    seen, deadline = None, time.perf_counter() + timeout
+    while True:
+        rebuilt = preview.poll()
+        now = time.perf_counter()
+        if rebuilt:
+            if seen is None:
+                raise RuntimeError("poll() rebuilt before any poll saw the save")
+            if preview.errors:
+                raise RuntimeError("the rebuild failed: " + " / ".join(preview.errors[:3]))
+            return seen, now
+        if seen is None and preview.pending:
+            seen = now
+        if now > deadline:
+            raise RuntimeError(f"no rebuild within {timeout:.0f} s of the save")
+        time.sleep(POLL_MS / 1000)
+
+
+def _start(preview) -> None:
+    """The preview's first build, as serve() starts it."""
+    preview.snapshot = preview.sources()
+    preview.rebuild()
+    if preview.errors:
+        raise RuntimeError("the first build failed: " + " / ".join(preview.errors[:3]))
+
+
+def _wait_pdf(preview, timeout: float = 600.0) -> None:
+    if not preview.pdf_arrived.wait(timeout):
+        raise RuntimeError(f"no PDF from the preview's worker within {timeout:.0f} s")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time so far of running processes (from /proc/PID/stat)."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError):
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+            fields = stat[stat.rindex(b")") + 2:].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _child_preview(site: str, out: str, runs: str) -> dict:
+    """One title edited, seen by the preview's poll and written by its rebuild."""
+    from gazette_build.server import Preview
+    root, target = Path(site), Path(out)
+    preview = Preview(root, target, with_pdf=False)
+    rebuilds, untimed = [], preview.rebuild
+
+    def timed_rebuild():  # poll() calls self.rebuild(): the rebuild alone is timed here
+        started = time.perf_counter()
+        untimed()
+        rebuilds.append(time.perf_counter() - started)
+
+    preview.rebuild = timed_rebuild
+    _start(preview)
+    path, text, title_line, page = _middle_document(root, target)
+    totals, stale = [], 0
+    try:
+        for run in range(int(runs)):
+            new_title = f"{title_line}（预览修订{run + 1}）"
+            path.write_bytes(text.replace(title_line, new_title, 1).encode("utf-8"))
+            seen, written = _poll_until_rebuilt(preview)
+            totals.append(written - seen)
+            stale += new_title[len("title: "):] not in page.read_text(encoding="utf-8")
+    finally:
+        path.write_bytes(text.encode("utf-8"))
+    return {"first": rebuilds[0], "seen_to_written": totals, "rebuild": rebuilds[1:],
+            "stale_pages": stale, "edited_file": path.relative_to(root / "content").as_posix()}
+
+
+def _child_preview_pdf(site: str, out: str, runs: str) -> dict:
+    """The preview's background PDF refresh of the seed issue after one paragraph changed."""
+    from gazette_build.printcache import CACHE_DIR
+    from gazette_build.server import Preview
+    root = Path(site)
+    cache = root / CACHE_DIR / "print"
+    preview = Preview(root, Path(out), with_pdf=True)
+    path = text = None
+    try:
+        _start(preview)  # submits the issue's first layout to the worker
+        started = time.perf_counter()
+        _wait_pdf(preview)
+        first = time.perf_counter() - started
+        # the server's answer to a new PDF: the pages are rebuilt with its page numbers; this
+        # poll also clears pdf_arrived, as each poll that rebuilds does before submitting a PDF
+        if not preview.poll():
+            raise RuntimeError("poll() did not rebuild after the first PDF arrived")
+        workers = _tree(os.getpid())[1:]
+        path = min((root / "content").glob("*/*/*.md"))
+        text = path.read_bytes().decode("utf-8")
+        body = text.split("\n---\n", 1)[1]
+        paragraph = next(line for line in body.split("\n") if line.endswith("。"))
+        refreshes, cpus = [], []
+        for run in range(int(runs)):
+            entries = sorted(cache.iterdir())
+            sentence = f"本段为基准测试第{run + 1}次修改所加。"  # new text: a new layout
+            path.write_bytes(text.replace(paragraph, paragraph + sentence, 1).encode("utf-8"))
+            cpu = _cpu_seconds(workers)  # the worker is idle until the rebuild submits the issue
+            _, t0 = _poll_until_rebuilt(preview)
+            _wait_pdf(preview)
+            t1 = time.perf_counter()
+            refreshes.append(t1 - t0)
+            cpus.append(_cpu_seconds(workers) - cpu)
+            if sorted(cache.iterdir()) == entries:
+                raise RuntimeError("the refreshed PDF came from the print cache, not a layout")
+            if preview.stale_issue_urls():
+                raise RuntimeError("the PDF that arrived is older than the text")
+            preview.poll()  # the server's answer to the new PDF, as above
+    finally:
+        if path is not None:
+            path.write_bytes(text.encode("utf-8"))
+        preview.worker.shutdown()
+    return {"first": first, "refresh": refreshes, "cpu": cpus,
+            "edited_file": path.relative_to(root / "content").as_posix()}
+
+
 CHILDREN = {"html": _child_html, "floor": _child_floor, "memo": _child_memo, "pdf": _child_pdf,
-            "rawpdf": _child_rawpdf, "cli": _child_cli}
+            "rawpdf": _child_rawpdf, "cli": _child_cli, "preview": _child_preview,
+            "preview-pdf": _child_preview_pdf}
 
 
 def child_main(kind: str, args: list[str]) -> int:
@@ -281,6 +384,7 @@ class Bench:
         self.args, self.work = args, work
         self.commands: dict[str, str] = {}
         self.rows: list[tuple[str, str, str]] = []
+        self.cold_pdf: list[dict] | None = None  # the pdf part's cold render_issue results
         self._serial = 0
 
     def fresh(self, name: str) -> Path:
@@ -317,16 +421,25 @@ class Bench:
     def row(self, what: str, value: str, aim: str = "") -> None:
         self.rows.append((what, value, aim))
 
-    def unavailable(self, what: str, result: dict) -> bool:
-        reason = result.get("unavailable") or result.get("error")
-        if reason:
-            state = "not available yet" if "unavailable" in result else "failed"
-            self.say(f"  {what}: {state} ({reason.strip().splitlines()[0]})")
-            if "error" in result and self.args.verbose:
-                self.say("    " + result["error"].replace("\n", "\n    "))
-            self.row(what, state, "")
-            return True
-        return False
+    def cold(self, kind: str, site: Path, *args, **options) -> dict:
+        """`child` on a fresh copy of `site` without its .gazette-cache/, removed afterwards."""
+        copy = self.fresh(f"site-{kind}")
+        shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".gazette-cache"))
+        try:
+            return self.child(kind, copy, *args, **options)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def failed(self, what: str, results: dict | list[dict]) -> bool:
+        """Report the first failed child among `results` (its row says so); True if one did."""
+        bad = [r for r in ([results] if isinstance(results, dict) else results) if "error" in r]
+        if not bad:
+            return False
+        self.say(f"  {what}: failed ({bad[0]['error'].strip().splitlines()[0]})")
+        if self.args.verbose:
+            self.say("    " + bad[0]["error"].replace("\n", "\n    "))
+        self.row(what, "failed", "")
+        return True
 
     # -- parts ------------------------------------------------------------------------------
 
@@ -342,11 +455,8 @@ class Bench:
                 result = self.child(kind, archive, out)
                 (builds if kind == "html" else floors).append(result)
                 shutil.rmtree(out, ignore_errors=True)
-        for name, results in (("gazette build --no-pdf", builds), ("floor", floors)):
-            bad = [r for r in results if "seconds" not in r]
-            if bad:
-                self.unavailable(f"cold {name}", bad[0])
-                return
+        if self.failed("cold gazette build --no-pdf", builds) or self.failed("cold floor", floors):
+            return
         pages = builds[0]["pages"]
         b, f = _median(builds), _median(floors)
         b_cpu, f_cpu = _median(builds, "cpu"), _median(floors, "cpu")
@@ -384,11 +494,9 @@ class Bench:
         self.say(f"\n[memo] in-process rebuilds with site.Memo(), {documents} documents, "
                  f"{runs} runs each, median (one child process; first build with the memo not "
                  "counted)")
-        work = self.fresh("memo-site")
-        shutil.copytree(archive, work)  # the child edits a document: keep the archive intact
-        result = self.child("memo", work, self.fresh("out-memo"), runs)
-        shutil.rmtree(work, ignore_errors=True)
-        if self.unavailable("rebuild, nothing changed", result):
+        # on a copy: the child edits a document
+        result = self.cold("memo", archive, self.fresh("out-memo"), runs)
+        if self.failed("rebuild, nothing changed", result):
             self.row("rebuild, one title edited", self.rows[-1][1], "")
             return
         unchanged = statistics.median(result["unchanged"])
@@ -411,27 +519,19 @@ class Bench:
                  "each (alternating order), median")
         ours, raws = [], []
         for run in range(runs):
-            order = ("pdf", "rawpdf") if run % 2 == 0 else ("rawpdf", "pdf")
-            for kind in order:
-                copy = self.fresh(f"seed-{kind}")
-                shutil.copytree(seed_site, copy, ignore=shutil.ignore_patterns(".gazette-cache"))
-                (ours if kind == "pdf" else raws).append(self.child(kind, copy))
-                shutil.rmtree(copy, ignore_errors=True)
-        raw_ok = all("seconds" in r for r in raws)
+            for kind in ("pdf", "rawpdf") if run % 2 == 0 else ("rawpdf", "pdf"):
+                (ours if kind == "pdf" else raws).append(self.cold(kind, seed_site))
+        raw_ok = not self.failed("seed PDF, raw WeasyPrint", raws)
         if raw_ok:
-            r = statistics.median(x["seconds"] for x in raws)
+            r = _median(raws)
             self.say(f"  raw WeasyPrint: {r:.2f} s, {raws[0]['pages']} pages, "
-                     f"{raws[0]['bytes'] / 1024:.0f} KiB (HTML from {raws[0]['html_from']})   "
+                     f"{raws[0]['bytes'] / 1024:.0f} KiB (HTML from pdf.render_html)   "
                      f"runs: {_list(x['seconds'] for x in raws)}")
             self.row("seed PDF, raw WeasyPrint", f"{r:.2f} s", "")
-        else:
-            failed = next(x for x in raws if "seconds" not in x)
-            self.unavailable("seed PDF, raw WeasyPrint", failed)
-        bad = [x for x in ours if "seconds" not in x]
-        if bad:
-            self.unavailable("seed PDF, pdf.render_issue", bad[0])
+        if self.failed("seed PDF, pdf.render_issue", ours):
             return
-        o = statistics.median(x["seconds"] for x in ours)
+        self.cold_pdf = ours
+        o = _median(ours)
         self.say(f"  pdf.render_issue: {o:.2f} s, {ours[0]['pages']} pages, "
                  f"{ours[0]['bytes'] / 1024:.0f} KiB, {ours[0]['document_pdfs']} document PDFs   "
                  f"runs: {_list(x['seconds'] for x in ours)}")
@@ -444,51 +544,79 @@ class Bench:
             self.row("render_issue / raw", f"{pair:.2f}×", _aim(pair <= 1.15, "≤ 1.15×")
                      + f"; ratio of medians {o / r:.2f}×, CPU {cpu:.2f}×")
 
+    def part_preview(self, archive: Path, documents: int, seed_site: Path) -> None:
+        from gazette_build.server import POLL_MS
+        edit_runs = max(5, self.args.runs or (5 if self.args.quick else 9))
+        pdf_runs = max(3, self.args.runs or (3 if self.args.quick else 5))
+        self.say(f"\n[preview] gazette_build.server.Preview driven without HTTP: poll() every "
+                 f"{POLL_MS} ms, as the server's PeriodicCallback calls it; one child process "
+                 "per measurement, its first build not counted")
+
+        self.say(f"  (a) one document's title edited, {documents} documents, {edit_runs} runs, "
+                 "median")
+        result = self.cold("preview", archive, self.fresh("out-preview"), edit_runs)
+        if not self.failed("preview: save seen → pages written", result):
+            total, rebuild = statistics.median(result["seen_to_written"]), \
+                statistics.median(result["rebuild"])
+            stale = result["stale_pages"]
+            self.say(f"  first build: {result['first']:.3f} s; edited {result['edited_file']}")
+            self.say(f"  save seen → pages written: {total * 1000:.0f} ms   runs: "
+                     f"{_list((x * 1000 for x in result['seen_to_written']), '{:.0f}')}   "
+                     f"stale pages: {stale}   aim ≤ 150 ms")
+            self.say(f"  of which the rebuild: {rebuild * 1000:.0f} ms   runs: "
+                     f"{_list((x * 1000 for x in result['rebuild']), '{:.0f}')}; the rest, "
+                     f"{(total - rebuild) * 1000:.0f} ms, is the {POLL_MS} ms wait for a quiet "
+                     "poll and that poll's scan of the sources")
+            self.row("preview: save seen → pages written", f"{total * 1000:.0f} ms"
+                     + (f" ({stale} STALE)" if stale else ""),
+                     _aim(total <= 0.150 and not stale, "≤ 150 ms")
+                     + f"; rebuild alone {rebuild * 1000:.0f} ms")
+
+        self.say(f"  (b) background PDF refresh of the seed issue after one paragraph changed "
+                 f"(a new layout, not a cache hit), {pdf_runs} runs, median; vs cold "
+                 "pdf.render_issue")
+        cold = self.cold_pdf
+        if cold is None:  # the pdf part did not run: its cold measurement only
+            cold = [self.cold("pdf", seed_site) for _ in range(self.args.runs or
+                                                              (1 if self.args.quick else 3))]
+            if self.failed("preview: PDF refresh / cold render", cold):
+                return
+            self.say(f"  cold pdf.render_issue: {_median(cold):.2f} s   runs: "
+                     f"{_list(x['seconds'] for x in cold)}")
+        result = self.cold("preview-pdf", seed_site, self.fresh("out-preview-pdf"), pdf_runs)
+        if self.failed("preview: PDF refresh / cold render", result):
+            return
+        refresh, cpu = statistics.median(result["refresh"]), statistics.median(result["cpu"])
+        c, c_cpu = _median(cold), _median(cold, "cpu")
+        self.say(f"  first PDF (worker start-up included, not counted): {result['first']:.2f} s; "
+                 f"edited {result['edited_file']}")
+        self.say(f"  refresh (rebuild done → PDF arrived): {refresh:.2f} s   runs: "
+                 f"{_list(result['refresh'], '{:.2f}')}   worker CPU {cpu:.2f} s")
+        self.say(f"  ratio refresh/cold render_issue ({c:.2f} s, CPU {c_cpu:.2f} s): "
+                 f"{refresh / c:.2f}× (ratio of the medians; CPU time {cpu / c_cpu:.2f}×)   "
+                 "aim ≤ 1.2×")
+        self.row("preview: PDF refresh", f"{refresh:.2f} s", f"worker CPU {cpu:.2f} s")
+        self.row("PDF refresh / cold render", f"{refresh / c:.2f}×",
+                 _aim(refresh / c <= 1.2, "≤ 1.2×") + f"; CPU {cpu / c_cpu:.2f}×")
+
     def part_pdf25(self, archive25: Path, issues: int) -> None:
         runs = self.args.runs or (1 if self.args.quick else 3)
         self.say(f"\n[pdf25] `gazette build` with PDFs, {issues} issues ({issues * 6} documents), "
                  f"--jobs 1 vs --jobs 2, {runs} runs each (alternating order), median; cold: "
                  "fresh process, fresh site copy without .gazette-cache/")
-        has_jobs = _cli_has_jobs()
-        modes = ("1", "2") if has_jobs else ("1",)
-        if not has_jobs:
-            self.say("  (`gazette build` has no --jobs option yet: serial build only, no flag)")
         serial, parallel = [], []
         for run in range(runs):
-            order = modes if run % 2 == 0 else modes[::-1]
-            for jobs in order:
-                copy = self.fresh("site25")
-                shutil.copytree(archive25, copy, ignore=shutil.ignore_patterns(".gazette-cache"))
+            for jobs in ("1", "2") if run % 2 == 0 else ("2", "1"):
                 out = self.fresh("out25")
-                extra = ("--jobs", jobs) if has_jobs else ()
-                result = self.child("cli", copy, out, *extra, tree=True,
-                                    label=f"cli --jobs {jobs}" if has_jobs else "cli")
+                result = self.cold("cli", archive25, out, "--jobs", jobs, tree=True,
+                                   label=f"cli --jobs {jobs}")
+                shutil.rmtree(out, ignore_errors=True)
                 if result.get("code"):
                     result = {"error": f"gazette build exited {result['code']}"}
                 (serial if jobs == "1" else parallel).append(result)
-                shutil.rmtree(copy, ignore_errors=True)
-                shutil.rmtree(out, ignore_errors=True)
-        if not has_jobs:
-            bad = [x for x in serial if "seconds" not in x]
-            if bad:
-                self.unavailable("PDFs, serial", bad[0])
-            else:
-                s = statistics.median(x["seconds"] for x in serial)
-                self.say(f"  serial (no flag): {s:.1f} s, {serial[0]['pdfs']} PDFs   runs: "
-                         f"{_list([x['seconds'] for x in serial], '{:.1f}')}   peak memory: "
-                         f"process {_mib(serial, 'maxrss')}, process tree (summed PSS) "
-                         f"{_mib(serial, 'tree_peak')}")
-                self.row(f"{issues} issues with PDFs, serial", f"{s:.1f} s",
-                         f"peak {_mib(serial, 'maxrss')}")
-            self.unavailable("PDFs, --jobs 2", {"unavailable": "`gazette build` has no --jobs"})
+        if self.failed("PDFs, --jobs 1", serial) or self.failed("PDFs, --jobs 2", parallel):
             return
-        for name, results in (("PDFs, --jobs 1", serial), ("PDFs, --jobs 2", parallel)):
-            bad = [x for x in results if "seconds" not in x]
-            if bad:
-                self.unavailable(name, bad[0])
-                return
-        s = statistics.median(x["seconds"] for x in serial)
-        p = statistics.median(x["seconds"] for x in parallel)
+        s, p = _median(serial), _median(parallel)
         pair = statistics.median(x["seconds"] / y["seconds"] for x, y in zip(serial, parallel))
         for name, t, results in (("--jobs 1", s, serial), ("--jobs 2", p, parallel)):
             self.say(f"  {name}: {t:.1f} s, {results[0]['pdfs']} PDFs   runs: "
@@ -504,22 +632,6 @@ class Bench:
                  f"tree {_mib(parallel, 'tree_peak')}")
         self.row("speed-up --jobs 2", f"{pair:.2f}×", _aim(pair >= 1.7, "≥ 1.7×")
                  + f"; ratio of medians {s / p:.2f}×")
-
-
-def _cli_has_jobs() -> bool:
-    """Whether `gazette build` accepts --jobs (asked of its argument parser)."""
-    try:
-        from gazette_build import cli
-        parser = cli._parser()
-        for action in parser._actions:
-            choices = getattr(action, "choices", None)
-            if isinstance(choices, dict) and "build" in choices:
-                return any("--jobs" in a.option_strings for a in choices["build"]._actions)
-    except Exception:  # a parser this check does not understand: ask the help text instead
-        out = subprocess.run([sys.executable, "-m", "gazette_build", "build", "--help"], cwd=REPO,
-                             capture_output=True, text=True).stdout
-        return "--jobs" in out
-    return False
 
 
 def _list(values, fmt: str = "{:.3f}") -> str:
@@ -587,12 +699,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench",
                                      description="Benchmark gazette_build (see the module doc).")
     parser.add_argument("--quick", action="store_true",
-                        help="fewer runs: 3 for the HTML parts, 1 for the PDF parts")
+                        help="fewer runs: 3 for the HTML parts, 1 for the PDF parts, "
+                        "5 edits and 3 PDF refreshes for preview")
     parser.add_argument("--runs", type=int, help="runs per measurement (overrides the defaults: "
-                        "7 for html, 5 for memo, 3 for pdf/pdf25)")
+                        "7 for html, 5 for memo, 3 for pdf/pdf25; preview: 9 edits, "
+                        "5 PDF refreshes, at least 5 and 3)")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
-    parser.add_argument("--issues", type=int, default=250, help="archive size for html/memo")
+    parser.add_argument("--issues", type=int, default=250,
+                        help="archive size for html/memo/preview")
     parser.add_argument("--pdf-issues", type=int, default=25, help="archive size for pdf25")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--tmp", type=Path, default=_default_tmp(),
@@ -628,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
                 prefix="gazette-bench-", dir=args.tmp)))
         print(f"work folder: {work} ({_fs_type(work)}); archives, sites and outputs live there")
         bench = Bench(args, work)
-        if {"html", "memo"} & set(parts):
+        if {"html", "memo", "preview"} & set(parts):
             t = time.perf_counter()
             archive = make_archive(work / f"archive-{args.issues}", args.issues)
             documents = len(list((archive / "content").glob("*/*/*.md")))
@@ -638,8 +753,12 @@ def main(argv: list[str] | None = None) -> int:
                 bench.part_html(archive, documents)
             if "memo" in parts:
                 bench.part_memo(archive, documents)
-        if "pdf" in parts:
-            bench.part_pdf(_seed_site(work / "seed-site"))
+        if {"pdf", "preview"} & set(parts):
+            seed_site = _seed_site(work / "seed-site")
+            if "pdf" in parts:
+                bench.part_pdf(seed_site)
+            if "preview" in parts:
+                bench.part_preview(archive, documents, seed_site)
         if "pdf25" in parts:
             archive25 = make_archive(work / f"archive-{args.pdf_issues}", args.pdf_issues)
             bench.part_pdf25(archive25, args.pdf_issues)
