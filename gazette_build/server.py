@@ -1,8 +1,8 @@
 """`gazette serve`: the live preview editors keep open while they write.
 
 One livereload server serves the preview's own output folder (never `public/`). A watcher polls
-the sources every POLL_MS; a burst of saves gives one rebuild (the rebuild waits for a poll that
-sees no new change), run through the same pipeline as `gazette build` with the memo that makes
+the sources every POLL_MS; a burst of saves gives one rebuild (the rebuild waits until QUIET_MS
+pass without a change), run through the same pipeline as `gazette build` with the memo that makes
 it incremental. A failed rebuild keeps the last good pages and shows its messages on top of
 every page and in the terminal; fixing the file recovers on its own. PDFs are laid out by a
 worker process that keeps WeasyPrint and the fonts loaded; the page reload never waits for it,
@@ -31,7 +31,9 @@ from .memo import Memo
 from .model import PrintedIssue, Site
 from .site import build, load_site
 
-POLL_MS = 50  # a burst of saves is one that leaves no 50 ms quiet between saves
+POLL_MS = 50  # how often the sources are scanned (~7 ms at 1,500 documents)
+QUIET_MS = 25  # a burst of saves is one that leaves no 25 ms quiet between saves
+MAX_WAIT_S = 2.0
 WATCHED = ("content", "layouts", "assets", "site.yaml")
 PREVIEW_DIR = ".gazette-preview"
 
@@ -44,7 +46,7 @@ class Preview:
         self.memo = Memo()
         self.errors: list[str] = []
         self.snapshot: dict[str, tuple[int, int]] = {}
-        self.pending = False
+        self.seen_at = 0.0  # when the last change was seen (the bench measures from it)
         self.rebuilds = 0
         self.printed: dict[str, PrintedIssue] = {}  # the newest PDF of each issue
         self.printed_version: dict[str, int] = {}  # the content version each PDF was made from
@@ -78,11 +80,17 @@ class Preview:
         """Called every POLL_MS; True when a rebuild happened and the browser should reload."""
         current = self.sources()
         if current != self.snapshot:
-            # a save is seen: wait for a quiet poll so a burst of saves gives one rebuild
-            self.snapshot, self.pending = current, True
-            return False
-        if self.pending or self.pdf_arrived.is_set():
-            self.pending = False
+            # a save is seen: wait until QUIET_MS pass without another, so that a burst of
+            # saves (an editor's "save all", a write then a rename) gives one rebuild
+            self.seen_at = time.perf_counter()
+            give_up = self.seen_at + MAX_WAIT_S  # a file written without pause still builds
+            while current != self.snapshot and time.perf_counter() < give_up:
+                self.snapshot = current
+                time.sleep(QUIET_MS / 1000)
+                current = self.sources()
+            self.rebuild()
+            return True
+        if self.pdf_arrived.is_set():
             self.pdf_arrived.clear()
             self.rebuild()
             return True

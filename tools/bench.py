@@ -188,24 +188,17 @@ def _child_cli(site: str, out: str, *extra: str) -> dict:
 
 def _poll_until_rebuilt(preview, timeout: float = 60.0) -> tuple[float, float]:
     """Call `preview.poll()` every POLL_MS, as the server's PeriodicCallback does, until it has
-    rebuilt. Returns (seen, written): the clock right after the first poll that saw the save
-    (`pending` set) and right after the poll that returned True (the pages are written)."""
+    rebuilt. Returns (seen, written): the clock when a poll saw the save (`preview.seen_at`)
+    and right after the poll that returned True (the pages are written)."""
     from gazette_build.server import POLL_MS
-    seen, deadline = None, time.perf_counter() + timeout
-    while True:
-        rebuilt = preview.poll()
-        now = time.perf_counter()
-        if rebuilt:
-            if seen is None:
-                raise RuntimeError("poll() rebuilt before any poll saw the save")
-            if preview.errors:
-                raise RuntimeError("the rebuild failed: " + " / ".join(preview.errors[:3]))
-            return seen, now
-        if seen is None and preview.pending:
-            seen = now
-        if now > deadline:
+    deadline = time.perf_counter() + timeout
+    while not preview.poll():
+        if time.perf_counter() > deadline:
             raise RuntimeError(f"no rebuild within {timeout:.0f} s of the save")
         time.sleep(POLL_MS / 1000)
+    if preview.errors:
+        raise RuntimeError("the rebuild failed: " + " / ".join(preview.errors[:3]))
+    return preview.seen_at, time.perf_counter()
 
 
 def _start(preview) -> None:
