@@ -76,24 +76,26 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         return memo.get((name, signature, key), render_page) if memo is not None \
             else render_page()
 
-    latest = printed.get(site.issues[0].key) if site.issues else None
-    latest_page_of = latest.page_of if latest else {}
-    pages = {"index.html": page("index.html", (site.issues, tuple(latest_page_of.items())),
-                                root="", issues=site.issues, page_title=config.title,
+    # the home page shows the latest issue's contents and every issue's header
+    latest = site.issues[0] if site.issues else None
+    latest_print = printed.get(latest.key) if latest else None
+    latest_page_of = latest_print.page_of if latest_print else {}
+    headers = tuple(IssueHeader.of(issue) for issue in site.issues)
+    pages = {"index.html": page("index.html", (latest, headers, tuple(latest_page_of.items())),
+                                root="", latest=latest, issues=headers, page_title=config.title,
                                 page_of=latest_page_of)}
     for year in site.years:
         # the year page lists issues, not their documents: an edited title leaves it alone
-        issues = tuple(IssueHeader.of(issue) for issue in site.issues if issue.year == year)
+        issues = tuple(header for header in headers if header.year == year)
         pages[f"{year}/index.html"] = page("year.html", (issues,), root="../", year=year,
                                            issues=issues, page_title=f"{year}年")
-    for issue in site.issues:
+    for issue, header in zip(site.issues, headers):
         print_ = printed.get(issue.key)
         page_of = print_.page_of if print_ else {}
         pdf = pdf_name(config, issue) if print_ else None
         pages[f"{issue.url}index.html"] = page(
             "issue.html", (issue, tuple(page_of.items()), pdf), root="../../", issue=issue,
             page_title=issue.label, pdf=pdf, page_of=page_of)
-        header = IssueHeader.of(issue)
         documents = issue.documents
         for index, doc in enumerate(documents):
             previous = Neighbour.of(documents[index - 1]) if index > 0 else None

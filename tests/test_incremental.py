@@ -57,3 +57,23 @@ def _all_same(comparison: filecmp.dircmp) -> bool:
     if comparison.left_only or comparison.right_only or comparison.diff_files:
         return False
     return all(_all_same(sub) for sub in comparison.subdirs.values())
+
+
+def test_an_edit_in_an_older_issue_leaves_the_home_page_alone(minimal_site, tmp_path):
+    newer = minimal_site / "content/2024/02"
+    newer.mkdir()
+    (newer / "issue.yaml").write_text("year: 2024\nnumber: 2\ntotal: 26\ndate: 2024-04-05\n",
+                                      encoding="utf-8")
+    (newer / "third.md").write_text(
+        "---\ntitle: 晋中市人民政府关于测试丙的通知\nnumber: 市政发〔2024〕9号\ndate: 2024-04-01\n"
+        "issuer: 晋中市人民政府\n---\n\n正文。\n", encoding="utf-8")
+    out, memo = tmp_path / "preview", Memo()
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    path = minimal_site / "content/2024/01/first.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("测试甲", "测试甲改"), encoding="utf-8")
+    misses = memo.pages.misses
+    edited = build(minimal_site, out=out, with_pdf=False, memo=memo)
+    # the older issue's page, the document and its neighbour; not the home or year page
+    assert memo.pages.misses - misses == 3
+    assert sorted(edited.written) == ["2024/01/first/index.html", "2024/01/index.html",
+                                      "2024/01/second/index.html"]
