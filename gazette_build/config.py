@@ -1,11 +1,13 @@
 """Load `site.yaml` into a `SiteConfig`: every key checked, every problem reported with its line."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import Report
 from .frontmatter import read_text
 from .model import Fonts, FooterItem, SectionSpec, SiteConfig
+from .writer import output_problem
 from .yamlschema import Entry, Field, load_mapping, validate
 
 SITE_FIELDS = (
@@ -41,6 +43,7 @@ DEFAULT_FONTS = Fonts(
     page_number=("Noto Serif CJK SC",),
 )
 PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"))
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def load_config(root: Path, report: Report) -> SiteConfig | None:
@@ -59,6 +62,14 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     footer = _footer(entries.get("footer"), path, report)
     fonts = _fonts(entries.get("fonts"), path, report)
     print_options = _sub(entries.get("print"), PRINT_FIELDS, path, report)
+    if "slug" in values and not SLUG.match(values["slug"]):
+        report.error(path, entries["slug"].line, "slug", f"'{values['slug']}' must be lower-case "
+                     "ASCII letters, digits and '-' (it names the PDF files)")
+    output_dir = (root / values.get("output", "public")).resolve()
+    problem = output_problem(root, output_dir)
+    if problem:
+        line = entries["output"].line if "output" in entries else 1
+        report.error(path, line, "output", f"{output_dir} {problem}")
     if len(report.errors) > errors_before:
         return None
     return SiteConfig(
@@ -72,7 +83,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         phone=values["phone"],
         base_url=values["base_url"].rstrip("/") + "/",
         language=values.get("language", "zh-CN"),
-        output_dir=root / values.get("output", "public"),
+        output_dir=output_dir,
         sections=sections,
         footer=footer,
         fonts=fonts,
@@ -93,9 +104,15 @@ def _sections(entry: Entry | None, path: Path, report: Report) -> tuple[SectionS
     sections: list[SectionSpec] = []
     owner: dict[str, str] = {}
     for children in entry.children:
+        if not isinstance(children, dict):  # a scalar item: validate() has said so already
+            continue
         line = min((e.line for e in children.values()), default=entry.line)
         values = validate(children, SECTION_FIELDS, path, line, report)
         if "name" not in values or "issuers" not in values:
+            continue
+        if any(spec.name == values["name"] for spec in sections):
+            report.error(path, children["name"].line, "sections",
+                         f"section {values['name']} is named twice")
             continue
         for issuer in values["issuers"]:
             if issuer in owner:

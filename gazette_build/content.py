@@ -192,8 +192,11 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
     if section is None or not number_ok:
         return None
-    note_lines = parts.entries["notes"].children if "notes" in values else ()
-    notes = tuple(zip(note_lines or (), values.get("notes", ())))
+    notes = values.get("notes", ())
+    note_lines = (parts.entries["notes"].children or ()) if notes else ()
+    if len(note_lines) != len(notes):  # `notes: text` rather than a list
+        note_lines = (line_of["notes"],) * len(notes)
+    notes = tuple(zip(note_lines, notes))
     return Document(
         stem=path.stem, path=path, title=values["title"], number=values["number"],
         date=values["date"], issuer=values["issuer"], section=section,

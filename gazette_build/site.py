@@ -98,6 +98,12 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     report = Report(root)
     with _fewer_collections():
         site = load_site(root, report, memo)
+    target = (out or site.config.output_dir).resolve()
+    # --out is checked like site.yaml's output: before the long work, never the wrong folder
+    problem = writer.output_problem(root, target) if out and write and memo is None else None
+    if problem:
+        report.error(target, 1, "output", f"{target} {problem}")
+        report.check()
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
     env = render.make_env(site.config)
@@ -106,15 +112,14 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
     with _fewer_collections():
         pages = render_site(site, env, printed, report, memo)
-    files = dict(pages)
-    files.update(writer.collect_assets(site.config.assets_dir))
+    files = {writer.MARKER: writer.MARKER_TEXT, **pages}
+    files.update(writer.collect_assets(site.config.assets_dir, report))
     for doc in (doc for issue in site.issues for doc in issue.documents):
         for image in doc.images:  # the content tree is mirrored in the output
             files[image] = (site.config.content_dir / image).read_bytes()
     for issue in site.issues:
         if issue.key in printed:
             files.update(pdf_files(site, issue, printed[issue.key]))
-    target = out or site.config.output_dir
     changed = list(files)
     if write and memo is not None:
         changed = writer.sync_site(files, target, memo.written)

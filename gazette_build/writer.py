@@ -10,15 +10,23 @@ import os
 import shutil
 from pathlib import Path, PurePosixPath
 
+from .errors import Report
 
-def collect_assets(assets_dir: Path) -> dict[str, bytes]:
-    """Every file under assets/ (dotfiles skipped), keyed by its output path."""
+
+def collect_assets(assets_dir: Path, report: Report) -> dict[str, bytes]:
+    """Every file under assets/ (dotfiles skipped), keyed by its output path; a link to a file
+    outside the site folder is not published."""
     files: dict[str, bytes] = {}
     if assets_dir.is_dir():
         for path in sorted(assets_dir.rglob("*")):
             relative = path.relative_to(assets_dir)
-            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-                files[f"assets/{relative.as_posix()}"] = path.read_bytes()
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue
+            if not path.resolve().is_relative_to(report.root.resolve()):
+                report.warn(path, 1, "assets", f"is a link to {path.resolve()}, outside the site "
+                            "folder; it is not published")
+                continue
+            files[f"assets/{relative.as_posix()}"] = path.read_bytes()
     return files
 
 
@@ -30,8 +38,30 @@ def safe_target(output_dir: Path, relative: str) -> Path:
     return output_dir.joinpath(*pure.parts)
 
 
+MARKER = ".gazette-output"  # left in every output folder: only such a folder is replaced
+MARKER_TEXT = b"This folder is written by gazette build and replaced whole by the next build.\n"
+
+
+def output_problem(root: Path, output_dir: Path) -> str | None:
+    """Why `output_dir` must not receive the site (it would be replaced whole), or None."""
+    root, target = root.resolve(), output_dir.resolve()
+    if target == root or root.is_relative_to(target):
+        return "is the site folder or contains it; choose a folder of its own, e.g. public"
+    for source in ("content", "layouts", "assets", "site.yaml", ".git"):
+        if target == root / source or target.is_relative_to(root / source):
+            return f"lies in the site's {source}; choose a folder of its own, e.g. public"
+    if target.exists() and not target.is_dir():
+        return "is a file, not a folder"
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
+        return ("holds files that gazette did not write; empty it or choose another folder "
+                "(it would be replaced whole)")
+    return None
+
+
 def write_site(files: dict[str, bytes], output_dir: Path) -> None:
-    """Write `files` into a fresh staging folder, then swap it in place of `output_dir`."""
+    """Write `files` into a fresh staging folder, then swap it in place of `output_dir`
+    (a symbolic link to the output folder stays a link: its target is swapped)."""
+    output_dir = output_dir.resolve()
     staging = output_dir.with_name(f".{output_dir.name}.staging-{os.getpid()}")
     retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -42,7 +72,12 @@ def write_site(files: dict[str, bytes], output_dir: Path) -> None:
             target.write_bytes(data)
         if output_dir.exists():
             output_dir.rename(retired)
-        staging.rename(output_dir)
+        try:
+            staging.rename(output_dir)
+        except OSError:
+            if retired.exists():  # put the last good site back
+                retired.rename(output_dir)
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
