@@ -26,7 +26,7 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
         report.warn(doc.path, line, "notes", note)
     text = doc.body_markdown
     # each walk over the tokens is skipped when the source cannot hold what it looks for
-    if "<" in text or "](" in text:
+    if "<" in text or "](" in text or "![" in text:
         _check_markup(doc, tokens, content_dir, report)
     if "|" not in text:
         return

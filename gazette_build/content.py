@@ -144,6 +144,9 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
             report.error(path, 1, "file", f"is a link to {path.resolve()}, outside the site "
                          "folder; copy the file into the issue folder instead")
             continue
+        if not path.is_file():
+            report.error(path, 1, "file", "is not a file (a folder, or a link to nothing)")
+            continue
         if not STEM.match(path.stem):
             report.error(path, 1, "file name",
                          "use lower-case ASCII letters, digits and '-' (the name is the page URL)")

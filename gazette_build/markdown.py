@@ -20,17 +20,44 @@ ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
 URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 
 
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+# image sources as written: inline `![alt](src …)` and reference definitions `[id]: src`
+IMAGE_SOURCE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$",
+                          re.MULTILINE)
+
+
 def image_problem(src: str, doc: Document, content_dir: Path) -> str | None:
-    """Why an image reference cannot be shown, or None: images are files inside content/,
-    never fetched from elsewhere (file:, http:, a path leading out of the folder)."""
+    """Why an image reference cannot be shown, or None: images are image files inside
+    content/, never fetched from elsewhere (file:, http:, a path leading out of the folder)."""
     if URL_SCHEME.match(src):
         return f"image {src} is not a file inside the site folder; it is not fetched or shown"
-    target = (doc.path.parent / unquote(src)).resolve()
-    if not target.is_relative_to(content_dir.resolve()):
-        return f"image {src} leads outside the content folder; it is not shown"
-    if not target.is_file():
-        return f"image {src} does not exist"
+    if not unquote(src).lower().endswith(IMAGE_TYPES):
+        return f"image {src} is not an image file ({', '.join(IMAGE_TYPES)}); it is not shown"
+    try:
+        target = (doc.path.parent / unquote(src)).resolve()
+        if not target.is_relative_to(content_dir.resolve()):
+            return f"image {src} leads outside the content folder; it is not shown"
+        if not target.is_file():
+            return f"image {src} does not exist"
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+        return f"image {src} is not a usable file name"
     return None
+
+
+def image_states(doc: Document) -> tuple:
+    """What a document's conversion depends on outside its own text: the files its image
+    sources name, as (source, modification time and size, or None when missing)."""
+    if "![" not in doc.body_markdown:
+        return ()
+    states = []
+    for match in IMAGE_SOURCE.finditer(doc.body_markdown):
+        src = match[1] or match[2]
+        try:
+            stat = (doc.path.parent / unquote(src)).stat()
+            states.append((src, stat.st_mtime_ns, stat.st_size))
+        except (OSError, ValueError):
+            states.append((src, None))
+    return tuple(states)
 
 
 
@@ -58,7 +85,7 @@ def parse(doc: Document) -> list[Token]:
 
 def convert(doc: Document, tokens: list[Token], content_dir: Path) -> Document:
     """Return the document with its notice HTML, headings, parts and images filled in."""
-    images = _resolve_images(tokens, doc, content_dir) if "](" in doc.body_markdown else ()
+    images = _resolve_images(tokens, doc, content_dir) if "![" in doc.body_markdown else ()
     segments = _split_at_parts(tokens)
     main_tokens = segments[0][1]
     html, headings = _render(main_tokens, doc.anchor, level_shift=0, mark_addressees=True)
@@ -104,7 +131,7 @@ def _split_at_parts(tokens: list[Token]) -> list[tuple[Token | None, list[Token]
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token.type == "heading_open" and token.tag == "h1":
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0:
             segments.append((tokens[i + 1], []))
             i += 3  # heading_open, inline, heading_close
             continue

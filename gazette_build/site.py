@@ -61,7 +61,7 @@ def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     for issue in site.issues:
         sections = []
         for section in issue.sections:
-            docs = tuple(run_memoised(memo, ("converted", doc),
+            docs = tuple(run_memoised(memo, ("converted", doc, markdown.image_states(doc)),
                                       lambda own, doc=doc: convert(doc, own), report)
                          for doc in section.documents)
             sections.append(replace(section, documents=docs))
@@ -215,8 +215,13 @@ def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedI
         return render.render_pages(site, env, printed, memo.pages if memo else None)
     except jinja2.TemplateError as exc:
         _template_error(exc, site, report)
-        report.check()
-        raise  # unreachable: _template_error always records an error
+    except UnicodeDecodeError as exc:
+        report.error(site.config.layouts_dir, 1, "template", f"a layout is not UTF-8 ({exc})")
+    except RecursionError:
+        report.error(site.config.layouts_dir, 1, "template",
+                     "the layouts include or extend each other endlessly")
+    report.check()
+    raise AssertionError("unreachable: every branch above recorded an error")
 
 
 def _template_error(exc: jinja2.TemplateError, site: Site, report: Report) -> None:

@@ -41,8 +41,9 @@ class Field:
 
 def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict[str, Entry] | None:
     """Parse YAML text that starts on `first_line` of `path` into {key: Entry}; None on errors."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # its reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return {}
@@ -63,11 +64,21 @@ def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict
             message += f"; noticed on line {first_line + exc.problem_mark.line}"
         report.error(path, line, "yaml", message)
         return None
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text[:exc.position].count("\n")
+        report.error(path, line, "yaml", f"the character U+{exc.character:04X} is not allowed "
+                     "in YAML; remove it (text pasted from a PDF often carries it)"
+                     if isinstance(exc.character, int) else f"YAML error: {exc}")
+        return None
     except yaml.YAMLError as exc:
         report.error(path, first_line, "yaml", f"YAML error: {exc}")
         return None
+    except RecursionError:
+        report.error(path, first_line, "yaml", "the YAML is nested too deeply")
+        return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_line: int,
@@ -174,7 +185,8 @@ def _coerce(value: Any, kind: str) -> tuple[Any, str | None]:
     if kind == "mapping-list":
         if isinstance(value, list) and all(isinstance(v, dict) for v in value):
             return tuple(value), None
-        return None, f"expected a list of mappings, got {_describe(value)}"
+        got = "a list with plain items" if isinstance(value, list) else _describe(value)
+        return None, f"expected a list of mappings (`- key: value` items), got {got}"
     raise ValueError(f"unknown field kind {kind!r}")
 
 

@@ -96,3 +96,39 @@ def test_a_huge_document_builds(minimal_site, tmp_path):
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0, result.err
     assert (out / "2024/01/first/index.html").stat().st_size > 8_000_000
+
+
+def test_a_heading_inside_a_quote_does_not_split_the_document(minimal_site, tmp_path):
+    path = minimal_site / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n> # 附件：引用中的标题\n", encoding="utf-8")
+    result, out = _build(minimal_site, tmp_path)
+    assert result.code == 0
+    html = (out / "2024/01/first/index.html").read_text(encoding="utf-8")
+    assert html.index("</blockquote>") < html.index('class="signature"')
+    assert 'class="part' not in html
+
+
+def test_bad_image_names_and_non_images_are_warned_not_crashed(minimal_site, tmp_path):
+    (minimal_site / "content/2024/01/notes.txt").write_text("internal", encoding="utf-8")
+    path = minimal_site / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n![a](a%00b.png)\n\n![b](second.md)\n\n"
+                    "![c](notes.txt)\n", encoding="utf-8")
+    result, out = _build(minimal_site, tmp_path)
+    assert result.code == 0
+    assert result.lines[:-1] == [
+        "warning: content/2024/01/first.md:19: body: image a%00b.png is not a usable file name",
+        "warning: content/2024/01/first.md:21: body: image second.md is not an image file "
+        "(.png, .jpg, .jpeg, .gif, .svg, .webp); it is not shown",
+        "warning: content/2024/01/first.md:23: body: image notes.txt is not an image file "
+        "(.png, .jpg, .jpeg, .gif, .svg, .webp); it is not shown",
+    ]
+    assert not list(out.rglob("*.md")) and not list(out.rglob("notes.txt"))
+
+
+def test_notes_written_as_one_line_are_reported(minimal_site, tmp_path):
+    path = minimal_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "disclosure: 此件公开发布", "disclosure: 此件公开发布\nnotes: 原件合计有误，照原文刊印。"),
+        encoding="utf-8")
+    result, _ = _build(minimal_site, tmp_path)
+    assert result.lines[0] == "warning: content/2024/01/first.md:7: notes: 原件合计有误，照原文刊印。"

@@ -2,8 +2,6 @@
 what a full build gives."""
 from __future__ import annotations
 
-import filecmp
-
 from gazette_build.site import Memo, build
 
 DOC = "content/2024/01/shizhengbanfa-2023-48.md"
@@ -37,8 +35,7 @@ def test_a_title_edit_rerenders_only_the_pages_that_show_it(shipped_site, tmp_pa
     # the memoised result is byte for byte what a full build gives
     full = tmp_path / "full"
     build(shipped_site, out=full, with_pdf=False)
-    comparison = filecmp.dircmp(out, full)
-    assert _all_same(comparison)
+    assert _files(out) == _files(full)
 
 
 def test_a_deleted_document_disappears_from_the_preview(minimal_site, tmp_path):
@@ -53,10 +50,8 @@ def test_a_deleted_document_disappears_from_the_preview(minimal_site, tmp_path):
     assert not (out / "2024/01/second").exists()
 
 
-def _all_same(comparison: filecmp.dircmp) -> bool:
-    if comparison.left_only or comparison.right_only or comparison.diff_files:
-        return False
-    return all(_all_same(sub) for sub in comparison.subdirs.values())
+def _files(folder) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_an_edit_in_an_older_issue_leaves_the_home_page_alone(minimal_site, tmp_path):
@@ -77,3 +72,23 @@ def test_an_edit_in_an_older_issue_leaves_the_home_page_alone(minimal_site, tmp_
     assert memo.pages.misses - misses == 3
     assert sorted(edited.written) == ["2024/01/first/index.html", "2024/01/index.html",
                                       "2024/01/second/index.html"]
+
+
+def test_an_image_added_or_removed_later_is_seen_by_the_memo(minimal_site, tmp_path):
+    path = minimal_site / "content/2024/01/first.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n![图](pic.png)\n", encoding="utf-8")
+    out, memo = tmp_path / "preview", Memo()
+    first = build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert any("pic.png does not exist" in str(w) for w in first.warnings)
+
+    (minimal_site / "content/2024/01/pic.png").write_bytes(b"\x89PNG")
+    added = build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert not added.warnings
+    assert (out / "2024/01/pic.png").exists()
+    build(minimal_site, out=tmp_path / "full", with_pdf=False)
+    assert _files(out) == _files(tmp_path / "full")
+
+    (minimal_site / "content/2024/01/pic.png").unlink()
+    removed = build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert any("pic.png does not exist" in str(w) for w in removed.warnings)
+    assert not (out / "2024/01/pic.png").exists()
