@@ -85,14 +85,21 @@ class SiteFetcher(URLFetcher):
     def __init__(self, root: Path):
         super().__init__(allowed_protocols={"file"})
         self.root = root.resolve()
-        self.fetched: dict[str, str] = {}  # path relative to the site folder → sha256
+        # path relative to the site folder → sha256, or None for a file that does not exist
+        # (the cache then lays the issue out again once it appears)
+        self.fetched: dict[str, str | None] = {}
         self.refused: list[str] = []
+        self.missing: list[str] = []
 
     def fetch(self, url, headers=None):
         path = self._local_path(url)
         if path is None:
             self.refused.append(url)
             raise ValueError(f"refused {url}: the printed edition reads only the site folder")
+        if not path.is_file():
+            self.missing.append(url)
+            self.fetched[path.relative_to(self.root).as_posix()] = None
+            raise ValueError(f"{url} does not exist")
         data = path.read_bytes()
         self.fetched[path.relative_to(self.root).as_posix()] = printcache.digest_bytes(data)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -103,7 +110,7 @@ class SiteFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
         path = Path(url2pathname(parts.path)).resolve()  # resolves ../ and symlinks
-        return path if path.is_relative_to(self.root) and path.is_file() else None
+        return path if path.is_relative_to(self.root) else None
 
 
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
@@ -131,9 +138,11 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
     diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
+    diagnostics += [[template, 1, "print", f"{url} does not exist"]
+                    for url in dict.fromkeys(fetcher.missing)]
     stylesheet = Path(config.assets_dir.resolve(), STYLESHEET).relative_to(root).as_posix()
     for message in messages:
-        if any(url in message for url in fetcher.refused):
+        if any(url in message for url in fetcher.refused + fetcher.missing):
             continue
         # CSS messages carry "at LINE:COLUMN" of the linked stylesheet, where the editor
         # has to look; the template's own <style> holds only the generated font stacks

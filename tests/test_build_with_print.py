@@ -110,3 +110,18 @@ def test_press_flag_writes_a_press_copy_with_bleed(minimal_site):
     bleed = 3 * 72 / 25.4
     assert abs(float(press.mediabox.width) - float(normal.mediabox.width) - 2 * bleed) < 0.5
     assert abs(float(press.trimbox.width) - float(normal.mediabox.width)) < 0.5
+
+
+def test_a_missing_stylesheet_is_named_and_its_return_lays_the_issue_out_again(minimal_site):
+    css = minimal_site / "assets/print.css"
+    saved = css.read_bytes()
+    css.unlink()
+    result = run_cli("--site", str(minimal_site), "build")
+    assert result.code == 0, result.err
+    assert any(line.startswith("warning: layouts/print/issue.html:1: print: file://")
+               and line.endswith("assets/print.css does not exist") for line in result.lines)
+    css.write_bytes(saved)
+    layouts = pdf.layout_count
+    result = run_cli("--site", str(minimal_site), "build")
+    assert result.code == 0 and pdf.layout_count == layouts + 1
+    assert not [line for line in result.lines if "does not exist" in line]
