@@ -19,12 +19,13 @@ import threading
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from livereload import Server
 from livereload.handlers import StaticFileHandler
 from livereload.watcher import Watcher
-from tornado.ioloop import PeriodicCallback
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from .errors import BuildFailed, Report
 from .memo import Memo
@@ -52,9 +53,10 @@ class Preview:
         self.printed_version: dict[str, int] = {}  # the content version each PDF was made from
         self.wanted_version: dict[str, int] = {}  # the content version the text has now
         self.in_flight: set[str] = set()
+        self.pdf_errors: dict[str, list[str]] = {}  # what the last layout of an issue said
         self.pdf_arrived = threading.Event()
-        self.worker = (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-                       if with_pdf else None)
+        self.loop = None  # the server's IOLoop, once serving
+        self.worker = _pdf_worker() if with_pdf else None
 
     # -- watching ------------------------------------------------------------------------------
     def sources(self) -> dict[str, tuple[int, int]]:
@@ -126,28 +128,52 @@ class Preview:
         signature = (site.config, tuple(sorted(
             (p, s) for p, s in self.snapshot.items() if not p.startswith(content))))
         for issue in site.issues:
-            self.wanted_version[issue.key] = hash((issue, signature))
+            # documents carry their images' paths, not their bytes: the snapshot has those
+            images = tuple(self.snapshot.get(os.path.join(content, image))
+                           for doc in issue.documents for image in doc.images)
+            self.wanted_version[issue.key] = hash((issue, images, signature))
             self._submit(issue.key)
 
     def _submit(self, key: str) -> None:
         version = self.wanted_version[key]
         if key in self.in_flight or self.printed_version.get(key) == version:
             return
+        try:
+            future = self.worker.submit(print_in_worker, str(self.root), key)
+        except BrokenProcessPool:  # the worker died (out of memory, a crash): start another
+            _say("the PDF worker stopped; starting a new one")
+            self.worker = _pdf_worker()
+            future = self.worker.submit(print_in_worker, str(self.root), key)
         self.in_flight.add(key)
-        future = self.worker.submit(print_in_worker, str(self.root), key)
-        future.add_done_callback(lambda f: self._pdf_done(key, version, f))
+        # the result is handled on the server's loop, where pages are served and rebuilds run,
+        # so the state the pages show never changes in the middle of a request
+        future.add_done_callback(
+            lambda f: self.run_on_loop(self._pdf_done, key, version, f))
+
+    def run_on_loop(self, function, *args) -> None:
+        if self.loop is None:  # driven without a server (the benchmark)
+            function(*args)
+        else:
+            self.loop.add_callback(function, *args)
 
     def _pdf_done(self, key: str, version: int, future: Future) -> None:
         self.in_flight.discard(key)
         try:
-            outcome = future.result()
-        except Exception as exc:  # the worker died: say so, keep the old PDF
-            _say(f"PDF of {key} failed: {exc}")
+            printed, messages = future.result()
+        except BrokenProcessPool:  # the worker died while laying out: start another, again
+            _say("the PDF worker stopped; starting a new one")
+            self.worker = _pdf_worker()
+            self._submit(key)
             return
-        if isinstance(outcome, list):
-            _say(f"PDF of {key} not made:\n" + "\n".join(outcome))
+        except Exception as exc:  # e.g. a result that cannot travel back: keep the old PDF
+            printed, messages = None, [f"the PDF worker failed: {exc}"]
+        for message in messages:
+            _say(message)
+        self.pdf_errors[key] = [] if printed else messages
+        if printed is None:
+            self.pdf_arrived.set()  # show the messages
             return
-        self.printed[key] = outcome
+        self.printed[key] = printed
         self.printed_version[key] = version
         _say(f"PDF of {key} ready")
         self.pdf_arrived.set()
@@ -162,8 +188,9 @@ class Preview:
     # -- what the pages show -------------------------------------------------------------------
     def banner(self, url_path: str) -> bytes:
         parts = []
-        if self.errors:
-            lines = "\n".join(html.escape(line) for line in self.errors)
+        errors = self.errors + [line for lines in self.pdf_errors.values() for line in lines]
+        if errors:
+            lines = "\n".join(html.escape(line) for line in errors)
             parts.append('<div id="gazette-errors" style="position:sticky;top:0;z-index:99;'
                          'background:#fff0f0;color:#900;border:2px solid #c00;padding:.8em;'
                          'font:14px/1.5 monospace;white-space:pre-wrap">'
@@ -179,21 +206,28 @@ class Preview:
 _WORKER_MEMO = Memo()
 
 
-def print_in_worker(root: str, issue_key: str) -> PrintedIssue | list[str]:
-    """Lay out one issue's PDF in the worker process (WeasyPrint stays loaded between calls)."""
-    from . import pdf, render
+def _pdf_worker() -> ProcessPoolExecutor:
+    # spawn, not fork: the server process holds threads (tornado, the executor's own)
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def print_in_worker(root: str, issue_key: str) -> tuple[PrintedIssue | None, list[str]]:
+    """Lay out one issue's PDF in the worker process (WeasyPrint stays loaded between calls);
+    return it with the messages of the layout (template errors with their line)."""
+    from . import render
+    from .site import print_one
 
     report = Report(Path(root))
     try:
         site = load_site(Path(root), report, _WORKER_MEMO)
         issue = next(i for i in site.issues if i.key == issue_key)
-        printed = pdf.render_issue(site, issue, render.make_env(site.config), report)
+        printed = print_one(site, issue, render.make_env(site.config), report)
         _WORKER_MEMO.sweep()
-        return printed
-    except BuildFailed as failure:
-        return [str(d) for d in failure.diagnostics]
+    except BuildFailed:
+        printed = None
     except StopIteration:
-        return [f"issue {issue_key} no longer exists"]
+        return None, [f"issue {issue_key} no longer exists"]
+    return printed, [str(d) for d in report.diagnostics]
 
 
 class PreviewFileHandler(StaticFileHandler):
@@ -249,6 +283,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     preview = Preview(root, out, with_pdf)
+    preview.loop = IOLoop.current()  # the loop livereload is about to run
     preview.snapshot = preview.sources()
     preview.rebuild()
     if not (out / "index.html").exists():  # nothing built yet: a page to carry the errors

@@ -17,7 +17,7 @@ import jinja2
 from . import audit, config as config_stage, content, markdown, render, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
-from .model import Document, PrintedIssue, Site
+from .model import Document, Issue, PrintedIssue, Site
 
 
 @dataclass
@@ -170,7 +170,7 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
                 say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
     else:
         for count, issue in enumerate(to_lay_out, 1):
-            result = _guarded(site, report, lambda: pdf.render_issue(site, issue, env, report))
+            result = print_one(site, issue, env, report)
             if result is not None:
                 printed[issue.key] = result
             say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
@@ -178,13 +178,18 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
     return printed
 
 
-def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:
-    """Lay out the one issue of `site` in a worker process; diagnostics travel back as data."""
+def print_one(site: Site, issue: Issue, env: jinja2.Environment,
+              report: Report) -> PrintedIssue | None:
+    """One issue's print edition; a template error becomes a diagnostic with its line."""
     from . import pdf
 
+    return _guarded(site, report, lambda: pdf.render_issue(site, issue, env, report))
+
+
+def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:
+    """Lay out the one issue of `site` in a worker process; diagnostics travel back as data."""
     report = Report(site.config.root)
-    env = render.make_env(site.config)
-    result = _guarded(site, report, lambda: pdf.render_issue(site, site.issues[0], env, report))
+    result = print_one(site, site.issues[0], render.make_env(site.config), report)
     return result, report.diagnostics
 
 

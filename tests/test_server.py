@@ -154,3 +154,24 @@ def test_the_pdf_is_refreshed_in_the_background(minimal_site):
         assert log.index("PDF of 2024-01 ready", edit_rebuild) > edit_rebuild
     finally:
         running.stop()
+
+
+def test_a_dead_pdf_worker_is_replaced(minimal_site):
+    from gazette_build.server import Preview as PreviewState
+
+    state = PreviewState(minimal_site, minimal_site / ".gazette-preview", with_pdf=True)
+    try:
+        state.snapshot = state.sources()
+        state.rebuild()
+        assert state.pdf_arrived.wait(60)
+        for process in list(state.worker._processes.values()):
+            process.kill()
+            process.join()
+        state.pdf_arrived.clear()
+        _edit(minimal_site, "第一段正文。", "工作进程重启后的正文。")
+        state.snapshot = state.sources()
+        state.rebuild()  # must not raise BrokenProcessPool
+        assert state.pdf_arrived.wait(60)
+        assert state.printed_version["2024-01"] == state.wanted_version["2024-01"]
+    finally:
+        state.worker.shutdown(cancel_futures=True)
