@@ -161,10 +161,6 @@ def _render(tokens: list[Token], anchor: str, level_shift: int,
 
 def _mark_addressees(tokens: list[Token]) -> None:
     """The first paragraph, when it ends with '：', is the 主送机关 line: no first-line indent."""
-    for i, token in enumerate(tokens):
-        if token.type == "paragraph_open":
-            if tokens[i + 1].content.rstrip().endswith("："):
-                token.attrSet("class", "addressees")
-            return
-        if token.type not in ("paragraph_close",):
-            return
+    if len(tokens) > 1 and tokens[0].type == "paragraph_open" and \
+            tokens[1].content.rstrip().endswith("："):
+        tokens[0].attrSet("class", "addressees")

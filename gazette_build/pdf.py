@@ -22,7 +22,7 @@ import weasyprint
 from pypdf.generic import NameObject, TextStringObject
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import printcache, printfonts
+from . import printcache, printfonts, render
 from .errors import Report
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
@@ -76,7 +76,7 @@ def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: boo
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=lambda day: f"{day.year}年{day.month}月{day.day}日")
+        cn_date=render.cn_date)
 
 
 class SiteFetcher(URLFetcher):

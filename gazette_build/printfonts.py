@@ -19,10 +19,11 @@ from pathlib import Path
 import cffi
 from markupsafe import Markup
 
+from .config import FONT_ROLES
 from .errors import Report
 from .model import Document, Fonts, Issue, SiteConfig
 
-ROLES = ("title", "body", "heading1", "heading2", "heading3", "page_number")
+ROLES = FONT_ROLES
 # faces looked up bold: 小标宋 titles, and level-3 headings (body font, bold)
 BOLD_ROLES = frozenset({"title", "heading3"})
 # the class or tag of an element of the converted HTML → the role its text is set in

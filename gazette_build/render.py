@@ -95,7 +95,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         pdf = pdf_name(config, issue) if print_ else None
         pages[f"{issue.url}index.html"] = page(
             "issue.html", (issue, tuple(page_of.items()), pdf), root="../../", issue=issue,
-            page_title=issue.label, pdf=pdf, page_of=page_of)
+            page_title=issue.label, pdf=pdf, page_of=page_of, canonical=issue.url)
         documents = issue.documents
         for index, doc in enumerate(documents):
             previous = Neighbour.of(documents[index - 1]) if index > 0 else None
@@ -104,7 +104,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
             pages[f"{doc.url}index.html"] = page(
                 "document.html", (doc, header, previous, next_, print_info), root="../../../",
                 issue=header, doc=doc, page_title=doc.title, previous=previous, next=next_,
-                print_info=print_info)
+                print_info=print_info, canonical=doc.url)
     return pages
 
 

@@ -208,9 +208,8 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
     for doc in issue.documents:
         if doc.stem in printed.document_pdfs:
             files[f"{doc.url}{doc.stem}.pdf"] = printed.document_pdfs[doc.stem]
-    press = getattr(printed, "press_pdf", None)
-    if press:
-        files[f"{issue.url}{render.pdf_name(site.config, issue)[:-4]}-press.pdf"] = press
+    if printed.press_pdf:
+        files[f"{issue.url}{render.pdf_name(site.config, issue)[:-4]}-press.pdf"] = printed.press_pdf
     return files
 
 

@@ -96,6 +96,9 @@ def test_document_pages_show_their_metadata(web_edition):
         assert f"公开属性{fm['disclosure']}" in text
         # the signature block, generated from the front-matter
         assert f"{fm['issuer']}{written}（{fm['disclosure']}）" in text
+        html = (web_edition / "2024/01" / stem / "index.html").read_text(encoding="utf-8")
+        assert (f'<link rel="canonical" href="https://www.sxjz.gov.cn/gongbao/2024/01/{stem}/">'
+                in html)
 
 
 def test_every_paragraph_of_the_seed_is_on_the_built_pages(web_edition):

@@ -538,7 +538,7 @@ class Bench:
                      + f"; ratio of medians {o / r:.2f}×, CPU {cpu:.2f}×")
 
     def part_preview(self, archive: Path, documents: int, seed_site: Path) -> None:
-        from gazette_build.server import POLL_MS
+        from gazette_build.server import POLL_MS, QUIET_MS
         edit_runs = max(5, self.args.runs or (5 if self.args.quick else 9))
         pdf_runs = max(3, self.args.runs or (3 if self.args.quick else 5))
         self.say(f"\n[preview] gazette_build.server.Preview driven without HTTP: poll() every "
@@ -558,8 +558,8 @@ class Bench:
                      f"stale pages: {stale}   aim ≤ 150 ms")
             self.say(f"  of which the rebuild: {rebuild * 1000:.0f} ms   runs: "
                      f"{_list((x * 1000 for x in result['rebuild']), '{:.0f}')}; the rest, "
-                     f"{(total - rebuild) * 1000:.0f} ms, is the {POLL_MS} ms wait for a quiet "
-                     "poll and that poll's scan of the sources")
+                     f"{(total - rebuild) * 1000:.0f} ms, is the {QUIET_MS} ms wait for quiet "
+                     "and the scans of the sources")
             self.row("preview: save seen → pages written", f"{total * 1000:.0f} ms"
                      + (f" ({stale} STALE)" if stale else ""),
                      _aim(total <= 0.150 and not stale, "≤ 150 ms")
