@@ -162,12 +162,13 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
         if stem not in listed:
             report.error(yaml_path, lines["documents"], "documents",
                          f"{stem}.md is in the folder but not listed; add it or remove the file")
-    seen: set[str] = set()
-    ordered = []
-    for stem in listed:
-        if stem in present and stem not in seen:
+    ordered: list[str] = []
+    for index, stem in enumerate(listed):
+        if stem in ordered:
+            where = item_lines[index] if index < len(item_lines) else lines["documents"]
+            report.error(yaml_path, where, "documents", f"lists {stem} twice")
+        elif stem in present:
             ordered.append(stem)
-            seen.add(stem)
     return ordered
 
 

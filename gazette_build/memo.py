@@ -55,12 +55,15 @@ class Memo:
     sources: dict[str, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
     shared: Cache = field(default_factory=Cache)  # a value → the equal value seen first
 
+    read_now: set = field(default_factory=set)  # paths read by the build under way
+
     def read_bytes(self, path: str) -> bytes:
         stat = os.stat(path)
         signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         known = self.sources.get(path)
         if known is None or known[0] != signature:
             known = self.sources[path] = (signature, Path(path).read_bytes())
+        self.read_now.add(path)
         return known[1]
 
     def same(self, value: T) -> T:
@@ -71,6 +74,8 @@ class Memo:
     def sweep(self) -> None:
         for cache in (self.documents, self.pages, self.shared):
             cache.sweep()
+        self.sources = {path: self.sources[path] for path in self.read_now}  # drop deleted files
+        self.read_now = set()
 
 
 def run_memoised(cache: Cache | None, key: Hashable, compute: Callable[[Report], T],

@@ -93,8 +93,10 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
         try:
             value = loader.construct_object(value_node, deep=True)
         except ValueError as exc:  # e.g. 2024-02-30 matches the date pattern but is no date
+            is_date = value_node.tag == "tag:yaml.org,2002:timestamp"
             report.error(path, first_line + value_node.start_mark.line, key,
-                         f"{getattr(value_node, 'value', '')} is not a real date ({exc})")
+                         f"{getattr(value_node, 'value', '')} is not a "
+                         f"{'real date' if is_date else 'valid value'} ({exc})")
             entries[key] = Entry(INVALID, line)
             continue
         children = None
@@ -133,8 +135,9 @@ def validate(entries: dict[str, Entry], fields: tuple[Field, ...], path: Path, l
         value, problem = _coerce(entry.value, spec.kind)
         if problem:
             report.error(path, entry.line, key, problem)
-        elif value is None and spec.required:
-            report.error(path, entry.line, key, "must not be empty")
+        elif value is None:  # an empty optional field is as good as an absent one
+            if spec.required:
+                report.error(path, entry.line, key, "must not be empty")
         else:
             clean[key] = value
     for spec in fields:

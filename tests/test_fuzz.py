@@ -26,8 +26,18 @@ yaml_values = st.recursive(yaml_scalars, lambda inner: st.one_of(
     max_leaves=10)
 field_names = st.sampled_from(["title", "number", "date", "issuer", "section", "disclosure",
                                "notes", "titel", "", "date:", "- x"])
-yamlish = st.lists(st.tuples(field_names, yaml_values), max_size=8).map(
-    lambda pairs: "\n".join(f"{key}: {value!r}" for key, value in pairs))
+# values both as Python literals (valid flow YAML, nested) and as raw text, control characters
+# and YAML syntax included, exactly as an editor might type or paste them
+raw_values = st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
+yamlish = st.lists(st.tuples(field_names, st.one_of(yaml_values.map(repr), raw_values)),
+                   max_size=8).map(lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs))
+site_field_names = st.sampled_from(["title", "title_roman", "slug", "publisher", "sections",
+                                    "footer", "fonts", "print", "output", "base_url", "secton"])
+site_values = st.one_of(yaml_values.map(repr), raw_values, st.just("[市政府文件, 1]"),
+                        st.just("[{name: 市政府文件, issuers: [晋中市人民政府]}, x]"),
+                        st.just("{press: yes, pdfa: 3}"), st.just("{body: 5}"))
+site_yamlish = st.lists(st.tuples(site_field_names, site_values), max_size=10).map(
+    lambda pairs: "\n".join(f"{k}: {v}" for k, v in pairs))
 
 
 def _assert_located(report: Report, lines: int) -> None:
@@ -37,7 +47,7 @@ def _assert_located(report: Report, lines: int) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=400))
+@given(st.one_of(st.text(max_size=400), st.text(max_size=400).map(lambda t: "---\n" + t)))
 def test_random_text_is_a_document_or_a_diagnostic(text):
     report = Report(ROOT)
     doc = load_document(PATH, text.encode("utf-8", "surrogatepass"), ISSUE, _config(), report)
@@ -73,8 +83,8 @@ def test_random_bytes_decode_or_are_refused(data):
     assert (text is None) == bool(report.errors)
 
 
-@settings(max_examples=100, deadline=None)
-@given(yamlish)
+@settings(max_examples=200, deadline=None)
+@given(site_yamlish)
 def test_random_site_yaml_is_a_config_or_a_diagnostic(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("site")
     (root / "site.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
