@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,14 +138,19 @@ def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
 
 def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: Report) -> list[str]:
     present = []
-    for path in sorted(folder.glob("*.md")):
-        if path.name.startswith("."):
+    # os.scandir: the entries know whether they are links or files without more system calls
+    # (the preview lists every issue folder on every rebuild)
+    entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md")),
+                     key=lambda e: e.name)
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
             continue
-        if path.is_symlink() and not _is_inside(path, report.root):
+        if entry.is_symlink() and not _is_inside(path, report.root):
             report.error(path, 1, "file", f"is a link to {path.resolve()}, outside the site "
                          "folder; copy the file into the issue folder instead")
             continue
-        if not path.is_file():
+        if not entry.is_file():
             report.error(path, 1, "file", "is not a file (a folder, or a link to nothing)")
             continue
         if not STEM.match(path.stem):
