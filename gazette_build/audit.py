@@ -24,6 +24,7 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
     and every table sum that disagrees with its parts."""
     for line, note in doc.notes:
         report.warn(doc.path, line, "notes", note)
+    _check_parts(doc, tokens, report)
     text = doc.body_markdown
     # each walk over the tokens is skipped when the source cannot hold what it looks for
     if "<" in text or "](" in text or "![" in text:
@@ -33,6 +34,23 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
     for header, rows in _tables(tokens):
         _check_row_totals(doc, header, rows, report)
         _check_column_totals(doc, header, rows, report)
+
+
+def _check_parts(doc: Document, tokens: list[Token], report: Report) -> None:
+    """`# …` headings start the parts after the signature: each needs a title, and the notice
+    itself must come first."""
+    parts = [(i, t) for i, t in enumerate(tokens)
+             if t.type == "heading_open" and t.tag == "h1" and t.level == 0]
+    for index, token in parts:
+        line = doc.body_line + (token.map[0] if token.map else 0)
+        title = tokens[index + 1].content.strip()
+        if not title or re.fullmatch(r"附件\s*\d*\s*[：:]?", title):
+            report.warn(doc.path, line, "body", f"the part heading '# {title}' has no title; "
+                        "write '# 附件：<title of the attachment>' or the embedded document's title")
+    if parts and parts[0][0] == 0:
+        report.warn(doc.path, doc.body_line + (parts[0][1].map[0] if parts[0][1].map else 0),
+                    "body", "the body starts with a '#' part: the notice's own text, which comes "
+                    "before the signature, is missing")
 
 
 def _check_markup(doc: Document, tokens: list[Token], content_dir: Path, report: Report) -> None:

@@ -132,3 +132,18 @@ def test_notes_written_as_one_line_are_reported(minimal_site, tmp_path):
         encoding="utf-8")
     result, _ = _build(minimal_site, tmp_path)
     assert result.lines[0] == "warning: content/2024/01/first.md:7: notes: 原件合计有误，照原文刊印。"
+
+
+def test_parts_without_a_title_or_notice_text_are_warned(minimal_site, tmp_path):
+    path = minimal_site / DOC
+    front = path.read_text(encoding="utf-8").split("---\n")[1]
+    path.write_text(f"---\n{front}---\n# 附件：\n\n| 甲 | 乙 |\n| --- | --- |\n| 1 | 2 |\n",
+                    encoding="utf-8")
+    result, _ = _build(minimal_site, tmp_path)
+    assert result.code == 0
+    assert result.lines[:-1] == [  # sorted by file, line, field and message
+        "warning: content/2024/01/first.md:8: body: the body starts with a '#' part: the notice's "
+        "own text, which comes before the signature, is missing",
+        "warning: content/2024/01/first.md:8: body: the part heading '# 附件：' has no title; "
+        "write '# 附件：<title of the attachment>' or the embedded document's title",
+    ]
