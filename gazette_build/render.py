@@ -48,9 +48,9 @@ class PrintInfo:
 
 
 def templates_signature(config: SiteConfig) -> tuple:
-    """Names, sizes and modification times of the layouts: a page memo key changes with them."""
-    return tuple((p.relative_to(config.layouts_dir).as_posix(), p.stat().st_size,
-                  p.stat().st_mtime_ns)
+    """Names and contents of the layouts: a page memo key changes with them (contents, not
+    modification times, so a layout restored with its old time still counts as changed)."""
+    return tuple((p.relative_to(config.layouts_dir).as_posix(), p.read_bytes())
                  for p in sorted(config.layouts_dir.rglob("*")) if p.is_file())
 
 

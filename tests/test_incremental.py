@@ -2,6 +2,8 @@
 what a full build gives."""
 from __future__ import annotations
 
+import os
+
 from gazette_build.site import Memo, build
 
 DOC = "content/2024/01/shizhengbanfa-2023-48.md"
@@ -92,3 +94,15 @@ def test_an_image_added_or_removed_later_is_seen_by_the_memo(minimal_site, tmp_p
     removed = build(minimal_site, out=out, with_pdf=False, memo=memo)
     assert any("pic.png does not exist" in str(w) for w in removed.warnings)
     assert not (out / "2024/01/pic.png").exists()
+
+
+def test_a_layout_restored_with_its_old_time_still_rerenders(minimal_site, tmp_path):
+    out, memo = tmp_path / "preview", Memo()
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    layout = minimal_site / "layouts/year.html"
+    stat = layout.stat()
+    text = layout.read_text(encoding="utf-8")
+    layout.write_text(text.replace("件文件", "份文件"), encoding="utf-8")  # same size in UTF-8
+    os.utime(layout, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert "份文件" in (out / "2024/index.html").read_text(encoding="utf-8")
