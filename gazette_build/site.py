@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 import jinja2
 
@@ -18,6 +18,9 @@ from . import audit, config as config_stage, content, markdown, render, structur
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -193,13 +196,18 @@ def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:
     return result, report.diagnostics
 
 
-def _guarded(site: Site, report: Report, step: Callable[[], PrintedIssue | None]):
-    """Run a print step; a template error becomes a diagnostic naming template and line."""
+def _guarded(site: Site, report: Report, step: Callable[[], T]) -> T | None:
+    """Run a step that renders layouts; a broken layout becomes a diagnostic naming it."""
     try:
         return step()
     except jinja2.TemplateError as exc:
         _template_error(exc, site, report)
-        return None
+    except UnicodeDecodeError as exc:
+        report.error(site.config.layouts_dir, 1, "template", f"a layout is not UTF-8 ({exc})")
+    except RecursionError:
+        report.error(site.config.layouts_dir, 1, "template",
+                     "the layouts include or extend each other endlessly")
+    return None
 
 
 def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
@@ -215,17 +223,10 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                 report: Report, memo: Memo | None = None) -> dict[str, bytes]:
-    try:
-        return render.render_pages(site, env, printed, memo.pages if memo else None)
-    except jinja2.TemplateError as exc:
-        _template_error(exc, site, report)
-    except UnicodeDecodeError as exc:
-        report.error(site.config.layouts_dir, 1, "template", f"a layout is not UTF-8 ({exc})")
-    except RecursionError:
-        report.error(site.config.layouts_dir, 1, "template",
-                     "the layouts include or extend each other endlessly")
+    pages = _guarded(site, report,
+                     lambda: render.render_pages(site, env, printed, memo.pages if memo else None))
     report.check()
-    raise AssertionError("unreachable: every branch above recorded an error")
+    return pages
 
 
 def _template_error(exc: jinja2.TemplateError, site: Site, report: Report) -> None:

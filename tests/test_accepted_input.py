@@ -9,6 +9,12 @@ from conftest import run_cli
 DOC = "content/2024/01/first.md"
 
 
+def _append(site, text: str) -> None:
+    """Add Markdown to the end of the test document."""
+    path = site / DOC
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
 def _build(site, tmp_path):
     out = tmp_path / "out"
     result = run_cli("--site", str(site), "build", "--no-pdf", "--out", str(out))
@@ -35,10 +41,8 @@ def test_a_gbk_file_is_read_with_a_warning(minimal_site, tmp_path):
 
 
 def test_scripts_handlers_and_javascript_links_are_text_with_warnings(minimal_site, tmp_path):
-    path = minimal_site / DOC
-    path.write_text(path.read_text(encoding="utf-8") +
-                    '\n<script>alert(1)</script>\n\n<a onclick="steal()">点</a>\n\n'
-                    "[链接](javascript:alert(1))\n", encoding="utf-8")
+    _append(minimal_site, '\n<script>alert(1)</script>\n\n<a onclick="steal()">点</a>\n\n'
+                          "[链接](javascript:alert(1))\n")
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0
     assert result.lines[:-1] == [
@@ -56,10 +60,8 @@ def test_scripts_handlers_and_javascript_links_are_text_with_warnings(minimal_si
 def test_images_outside_the_site_are_neither_fetched_nor_shown(minimal_site, tmp_path):
     (tmp_path / "secret.png").write_bytes(b"\x89PNG secret")
     (minimal_site / "content/2024/01/map.png").write_bytes(b"\x89PNG map")
-    path = minimal_site / DOC
-    path.write_text(path.read_text(encoding="utf-8") +
-                    "\n![密](file:///etc/passwd)\n\n![外](../../../../secret.png)\n\n"
-                    "![网](http://example.com/x.png)\n\n![图](map.png)\n", encoding="utf-8")
+    _append(minimal_site, "\n![密](file:///etc/passwd)\n\n![外](../../../../secret.png)\n\n"
+                          "![网](http://example.com/x.png)\n\n![图](map.png)\n")
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0
     assert result.lines[:-1] == [
@@ -88,19 +90,16 @@ def test_a_document_linked_from_outside_the_site_is_refused(minimal_site, tmp_pa
 
 
 def test_a_huge_document_builds(minimal_site, tmp_path):
-    path = minimal_site / DOC
     paragraph = "为坚决杜绝重大事故、防范较大事故、减少一般事故，保障人民群众生命财产安全。" * 4
-    path.write_text(path.read_text(encoding="utf-8") + ("\n" + paragraph + "\n") * 20000,
-                    encoding="utf-8")
-    assert path.stat().st_size > 8_000_000
+    _append(minimal_site, ("\n" + paragraph + "\n") * 20000)
+    assert (minimal_site / DOC).stat().st_size > 8_000_000
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0, result.err
     assert (out / "2024/01/first/index.html").stat().st_size > 8_000_000
 
 
 def test_a_heading_inside_a_quote_does_not_split_the_document(minimal_site, tmp_path):
-    path = minimal_site / DOC
-    path.write_text(path.read_text(encoding="utf-8") + "\n> # 附件：引用中的标题\n", encoding="utf-8")
+    _append(minimal_site, "\n> # 附件：引用中的标题\n")
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0
     html = (out / "2024/01/first/index.html").read_text(encoding="utf-8")
@@ -110,9 +109,8 @@ def test_a_heading_inside_a_quote_does_not_split_the_document(minimal_site, tmp_
 
 def test_bad_image_names_and_non_images_are_warned_not_crashed(minimal_site, tmp_path):
     (minimal_site / "content/2024/01/notes.txt").write_text("internal", encoding="utf-8")
-    path = minimal_site / DOC
-    path.write_text(path.read_text(encoding="utf-8") + "\n![a](a%00b.png)\n\n![b](second.md)\n\n"
-                    "![c](notes.txt)\n", encoding="utf-8")
+    _append(minimal_site, "\n![a](a%00b.png)\n\n![b](second.md)\n\n"
+                          "![c](notes.txt)\n")
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0
     assert result.lines[:-1] == [
