@@ -140,13 +140,13 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
                  progress: Callable[[str], None] | None = None) -> dict[str, PrintedIssue]:
     """Every issue's print edition: unchanged issues from the cache, the others laid out, in
     `jobs` worker processes when more than one issue needs it (layout is CPU-bound)."""
-    from . import pdf  # WeasyPrint is heavy to import; only builds that print pay for it
+    from .printed import layout  # WeasyPrint is heavy to import; only builds that print pay for it
 
     printed: dict[str, PrintedIssue] = {}
     to_lay_out = []
     for issue in site.issues:
         lookup = Report(report.root)  # its warnings count only if the cache answers
-        hit = _guarded(site, report, lambda: pdf.render_issue(site, issue, env, lookup,
+        hit = _guarded(site, report, lambda: layout.render_issue(site, issue, env, lookup,
                                                               only_cached=True))
         if hit is not None:
             report.diagnostics.extend(lookup.diagnostics)
@@ -184,9 +184,9 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
 def print_one(site: Site, issue: Issue, env: jinja2.Environment,
               report: Report) -> PrintedIssue | None:
     """One issue's print edition; a template error becomes a diagnostic with its line."""
-    from . import pdf
+    from .printed import layout
 
-    return _guarded(site, report, lambda: pdf.render_issue(site, issue, env, report))
+    return _guarded(site, report, lambda: layout.render_issue(site, issue, env, report))
 
 
 def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gazette_build import pdf
+from gazette_build.printed import layout as pdf
 from conftest import run_cli
 from test_pdf import Printed, read_back, title_page
 from test_web_edition import page_links, page_text, squeeze

@@ -17,7 +17,9 @@ import pdfplumber
 import pypdf
 import pytest
 
-from gazette_build import pdf, printfonts, render
+from gazette_build import render
+from gazette_build.printed import fonts as printfonts, layout as pdf
+from gazette_build.printed.fetcher import SiteFetcher
 from gazette_build.errors import Report
 from gazette_build.model import Issue, PrintedIssue, Site
 from gazette_build.site import load_site
@@ -343,7 +345,7 @@ def test_fetcher_serves_only_the_site_folder(tmp_path):
     (root / "assets" / "a.css").write_text("p {}")
     (tmp_path / "secret.css").write_text("p {}")
     (root / "assets" / "link.css").symlink_to(tmp_path / "secret.css")
-    fetcher = pdf.SiteFetcher(root)
+    fetcher = SiteFetcher(root)
     assert fetcher.fetch((root / "assets" / "a.css").as_uri()).read() == b"p {}"
     for url in [(tmp_path / "secret.css").as_uri(), (root / "assets" / "link.css").as_uri(),
                 (root / "assets" / ".." / ".." / "secret.css").as_uri(),

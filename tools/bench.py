@@ -8,7 +8,7 @@ What it measures, each figure the median of several runs (the count is printed w
          memory (ru_maxrss) of the build process.
 - memo:  in-process rebuilds with a `site.Memo()`: nothing changed, and one document's title
          edited (the edited page is checked to carry the new title).
-- pdf:   the seed issue's PDF through `gazette_build.pdf.render_issue` (font checks, layout,
+- pdf:   the seed issue's PDF through `gazette_build.printed.layout.render_issue` (font checks, layout,
          document PDFs, cache store), cold (fresh process, fresh copy of the site without its
          .gazette-cache/), next to a raw WeasyPrint render of the same print HTML
          (`HTML(string=pdf.render_html(…), base_url=…).write_pdf()`), and their ratio.
@@ -152,7 +152,7 @@ def _load_seed(site: str):
 
 
 def _child_pdf(site: str) -> dict:
-    from gazette_build import pdf  # imports weasyprint before the clock starts, as rawpdf does
+    from gazette_build.printed import layout as pdf  # imports weasyprint before the clock starts, as rawpdf does
     loaded, issue, env, report = _load_seed(site)
     started, cpu = time.perf_counter(), time.process_time()
     printed = pdf.render_issue(loaded, issue, env, report)
@@ -165,7 +165,7 @@ def _child_pdf(site: str) -> dict:
 
 def _child_rawpdf(site: str) -> dict:
     from weasyprint import HTML
-    from gazette_build import pdf
+    from gazette_build.printed import layout as pdf
     loaded, issue, env, _ = _load_seed(site)
     html = pdf.render_html(loaded, issue, env, press=False)  # what render_issue lays out
     base_url = (loaded.config.root.resolve() / issue.path).parent.as_uri() + "/"
@@ -256,7 +256,7 @@ def _child_preview(site: str, out: str, runs: str) -> dict:
 
 def _child_preview_pdf(site: str, out: str, runs: str) -> dict:
     """The preview's background PDF refresh of the seed issue after one paragraph changed."""
-    from gazette_build.printcache import CACHE_DIR
+    from gazette_build.printed.cache import CACHE_DIR
     from gazette_build.server import Preview
     root = Path(site)
     cache = root / CACHE_DIR / "print"

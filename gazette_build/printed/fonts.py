@@ -19,9 +19,9 @@ from pathlib import Path
 import cffi
 from markupsafe import Markup
 
-from .config import FONT_ROLES
-from .errors import Report
-from .model import Document, Fonts, Issue, SiteConfig
+from ..config import FONT_ROLES
+from ..errors import Report
+from ..model import Document, Fonts, Issue, SiteConfig
 
 ROLES = FONT_ROLES
 # faces looked up bold: 小标宋 titles, and level-3 headings (body font, bold)

@@ -6,33 +6,30 @@ so the number in a `page_of` map is the number printed on that page (`— 7 —`
 """
 from __future__ import annotations
 
-import gc
-import io
 import logging
-import mimetypes
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import jinja2
-import pypdf
 import weasyprint
-from pypdf.generic import NameObject, TextStringObject
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import printcache, printfonts, render
-from .errors import Report
-from .model import Document, Issue, PrintedIssue, Site, SiteConfig
+from .. import render
+from ..errors import Report
+from ..model import Issue, PrintedIssue, Site, SiteConfig
+from . import cache as printcache, fonts as printfonts
+from .cut import cut_documents
+from .fetcher import SiteFetcher
+from .pages import document_pages, page_map
 
 TEMPLATE = "print/issue.html"
 STYLESHEET = "print.css"  # in assets/
 PDFA_VARIANT = "pdf/a-3b"
 CSS_POSITION = re.compile(r" at (\d+):(\d+)")
 
-# a change to how pages are mapped or cut must not be answered from the cache
-_CODE_DIGEST = printcache.digest_bytes(Path(__file__).read_bytes())
+# a change to how issues are laid out, mapped or cut must not be answered from the cache
+_CODE_DIGEST = printcache.digest([printcache.digest_bytes(path.read_bytes())
+                                  for path in sorted(Path(__file__).parent.glob("*.py"))])
 
 #: WeasyPrint layouts done by this process; a cache hit leaves it unchanged (tests read it)
 layout_count = 0
@@ -79,40 +76,6 @@ def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: boo
         cn_date=render.cn_date)
 
 
-class SiteFetcher(URLFetcher):
-    """Serves `file:` URLs inside the site folder and refuses everything else."""
-
-    def __init__(self, root: Path):
-        super().__init__(allowed_protocols={"file"})
-        self.root = root.resolve()
-        # path relative to the site folder → sha256, or None for a file that does not exist
-        # (the cache then lays the issue out again once it appears)
-        self.fetched: dict[str, str | None] = {}
-        self.refused: list[str] = []
-        self.missing: list[str] = []
-
-    def fetch(self, url, headers=None):
-        path = self._local_path(url)
-        if path is None:
-            self.refused.append(url)
-            raise ValueError(f"refused {url}: the printed edition reads only the site folder")
-        if not path.is_file():
-            self.missing.append(url)
-            self.fetched[path.relative_to(self.root).as_posix()] = None
-            raise ValueError(f"{url} does not exist")
-        data = path.read_bytes()
-        self.fetched[path.relative_to(self.root).as_posix()] = printcache.digest_bytes(data)
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, data, {"Content-Type": content_type})
-
-    def _local_path(self, url: str) -> Path | None:
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            return None
-        path = Path(url2pathname(parts.path)).resolve()  # resolves ../ and symlinks
-        return path if path.is_relative_to(self.root) else None
-
-
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
              press_html: str | None) -> printcache.Entry:
     root = config.root.resolve()
@@ -149,100 +112,12 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         css = CSS_POSITION.search(message)
         diagnostics.append([stylesheet, int(css[1]), "css", message] if css
                            else [template, 1, "print", f"WeasyPrint: {message}"])
-    page_of = _page_map(document, issue)
-    documents = _cut(pdf, _document_pages(document, issue), config, issue, page_of)
+    page_of = page_map(document, issue)
+    documents = cut_documents(pdf, document_pages(document, issue), config, issue, page_of)
     return printcache.Entry(pdf=pdf, press_pdf=press_pdf, page_count=len(document.pages),
                             page_of=page_of, document_pdfs=documents,
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
-
-
-def _page_map(document: weasyprint.Document, issue: Issue) -> dict[str, int]:
-    """{anchor: printed page} for every document and part: the page its title stands on."""
-    wanted = {anchor for doc in issue.documents
-              for anchor in (doc.anchor, *(part.anchor for part in doc.parts))}
-    page_of: dict[str, int] = {}
-    for number, page in enumerate(document.pages, start=1):
-        for anchor in page.anchors:
-            if anchor in wanted:
-                page_of.setdefault(anchor, number)
-    return page_of
-
-
-def _document_pages(document: weasyprint.Document, issue: Issue) -> dict[str, tuple[int, int]]:
-    """{stem: (first, last)} 0-based page indexes holding part of each document's article.
-
-    Documents run on without page breaks, so a page may hold the end of one and the start of
-    the next; each gets the page. The article boxes (data-stem in the template) tell.
-    """
-    ranges: dict[str, tuple[int, int]] = {}
-    for index, page in enumerate(document.pages):
-        for stem in _stems_in(page._page_box):
-            first, _ = ranges.get(stem, (index, index))
-            ranges[stem] = (first, index)
-    known = {doc.stem for doc in issue.documents}
-    return {stem: pages for stem, pages in ranges.items() if stem in known}
-
-
-def _stems_in(box) -> set[str]:
-    element = getattr(box, "element", None)
-    stem = element.get("data-stem") if element is not None else None
-    if stem:
-        # a fragment with no children is only a margin carried over a page break
-        return {stem} if getattr(box, "children", None) else set()
-    return set().union(*(_stems_in(child) for child in getattr(box, "children", ())))
-
-
-def _cut(pdf: bytes, ranges: dict[str, tuple[int, int]], config: SiteConfig, issue: Issue,
-         page_of: dict[str, int]) -> dict[str, bytes]:
-    """Each document's pages copied out of the issue PDF.
-
-    Cut from the written PDF, not written again by WeasyPrint: re-subsetting the CJK fonts for
-    every document costs about as much as the layout itself (measured: 0.95 s against 1.05 s),
-    at the price of each document PDF carrying the issue's font subsets (~1 MB).
-    """
-    with _gc_paused():
-        reader = pypdf.PdfReader(io.BytesIO(pdf))
-        return {doc.stem: _cut_one(reader, ranges[doc.stem], config, issue, doc, page_of)
-                for doc in issue.documents if doc.stem in ranges}
-
-
-def _cut_one(reader: pypdf.PdfReader, pages: tuple[int, int], config: SiteConfig, issue: Issue,
-             doc: Document, page_of: dict[str, int]) -> bytes:
-    first, last = pages
-    info = reader.metadata or {}
-    writer = pypdf.PdfWriter()
-    for index in range(first, last + 1):
-        writer.add_page(reader.pages[index])
-    writer.add_metadata({
-        "/Title": f"{doc.title} {doc.number}", "/Author": config.publisher,
-        "/Subject": f"{config.title} {issue.label}",
-        "/Producer": info.get("/Producer", "WeasyPrint"),
-        "/CreationDate": info.get("/CreationDate", ""), "/ModDate": info.get("/ModDate", "")})
-    writer._root_object[NameObject("/Lang")] = TextStringObject(config.language)
-    top = writer.add_outline_item(title=doc.title,
-                                  page_number=page_of.get(doc.anchor, first + 1) - 1 - first)
-    for part in doc.parts:
-        if part.anchor in page_of:
-            title = f"{part.label}：{part.title}" if part.label else part.title
-            writer.add_outline_item(title=title, page_number=page_of[part.anchor] - 1 - first,
-                                    parent=top)
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
-
-
-@contextmanager
-def _gc_paused():
-    """pypdf makes tens of thousands of short-lived, acyclic objects per issue; the collections
-    they set off also walk the laid-out issue and doubled the cut (measured 0.10 s → 0.04 s)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager

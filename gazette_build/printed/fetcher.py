@@ -1,0 +1,47 @@
+"""The printed edition reads only the site folder: WeasyPrint fetches every stylesheet, image and
+font through `SiteFetcher`, which serves `file:` URLs inside the site and refuses the rest, and
+records what it read so that the print cache can tell when a fetched file changed."""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import cache as printcache
+
+
+class SiteFetcher(URLFetcher):
+    """Serves `file:` URLs inside the site folder and refuses everything else."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols={"file"})
+        self.root = root.resolve()
+        # path relative to the site folder → sha256, or None for a file that does not exist
+        # (the cache then lays the issue out again once it appears)
+        self.fetched: dict[str, str | None] = {}
+        self.refused: list[str] = []
+        self.missing: list[str] = []
+
+    def fetch(self, url, headers=None):
+        path = self._local_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise ValueError(f"refused {url}: the printed edition reads only the site folder")
+        if not path.is_file():
+            self.missing.append(url)
+            self.fetched[path.relative_to(self.root).as_posix()] = None
+            raise ValueError(f"{url} does not exist")
+        data = path.read_bytes()
+        self.fetched[path.relative_to(self.root).as_posix()] = printcache.digest_bytes(data)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, data, {"Content-Type": content_type})
+
+    def _local_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(parts.path)).resolve()  # resolves ../ and symlinks
+        return path if path.is_relative_to(self.root) else None
