@@ -1,6 +1,6 @@
 """Lines of body text read back from a printed PDF with pdfplumber, for the typography tests.
 
-A line is the characters of one column at one baseline. The column edges come from the page
+A line is the characters of one column on one baseline. The column edges come from the page
 itself: the running head's rule spans the type area, and the right column starts where its
 unindented lines start, so nothing here knows the grid in advance.
 """
@@ -53,8 +53,10 @@ def body_lines(pdf: bytes, size: float = BODY_SIZE) -> list[Line]:
             left, right = area
             middle = (left + right) / 2
             rows: dict[tuple[int, float], list[dict]] = {}
-            for char in sorted(chars, key=lambda c: (c["x0"] >= middle, round(c["top"], 1), c["x0"])):
-                rows.setdefault((int(char["x0"] >= middle), round(char["top"], 1)), []).append(char)
+            # by baseline (the text matrix), not by top: a fallback face has another ascent
+            for char in sorted(chars, key=lambda c: (c["x0"] >= middle, -c["matrix"][5], c["x0"])):
+                rows.setdefault((int(char["x0"] >= middle), -round(char["matrix"][5], 1)),
+                                []).append(char)
             # the right column starts where most of its lines start (unindented lines)
             starts = Counter(round(row[0]["x0"], 1) for (column, _), row in rows.items() if column)
             right_start = starts.most_common(1)[0][0] if starts else middle

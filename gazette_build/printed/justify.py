@@ -18,8 +18,8 @@ numbers keep their shapes. Pango puts half of a character's letter spacing on ea
 drops the outer halves at the ends of a text box, so a box of n spread characters widens by
 (n - ½·[first is spread] - ½·[last is spread]) × spacing: the line ends on the column's edge.
 Spacing is drawn by glyph positioning (PDF TJ offsets), never by space characters; it is kept
-below what `pdftotext` reads as a word space (≈ 0.17 em), a line that would need more keeps
-WeasyPrint's own behaviour. A line without CJK characters is left to WeasyPrint as before.
+below what `pdftotext` reads as a word space (0.1 em): a line that would need more is spread
+that far and stays short by the rest. A line without CJK characters is left to WeasyPrint.
 
 Pinned to the WeasyPrint versions it was written against (`SUPPORTED`); with any other version
 the issue is laid out unjustified and the build warns (tests/test_justify.py checks the result
@@ -38,9 +38,10 @@ from weasyprint.text.ffi import TO_UNITS, ffi, pango
 from weasyprint.text.line_break import Layout
 
 SUPPORTED = ("68.", "69.", "70.")  # version prefixes whose inline.py this was checked against
-# the widest spread between two characters, as a fraction of the font size: poppler reads a gap
-# of about 0.17 em as a word space, and wider gaps look like holes anyway
-MAX_SPREAD_EM = 0.15
+# the widest spread between two characters, as a fraction of the font size: poppler starts a
+# new word at a gap wider than 0.1 em (TextOutputDev's minWordBreakSpace; measured: a line
+# spread by 1.15 pt at 10.5 pt came out of pdftotext as "生 产 职 责"), and copies a space there
+MAX_SPREAD_EM = 0.09
 # marks drawn as one connected unit (—— and ……): spreading inside them would break the line
 UNSPREAD = frozenset("—…⸺")
 
@@ -85,10 +86,10 @@ def _justify_line(original):
         total = sum(weight(box.text) for box in _text_boxes(line))
         if total <= 0:
             return original(context, line, extra_width)
-        spacing = extra_width / total
-        if spacing > MAX_SPREAD_EM * line.style["font_size"]:
-            return original(context, line, extra_width)
-        _spread(line, spacing, 0)
+        # a line that would need more (a long number or name pushed to the next line) is
+        # spread as far as that goes and keeps the rest at its end
+        smallest = min(box.style["font_size"] for box in _text_boxes(line))
+        _spread(line, min(extra_width / total, MAX_SPREAD_EM * smallest), 0)
     return justify_line
 
 

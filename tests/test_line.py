@@ -1,0 +1,201 @@
+"""The line of the printed edition, read back from the PDF: justified Chinese, clreq breaks and
+punctuation, the text a reader copies out, balanced titles and fallback glyphs (issue 9).
+
+Two issues are laid out once per session: the seed, and a fixture issue (2024年第2期) written
+to meet the hard cases — a long title with a range, 𠮷 in 仿宋 text, dates at every position
+of a line, adjacent punctuation, —— and …….
+"""
+from __future__ import annotations
+
+import html as htmllib
+import io
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from gazette_build import render
+from gazette_build.errors import Report
+from gazette_build.model import Issue, PrintedIssue, Site
+from gazette_build.printed import layout as pdf
+from gazette_build.site import load_site
+from printed_lines import BODY_SIZE, Line, body_lines
+
+REPO = Path(__file__).resolve().parents[1]
+CJK = "\u3400-\u9fff\U00020000-\U0003134f"
+CLOSING = "。，、；：）》」』】〕〉”’"
+OPENING = "（《「『【〔〈“‘"
+
+FIXTURE_ISSUE = """year: 2024
+number: 2
+total: 26
+date: 2024-03-20
+"""
+FIXTURE_TITLE = ("晋中市人民政府办公室关于印发晋中市城镇老旧小区改造和完整社区建设"
+                 "三年行动计划（2024—2026年）的通知")
+
+
+def fixture_document() -> str:
+    # a date after 0..19 characters of text: one of them falls on every position of a line
+    dated = "\n\n".join("为" * k + "方案已经2023年12月19日市政府第21次常务会议研究同意，现印发给你们。"
+                        for k in range(20))
+    return f"""---
+title: {FIXTURE_TITLE}
+number: 市政办发〔2024〕9号
+date: 2024-03-01
+issuer: 晋中市人民政府办公室
+disclosure: 此件公开发布
+---
+
+各县（区、市）人民政府，市直有关单位：
+
+{dated}
+
+吉𠮷小区位于榆次区，改造楼栋12栋，惠及居民360户，完成率达到100%，较上年提高3.5个百分点。
+
+坚持“先民生、后提升”的原则。【责任单位：市住建局】（此项为重点任务）、各县（区、市）人民政府按职责落实。
+
+改造内容包括——水、电、气、路、信等基础设施……以及养老、托育等公共服务设施，请认真组织实施。
+"""
+
+
+@dataclass
+class Laid:
+    root: Path
+    site: Site
+    issue: Issue
+    report: Report
+    printed: PrintedIssue
+    lines: list[Line]
+    blocks: list[str]  # the text of every paragraph and heading of the documents, as on the web
+
+
+def lay_out(root: Path, number: int) -> Laid:
+    site = load_site(root, Report(root))
+    issue = next(issue for issue in site.issues if (issue.year, issue.number) == (2024, number))
+    report = Report(root)
+    printed = pdf.render_issue(site, issue, render.make_env(site.config), report)
+    blocks = []
+    for doc in issue.documents:
+        for body in (doc.html, *(part.html for part in doc.parts)):
+            for block in re.findall(r"<(p|h[1-6]|li)\b[^>]*>(.*?)</\1>", body, re.S):
+                blocks.append(htmllib.unescape(re.sub(r"<[^>]+>", "", block[1])))
+    return Laid(root, site, issue, report, printed, body_lines(printed.pdf), blocks)
+
+
+@pytest.fixture(scope="session")
+def site_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("line") / "site"
+    root.mkdir()
+    for folder in ("content", "layouts", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    folder = root / "content" / "2024" / "02"
+    folder.mkdir()
+    (folder / "issue.yaml").write_text(FIXTURE_ISSUE, encoding="utf-8")
+    (folder / "shizhengbanfa-2024-9.md").write_text(fixture_document(), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def seed(site_root) -> Laid:
+    return lay_out(site_root, 1)
+
+
+@pytest.fixture(scope="session")
+def fixture(site_root) -> Laid:
+    return lay_out(site_root, 2)
+
+
+def non_final_lines(laid: Laid) -> list[Line]:
+    """Lines of body text that a paragraph continues after: the next line starts at the
+    column's left edge and the line is not the end of a paragraph or heading of the source."""
+    ends = {re.sub(r"\s", "", block)[-12:] for block in laid.blocks}
+    lines = []
+    for line, following in zip(laid.lines, laid.lines[1:]):
+        text = line.text.replace(" ", "")
+        starts_column = abs(line.x0 - line.left) < 1 or abs(line.x0 - line.left - 2 * BODY_SIZE) < 1.5
+        if not starts_column or abs(following.x0 - following.left) > 1:
+            continue
+        if any(text.endswith(end) or end.endswith(text) for end in ends):
+            continue
+        lines.append(line)
+    return lines
+
+
+def right_end(line: Line) -> float:
+    """Where the line's last character ends: pdfplumber gives every glyph its font advance, a
+    mark set half width (a compressed pair, clreq) ends half an em earlier."""
+    last = line.chars[-1]
+    if last["text"] in CLOSING and last["x1"] - line.right > 0.5 * BODY_SIZE - 0.5:
+        return last["x1"] - 0.5 * BODY_SIZE
+    return last["x1"]
+
+
+# ---- justified Chinese ------------------------------------------------------------------------
+
+def test_non_final_lines_reach_the_columns_edge(seed):
+    lines = non_final_lines(seed)
+    assert len(lines) > 800
+    flush = [line for line in lines if abs(right_end(line) - line.right) <= 0.5]
+    share = len(flush) / len(lines)
+    ragged = [f"p{l.page + 1} {l.right - right_end(l):.1f}pt {l.text}" for l in lines if l not in flush]
+    assert share >= 0.95, f"{share:.1%} flush; ragged: {ragged[:20]}"
+
+
+def test_space_is_spread_between_han_characters_not_inside_numbers(fixture):
+    lines = non_final_lines(fixture)
+    spread_han, number_gaps = [], []
+    for line in lines:
+        for a, b in zip(line.chars, line.chars[1:]):
+            gap = b["x0"] - a["x1"]
+            if re.match(f"[{CJK}]", a["text"]) and re.match(f"[{CJK}]", b["text"]):
+                spread_han.append(gap)
+            if a["text"].isdigit() and b["text"].isdigit():
+                number_gaps.append(gap)
+    assert spread_han and number_gaps
+    assert max(spread_han) > 0.05, "justification adds space between Han characters"
+    assert max(spread_han) < 0.1 * BODY_SIZE, "below what pdftotext reads as a space"
+    assert all(abs(gap) < 0.01 for gap in number_gaps), "digits keep their own advance"
+
+
+def test_the_text_copied_from_the_pdf_is_the_web_text(seed, fixture, tmp_path):
+    for laid in (seed, fixture):
+        text = poppler_text(laid, tmp_path / "issue.pdf")
+        assert "\u2060" not in text and "\u200b" not in text
+        in_source = {m for block in laid.blocks for m in re.findall(f"[{CJK}] +[{CJK}]", block)}
+        inserted = [m for m in re.findall(f"[{CJK}] +[{CJK}]", text) if m not in in_source]
+        assert not inserted, inserted[:10]
+        # every line of body text is a piece of the web text, character for character
+        corpus = "\n".join(laid.blocks + [text for doc in laid.issue.documents for text in (
+            doc.title, doc.number, doc.issuer, f"（{doc.disclosure}）", render.cn_date(doc.date))])
+        corpus = corpus.replace(" ", "")  # pdfplumber's lines leave the source's own spaces out
+        foreign = [line.text for line in laid.lines if line.text not in corpus]
+        assert not foreign, foreign[:5]
+
+
+def poppler_text(laid: Laid, path: Path) -> str:
+    """What `pdftotext` reads from each column of each page, columns in reading order."""
+    path.write_bytes(laid.printed.pdf)
+    pages: dict[int, list[Line]] = {}
+    for line in laid.lines:
+        pages.setdefault(line.page, []).append(line)
+    columns = []
+    for index, lines in sorted(pages.items()):
+        top = min(line.top for line in lines) - 2
+        height = max(line.top for line in lines) + BODY_SIZE + 4 - top
+        for column in (0, 1):
+            edges = [(line.left, line.right) for line in lines if line.column == column]
+            if not edges:
+                continue
+            left, right = edges[0]
+            columns.append(subprocess.run(
+                ["pdftotext", "-q", "-f", str(index + 1), "-l", str(index + 1),
+                 "-x", str(int(left - 2)), "-y", str(int(top)), "-W", str(int(right - left + 4)),
+                 "-H", str(int(height)), str(path), "-"],
+                capture_output=True, check=True).stdout.decode())
+    return "\n".join(columns)
