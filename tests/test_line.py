@@ -199,3 +199,67 @@ def poppler_text(laid: Laid, path: Path) -> str:
                  "-H", str(int(height)), str(path), "-"],
                 capture_output=True, check=True).stdout.decode())
     return "\n".join(columns)
+
+
+# ---- clreq line breaking and punctuation ----------------------------------------------------
+
+def consecutive(laid: Laid):
+    """(line, next line) pairs of one paragraph's text in reading order: the line starts at
+    the column's edge or two ems in, the next one at the edge."""
+    for line, following in zip(laid.lines, laid.lines[1:]):
+        indent = line.x0 - line.left
+        if (abs(indent) < 1 or abs(indent - 2 * BODY_SIZE) < 1.5) and \
+                abs(following.x0 - following.left) < 1:
+            yield line, following
+
+
+def test_no_line_starts_with_a_closing_mark_or_ends_with_an_opening_one(seed, fixture):
+    for laid in (seed, fixture):
+        pairs = list(consecutive(laid))
+        starts = [b.text for a, b in pairs if b.text[0] in CLOSING + "！？"]
+        ends = [a.text for a, b in pairs if a.text[-1] in OPENING]
+        assert not starts and not ends, (starts[:5], ends[:5])
+
+
+def test_numbers_stay_whole_and_with_their_unit(seed, fixture):
+    split = [(a.text, b.text) for laid in (seed, fixture) for a, b in consecutive(laid)
+             if a.text[-1].isdigit() and re.match(r"[0-9年月日号%％]", b.text)]
+    assert not split, split[:5]
+    # the fixture's date falls on every position of a line: it was at risk 20 times
+    dates = [l for l in fixture.lines if "2023年12月19日" in l.text]
+    assert len(dates) >= 15
+
+
+def test_two_em_dashes_and_ellipses_are_one_unit(fixture):
+    text = "".join(l.text for l in fixture.lines)
+    assert "——" in text and "……" in text
+    for laid_line in fixture.lines:
+        for a, b in zip(laid_line.chars, laid_line.chars[1:]):
+            if a["text"] == b["text"] and a["text"] in "—…":
+                assert abs(b["x0"] - a["x1"]) < 0.05, "no spread inside the mark"
+    broken = [(a.text, b.text) for a, b in consecutive(fixture)
+              if a.text[-1] in "—…" and b.text[0] == a.text[-1]]
+    assert not broken
+
+
+def test_adjacent_punctuation_takes_one_and_a_half_ems(seed):
+    pairs = []
+    for line in seed.lines:
+        for a, b in zip(line.chars, line.chars[1:]):
+            if a["text"] in CLOSING + OPENING and b["text"] in CLOSING + OPENING:
+                pairs.append((a["text"] + b["text"], b["x0"] - a["x0"]))
+    assert len(pairs) >= 100  # 113 on the seed before compression
+    wide = [(text, round(pitch, 2)) for text, pitch in pairs if abs(pitch - BODY_SIZE / 2) > 0.3]
+    assert not wide, wide[:10]
+
+
+def test_no_paragraph_ends_on_a_lone_character(seed, fixture):
+    for laid in (seed, fixture):
+        lone = []
+        for block in laid.blocks:
+            flat = re.sub(r"\s", "", block)
+            for line in laid.lines:
+                if (len(flat) > len(line.text) and flat.endswith(line.text)
+                        and len(re.findall(f"[{CJK}0-9A-Za-z]", line.text)) < 2):
+                    lone.append((flat[-15:], line.text))
+        assert not lone, lone[:5]

@@ -61,13 +61,31 @@ def spreads(char: str) -> bool:
     return unicodedata.east_asian_width(char) in "WF"
 
 
+IGNORABLE = frozenset("\u200b\u2060")  # clreq.py's break marks: no glyph, no advance
+
+
+def spread_indices(text: str) -> list[int]:
+    """The characters of a text box that get letter spacing. The first and last visible ones
+    do not when a break mark stands before or after them at the box's edge: Pango would keep
+    their outer half (the mark is the line's first run), leaving a gap next to the mark that
+    ends the previous box (”（ would take 1.5 em and a bit)."""
+    indices = [i for i, char in enumerate(text) if spreads(char)]
+    visible = [i for i, char in enumerate(text) if char not in IGNORABLE]
+    if visible and indices:
+        if visible[0] > 0 and indices[0] == visible[0]:
+            indices.pop(0)
+        if indices and visible[-1] < len(text) - 1 and indices[-1] == visible[-1]:
+            indices.pop()
+    return indices
+
+
 def weight(text: str) -> float:
     """How many spacings a text box widens by when each spread character gets one: Pango drops
     the outer half of the spacing at both ends of the box's line."""
-    count = sum(1 for char in text if spreads(char))
-    if count:
-        count -= (spreads(text[0]) + spreads(text[-1])) / 2
-    return count
+    indices = spread_indices(text)
+    if not indices:
+        return 0
+    return len(indices) - ((indices[0] == 0) + (indices[-1] == len(text) - 1)) / 2
 
 
 @contextmanager
@@ -143,10 +161,11 @@ class SpreadLayout(Layout):
         attributes = pango.pango_layout_get_attributes(self.layout)
         if attributes == ffi.NULL:
             attributes = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+        spread = set(spread_indices(self.text))
         start = 0
-        for char in self.text:
+        for index, char in enumerate(self.text):
             end = start + len(char.encode())
-            if spreads(char):
+            if index in spread:
                 attribute = pango.pango_attr_letter_spacing_new(value)
                 attribute.start_index, attribute.end_index = start, end
                 pango.pango_attr_list_change(attributes, attribute)
