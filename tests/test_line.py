@@ -263,3 +263,24 @@ def test_no_paragraph_ends_on_a_lone_character(seed, fixture):
                         and len(re.findall(f"[{CJK}0-9A-Za-z]", line.text)) < 2):
                     lone.append((flat[-15:], line.text))
         assert not lone, lone[:5]
+
+
+# ---- glyphs ---------------------------------------------------------------------------------
+
+def test_a_character_the_body_font_lacks_is_set_in_the_closest_style_and_reported(fixture):
+    doc = fixture.issue.documents[0]
+    font = [d for d in fixture.report.warnings if d.field == "font"]
+    assert len(font) == 1, [str(d) for d in font]
+    message = str(font[0])
+    assert font[0].path == fixture.report.relative(fixture.root / doc.path)
+    assert font[0].line == fixture_document().splitlines().index(
+        next(line for line in fixture_document().splitlines() if "𠮷" in line)) + 1
+    assert "'𠮷' (U+20BB7)" in message and doc.title in message
+    assert "set in LXGW WenKai" in message, message
+    with pdfplumber.open(io.BytesIO(fixture.printed.pdf)) as document:
+        faces = {c["fontname"].split("+")[-1] for page in document.pages for c in page.chars
+                 if c["text"] == "𠮷"}
+        body = {c["fontname"].split("+")[-1] for page in document.pages for c in page.chars
+                if c["text"] == "吉"}
+    assert body == {"FandolFang"}
+    assert len(faces) == 1 and "WenKai" in faces.pop(), "a 楷 face, not the 宋 of the 目录"
