@@ -8,12 +8,15 @@ every expected number is read from the PDF itself.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pypdf
 import pytest
 
@@ -247,6 +250,59 @@ def test_document_pdfs_hold_each_documents_pages(seed):
         assert reader.metadata["/Title"].startswith(doc.title)
 
 
+def _cff_glyph_counts(data: bytes) -> dict[str, tuple[int, int]]:
+    """{font name: (glyphs in its embedded program, distinct CIDs its pages draw)}."""
+    from fontTools.cffLib import CFFFontSet
+
+    from gazette_build.printed import slim
+
+    document = pikepdf.open(io.BytesIO(data))
+    drawn = slim.union(slim.glyph_usage(document.pages))
+    counts = {}
+    for page in document.pages:
+        for font in page.obj.Resources.Font.values():
+            program = font.DescendantFonts[0].FontDescriptor.FontFile3
+            assert program.Subtype == "/CIDFontType0C", "a bare CFF program, no OpenType wrapper"
+            cff = CFFFontSet()
+            cff.decompile(io.BytesIO(program.read_bytes()), None)
+            counts[str(font.BaseFont)] = (len(cff.topDictIndex[0].charset),
+                                          len(drawn[str(font.BaseFont)] | {0}))
+    return counts
+
+
+def test_every_pdf_carries_only_the_glyphs_its_pages_draw(seed):
+    for data in (seed.printed.pdf, *seed.printed.document_pdfs.values()):
+        counts = _cff_glyph_counts(data)
+        # HarfBuzz may keep a glyph another one needs (its closure): a couple at most, where
+        # WeasyPrint's subsets kept every glyph up to the highest one used (63,164 slots)
+        assert counts and all(drawn <= held <= drawn + 2 for held, drawn in counts.values()), \
+            counts
+
+
+def test_document_pdfs_look_exactly_like_the_issue_pages(seed, tmp_path):
+    """Rasterised, every page of a document's PDF is the issue's page, pixel for pixel (the
+    slimmed fonts draw the same glyphs; text extraction alone would not show a lost glyph)."""
+    def pages_as_png(data: bytes, name: str) -> list[bytes]:
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)
+        return [png.read_bytes() for png in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+    issue_pages = pages_as_png(seed.printed.pdf, "issue")
+    for doc in seed.issue.documents:
+        start = seed.printed.page_of[doc.anchor]
+        cut = pages_as_png(seed.printed.document_pdfs[doc.stem], doc.stem)
+        assert cut == issue_pages[start - 1:start - 1 + len(cut)], doc.stem
+
+
+def test_pdfs_weigh_what_they_hold(seed):
+    sizes = {stem: len(data) for stem, data in seed.printed.document_pdfs.items()}
+    one_page = [stem for stem, data in seed.printed.document_pdfs.items()
+                if len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1]
+    assert one_page and all(sizes[stem] <= 150_000 for stem in one_page), sizes
+    assert len(seed.printed.pdf) <= 900_000, "the issue PDF: 1.21 MB with WeasyPrint's subsets"
+
+
 def test_second_render_is_a_cache_hit_with_identical_bytes(seed):
     before = pdf.layout_count
     _, again = lay_out(seed.root, seed.site, seed.issue)
@@ -337,6 +393,31 @@ def test_press_copy_and_pdfa(made_up):
     xmp = archival.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     assert float(archival.pages[2].mediabox.width) == pytest.approx(210 * MM, abs=0.01)
+
+
+def test_pdfa_covers_every_document_pdf_with_its_sources(made_up):
+    root, site, issue = made_up
+    site = replace(site, config=replace(site.config, pdfa=True))
+    _, printed = lay_out(root, site, issue)
+    for doc in issue.documents:
+        document = pikepdf.open(io.BytesIO(printed.document_pdfs[doc.stem]))
+        xmp = bytes(document.Root.Metadata.read_bytes()).decode()
+        assert re.search(r"pdfaid:part(>|=\")3", xmp) and \
+            re.search(r"pdfaid:conformance(>|=\")B", xmp), xmp
+        assert f">{document.docinfo.Title}<" in xmp, "XMP and document information agree"
+        assert "/OutputIntents" in document.Root and document.Root.Lang == site.config.language
+        attached = {name: spec for name, spec in document.attachments.items()}
+        assert attached[doc.path.name].get_file().read_bytes() == doc.path.read_bytes()
+        record = json.loads(attached[f"{doc.stem}.json"].get_file().read_bytes())
+        assert record["number"] == doc.number and record["first_page"] == \
+            printed.page_of[doc.anchor]
+        relationships = sorted(str(spec.AFRelationship) for spec in document.Root.AF)
+        assert relationships == ["/Data", "/Source"]
+        fonts = [font for page in document.pages for font in page.obj.Resources.Font.values()]
+        assert fonts and all("/FontFile3" in font.DescendantFonts[0].FontDescriptor
+                             for font in fonts), "every font embedded"
+    issue_pdf = pikepdf.open(io.BytesIO(printed.pdf))
+    assert {doc.path.name for doc in issue.documents} <= set(issue_pdf.attachments)
 
 
 def test_fetcher_serves_only_the_site_folder(tmp_path):

@@ -18,7 +18,7 @@ from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
 from . import cache as printcache, fonts as printfonts
-from .cut import cut_documents
+from . import cut
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
 
@@ -113,9 +113,12 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         diagnostics.append([stylesheet, int(css[1]), "css", message] if css
                            else [template, 1, "print", f"WeasyPrint: {message}"])
     page_of = page_map(document, issue)
-    documents = cut_documents(pdf, document_pages(document, issue), config, issue, page_of)
-    return printcache.Entry(pdf=pdf, press_pdf=press_pdf, page_count=len(document.pages),
-                            page_of=page_of, document_pdfs=documents,
+    finished = cut.finish(pdf, document_pages(document, issue), config, issue, page_of)
+    if press_pdf is not None:
+        press_pdf = cut.slimmed(press_pdf)
+    return printcache.Entry(pdf=finished.issue_pdf, press_pdf=press_pdf,
+                            page_count=len(document.pages),
+                            page_of=page_of, document_pdfs=finished.document_pdfs,
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
 
