@@ -395,9 +395,31 @@ def test_press_copy_and_pdfa(made_up):
     assert float(archival.pages[2].mediabox.width) == pytest.approx(210 * MM, abs=0.01)
 
 
-def test_pdfa_covers_every_document_pdf_with_its_sources(made_up):
+def structure_order_text(data: bytes) -> str:
+    """The text of a tagged PDF in the order of its structure tree (what a screen reader
+    follows), whitespace dropped: each element's marked content, element after element."""
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        marked: dict[tuple[int, int], list[str]] = {}
+        for page in document.pages:
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    marked.setdefault((page.page_number, char["mcid"]), []).append(char["text"])
+        pieces: list[str] = []
+
+        def walk(element: dict) -> None:
+            pieces.extend("".join(marked.get((element.get("page_number"), mcid), []))
+                          for mcid in element.get("mcids", []))
+            for child in element.get("children", []):
+                walk(child)
+
+        for element in document.structure_tree:
+            walk(element)
+    return re.sub(r"\s", "", "".join(pieces))
+
+
+def test_pdfa_and_tags_cover_every_document_pdf(made_up):
     root, site, issue = made_up
-    site = replace(site, config=replace(site.config, pdfa=True))
+    site = replace(site, config=replace(site.config, pdfa=True, tagged=True))
     _, printed = lay_out(root, site, issue)
     for doc in issue.documents:
         document = pikepdf.open(io.BytesIO(printed.document_pdfs[doc.stem]))
@@ -416,8 +438,58 @@ def test_pdfa_covers_every_document_pdf_with_its_sources(made_up):
         fonts = [font for page in document.pages for font in page.obj.Resources.Font.values()]
         assert fonts and all("/FontFile3" in font.DescendantFonts[0].FontDescriptor
                              for font in fonts), "every font embedded"
+        # tagged: a structure tree of its own pages only, in reading order (the 120 rows of
+        # the long table one after another, each row's cells together)
+        assert document.Root.MarkInfo.Marked and "/StructTreeRoot" in document.Root
+        page_objects = [o for o in document.objects
+                        if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page"]
+        assert len(page_objects) == len(document.pages), "no page of another document"
+        text = structure_order_text(printed.document_pdfs[doc.stem])
+        rows = [text.find(f"{n}第{n}项工作任务，按期完成并报送进展情况。市直有关单位")
+                for n in range(1, 121)]
+        assert -1 not in rows and rows == sorted(rows)
     issue_pdf = pikepdf.open(io.BytesIO(printed.pdf))
     assert {doc.path.name for doc in issue.documents} <= set(issue_pdf.attachments)
+    assert "/StructTreeRoot" in issue_pdf.Root
+
+
+def _png(width: int, height: int) -> bytes:
+    """A grey PNG of the given size, made without an imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([(x * 7 + y * 3) % 256 for x in range(width)])
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                                  0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
+    root = copy_site(tmp_path / "site")
+    (root / "content" / "2024" / "01" / "chart.png").write_bytes(_png(400, 300))
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    shown, plain = issue.documents[0], issue.documents[-1]
+    shown = replace(shown, html=shown.html + '<p><img src="../chart.png" alt="图表"></p>')
+    sections = tuple(replace(section, documents=tuple(
+        shown if doc.stem == shown.stem else doc for doc in section.documents))
+        for section in issue.sections)
+    issue = replace(issue, sections=sections)
+    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
+
+    def images(data: bytes) -> int:
+        document = pikepdf.open(io.BytesIO(data))
+        return sum(1 for o in document.objects
+                   if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
+
+    assert images(printed.pdf) == 1
+    assert images(printed.document_pdfs[shown.stem]) == 1
+    assert images(printed.document_pdfs[plain.stem]) == 0
 
 
 def test_fetcher_serves_only_the_site_folder(tmp_path):

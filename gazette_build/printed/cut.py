@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pikepdf
 
 from ..model import Document, Issue, SiteConfig
-from . import archival, slim
+from . import archival, slim, tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ def _cut_one(source: pikepdf.Pdf, usage: list[slim.Usage], pages: tuple[int, int
     # every page of the issue shares one resource dictionary: give each page only what it uses
     cut.remove_unreferenced_resources()
     _keep_destinations(source, cut, range(first, last + 1))
+    tags.carry_structure(source, cut, range(first, last + 1))
     slim.compact_fonts(cut, slim.union(usage[first:last + 1]))
     info = source.docinfo
     cut.docinfo.update({
@@ -74,7 +75,7 @@ def _cut_one(source: pikepdf.Pdf, usage: list[slim.Usage], pages: tuple[int, int
         outline.root.append(top)
     if config.pdfa:
         archival.make_archival(cut, source, issue, doc, _printed(pages))
-    return _save(cut)
+    return _save(cut, min_version=source.pdf_version)
 
 
 def _printed(pages: tuple[int, int]) -> tuple[int, int]:
@@ -100,10 +101,11 @@ def _keep_destinations(source: pikepdf.Pdf, cut: pikepdf.Pdf, kept: range) -> No
             Dests=cut.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(entries))))
 
 
-def _save(pdf: pikepdf.Pdf) -> bytes:
+def _save(pdf: pikepdf.Pdf, min_version: str = "") -> bytes:
     """Serialised compactly and deterministically: the same input gives the same bytes (the
-    file identifier is a hash of the content, not of the time)."""
+    file identifier is a hash of the content, not of the time). A cut document declares the
+    PDF version of its issue."""
     output = io.BytesIO()
-    pdf.save(output, deterministic_id=True, compress_streams=True,
+    pdf.save(output, deterministic_id=True, compress_streams=True, min_version=min_version,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return output.getvalue()

@@ -47,7 +47,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     html = render_html(site, issue, env, press=False)
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, weasyprint.__version__, _CODE_DIGEST, html,
-                             press_html, config.pdfa, printfonts.faces_signature(faces)])
+                             press_html, config.pdfa, config.tagged,
+                             printfonts.faces_signature(faces)])
     entry = printcache.load(root, issue.key, key)
     if entry is None:
         if only_cached:
@@ -84,6 +85,8 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     page_dir = config.content_dir.resolve() / str(issue.year) / f"{issue.number:02d}" / "page"
     fetcher = SiteFetcher(root)
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
+    if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
+        options["pdf_tags"] = True
     laid_out = []  # the finisher hands over the Document the PDF was drawn from
     with _weasyprint_warnings() as messages:
         # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
