@@ -63,6 +63,20 @@ disclosure: 此件公开发布
 """
 
 
+EDITED_DOCUMENT = """---
+title: 晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治工作方案的通知
+title_lines: [晋中市人民政府办公室关于印发, 晋中市城镇燃气安全专项整治工作方案的通知]
+number: 市政办发〔2024〕10号
+date: 2024-03-02
+issuer: 晋中市人民政府办公室
+---
+
+各县（区、市）人民政府，市直有关单位：
+
+现将《晋中市城镇燃气安全专项整治工作方案》印发给你们，请认真贯彻落实。
+"""
+
+
 @dataclass
 class Laid:
     root: Path
@@ -98,6 +112,7 @@ def site_root(tmp_path_factory) -> Path:
     folder.mkdir()
     (folder / "issue.yaml").write_text(FIXTURE_ISSUE, encoding="utf-8")
     (folder / "shizhengbanfa-2024-9.md").write_text(fixture_document(), encoding="utf-8")
+    (folder / "shizhengbanfa-2024-10.md").write_text(EDITED_DOCUMENT, encoding="utf-8")
     return root
 
 
@@ -268,7 +283,7 @@ def test_no_paragraph_ends_on_a_lone_character(seed, fixture):
 # ---- glyphs ---------------------------------------------------------------------------------
 
 def test_a_character_the_body_font_lacks_is_set_in_the_closest_style_and_reported(fixture):
-    doc = fixture.issue.documents[0]
+    doc = next(doc for doc in fixture.issue.documents if doc.title == FIXTURE_TITLE)
     font = [d for d in fixture.report.warnings if d.field == "font"]
     assert len(font) == 1, [str(d) for d in font]
     message = str(font[0])
@@ -284,3 +299,70 @@ def test_a_character_the_body_font_lacks_is_set_in_the_closest_style_and_reporte
                 if c["text"] == "吉"}
     assert body == {"FandolFang"}
     assert len(faces) == 1 and "WenKai" in faces.pop(), "a 楷 face, not the 宋 of the 目录"
+
+
+# ---- titles ---------------------------------------------------------------------------------
+
+def title_lines(laid: Laid, title: str) -> list[str]:
+    """The printed lines (15 pt type or more, one per baseline) that together give `title`."""
+    with pdfplumber.open(io.BytesIO(laid.printed.pdf)) as document:
+        for page in document.pages:
+            rows: dict[float, list[dict]] = {}
+            for char in page.chars:
+                if char["size"] >= 15 and char["text"].strip():
+                    rows.setdefault(round(char["matrix"][5], 1), []).append(char)
+            texts = ["".join(c["text"] for c in sorted(row, key=lambda c: c["x0"]))
+                     for _, row in sorted(rows.items(), reverse=True)]
+            for start in range(len(texts)):
+                for end in range(start + 1, len(texts) + 1):
+                    if "".join(texts[start:end]) == title:
+                        return texts[start:end]
+    raise AssertionError(f"{title} is not printed")
+
+
+def test_titles_break_between_words_in_balanced_lines(seed, fixture):
+    titles = [(laid, doc.title, doc.issuer) for laid in (seed, fixture)
+              for doc in laid.issue.documents if not doc.title_lines]
+    titles += [(seed, part.title, "") for doc in seed.issue.documents for part in doc.parts]
+    assert len(titles) >= 11
+    several = 0
+    for laid, title, issuer in titles:
+        lines = title_lines(laid, title)
+        if lines[0] == issuer:
+            lines = lines[1:]  # 晋中市人民政府 / 关于…
+        for before, after in zip(lines, lines[1:]):
+            several += 1
+            pair = f"{before} / {after}"
+            assert after[0] not in CLOSING + "—…" and before[-1] not in OPENING, pair
+            assert not (before[-1].isdigit() and re.match(r"[0-9年—]", after[0])), pair
+            for opening, closing in ("（）", "《》", "“”", "〔〕"):
+                assert before.count(opening) == before.count(closing), f"inside {opening}{closing}: {pair}"
+            for word in ("行动计划", "实施方案", "园林绿化", "基础设施", "社会保障"):
+                assert word not in (before[-3:] + after[:3]) or word in before or word in after, pair
+        if len(lines) > 1:
+            widths = [len(line) for line in lines]
+            assert widths[-1] >= 0.75 * max(widths), f"short last line: {lines}"
+            assert max(widths) - min(widths) <= 0.3 * max(widths), f"unbalanced: {lines}"
+    assert several >= 5, "the seed has titles of more than one line"
+    fixture_lines = title_lines(fixture, FIXTURE_TITLE)
+    assert any("（2024—2026年）" in line for line in fixture_lines), fixture_lines
+
+
+def test_an_editor_sets_the_title_lines(fixture):
+    assert title_lines(fixture, "晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治工作方案的通知") == [
+        "晋中市人民政府办公室关于印发", "晋中市城镇燃气安全专项整治工作方案的通知"]
+
+
+def test_title_lines_must_give_the_title(site_root, tmp_path):
+    from conftest import run_cli
+    root = tmp_path / "site"
+    shutil.copytree(site_root, root, ignore=shutil.ignore_patterns(".gazette-cache"))
+    path = root / "content" / "2024" / "02" / "shizhengbanfa-2024-10.md"
+    path.write_text(EDITED_DOCUMENT.replace("专项整治工作方案的通知]", "专项整治方案的通知]"),
+                    encoding="utf-8")
+    result = run_cli("--site", str(root), "check")
+    assert result.code == 1
+    assert ("content/2024/02/shizhengbanfa-2024-10.md:3: title_lines: the lines give "
+            "'晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治方案的通知', not the title "
+            "'晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治工作方案的通知'; split the "
+            "title itself, adding nothing") in result.err, result.err

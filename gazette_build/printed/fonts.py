@@ -220,6 +220,44 @@ def _coverage_of(path: str, index: int, size: int, mtime_ns: int) -> tuple[list[
         hb.hb_blob_destroy(blob)
 
 
+def title_width(config: SiteConfig):
+    """text → its width in ems in the title face, or an estimate when none is installed."""
+    from .titles import approximate_width
+    for family in config.fonts.title:
+        candidates = _installed_faces().get(family.casefold())
+        if candidates:
+            path, index, _ = min(candidates, key=lambda face: (abs(face[2] - 200), face[0]))
+            return advance_width(FontFace(family, path, index))
+    return approximate_width
+
+
+def advance_width(face: FontFace):
+    """text → its width in ems in this face (nominal advances, no kerning: CJK titles have
+    none); a character the face lacks counts one em."""
+    stat = os.stat(face.path)
+    advances = _advances_of(face.path, face.index, stat.st_size, stat.st_mtime_ns)
+    return lambda text: sum(advances(char) for char in text)
+
+
+@lru_cache(maxsize=8)
+def _advances_of(path: str, index: int, size: int, mtime_ns: int):
+    hb = _harfbuzz()
+    blob = hb.hb_blob_create_from_file(path.encode())
+    face = hb.hb_face_create(blob, index)
+    font = hb.hb_font_create(face)
+    upem = hb.hb_face_get_upem(face) or 1000
+    glyph = _FFI.new("hb_codepoint_t *")
+
+    @lru_cache(maxsize=None)
+    def advance(char: str) -> float:
+        if not hb.hb_font_get_nominal_glyph(font, ord(char), glyph):
+            return 1.0
+        return hb.hb_font_get_glyph_h_advance(font, glyph[0]) / upem
+
+    advance.keep = (blob, face, font)  # the HarfBuzz objects live as long as the function
+    return advance
+
+
 _FFI = cffi.FFI()
 _FFI.cdef("""
     typedef struct hb_blob_t hb_blob_t;
@@ -233,6 +271,14 @@ _FFI.cdef("""
     void hb_face_collect_unicodes (hb_face_t *face, hb_set_t *out);
     hb_bool_t hb_set_next_range (const hb_set_t *set, hb_codepoint_t *first,
                                  hb_codepoint_t *last);
+    typedef struct hb_font_t hb_font_t;
+    typedef int32_t hb_position_t;
+    hb_font_t *hb_font_create (hb_face_t *face);
+    void hb_font_destroy (hb_font_t *font);
+    unsigned int hb_face_get_upem (const hb_face_t *face);
+    hb_bool_t hb_font_get_nominal_glyph (hb_font_t *font, hb_codepoint_t unicode,
+                                         hb_codepoint_t *glyph);
+    hb_position_t hb_font_get_glyph_h_advance (hb_font_t *font, hb_codepoint_t glyph);
     void hb_set_destroy (hb_set_t *set);
     void hb_face_destroy (hb_face_t *face);
     void hb_blob_destroy (hb_blob_t *blob);

@@ -17,7 +17,7 @@ import weasyprint
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, clreq, fonts as printfonts, justify
+from . import cache as printcache, clreq, fonts as printfonts, justify, titles
 from . import cut
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
@@ -75,7 +75,14 @@ def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: boo
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=render.cn_date))
+        cn_date=render.cn_date, title_html=_title_html(config)))
+
+
+def _title_html(config: SiteConfig):
+    """title_html(title, issuer, lines, kind=…) for the template: balanced lines (titles.py)."""
+    width = printfonts.title_width(config)
+    return lambda title, issuer="", lines=(), kind="document": titles.title_html(
+        title, issuer, tuple(lines), kind=kind, width=width)
 
 
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
