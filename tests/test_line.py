@@ -159,6 +159,7 @@ def test_non_final_lines_reach_the_columns_edge(seed):
     flush = [line for line in lines if abs(right_end(line) - line.right) <= 0.5]
     share = len(flush) / len(lines)
     ragged = [f"p{l.page + 1} {l.right - right_end(l):.1f}pt {l.text}" for l in lines if l not in flush]
+    print(f"{len(flush)} of {len(lines)} non-final lines flush ({share:.1%})")
     assert share >= 0.95, f"{share:.1%} flush; ragged: {ragged[:20]}"
 
 

@@ -16,7 +16,9 @@ a Pango layout that adds that much letter spacing to every CJK character, space 
 full-width mark of its text — Latin letters and digits keep their own advance, so words and
 numbers keep their shapes. Pango puts half of a character's letter spacing on each side and
 drops the outer halves at the ends of a text box, so a box of n spread characters widens by
-(n - ½·[first is spread] - ½·[last is spread]) × spacing: the line ends on the column's edge.
+(n - ½·[first is spread] - ½·[last is spread]) × spacing, and a boundary between two boxes
+(an inline element, a half-width mark) gets one spacing as a shift: the line ends on the
+column's edge.
 Spacing is drawn by glyph positioning (PDF TJ offsets), never by space characters; it is kept
 below what `pdftotext` reads as a word space (0.1 em): a line that would need more is spread
 that far and stays short by the rest. A line without CJK characters is left to WeasyPrint.
@@ -99,15 +101,34 @@ def inter_character():
         inline.justify_line = original
 
 
+MARKS = frozenset("。，、；：！？）》」』】〕〉”’（《「『【〔〈“‘")
+
+
+def joins_spread(before: str | None, after: str | None) -> bool:
+    """Whether the boundary between two text boxes of a line gets a spacing: Pango drops the
+    outer halves at each box's edge, so an inline element or a half-width mark (clreq.py's
+    spans) would otherwise hold its neighbours tight. Not between two marks: a compressed pair
+    stays at 1.5 em."""
+    return (before is not None and after is not None and spreads(before) and spreads(after)
+            and not (before in MARKS and after in MARKS))
+
+
+def _visible(text: str) -> str:
+    return "".join(char for char in text if char not in IGNORABLE)
+
+
 def _justify_line(original):
     def justify_line(context, line, extra_width):
-        total = sum(weight(box.text) for box in _text_boxes(line))
+        texts = [_visible(box.text) for box in _text_boxes(line)]
+        texts = [text for text in texts if text]
+        total = sum(weight(box.text) for box in _text_boxes(line)) + sum(
+            joins_spread(a[-1], b[0]) for a, b in zip(texts, texts[1:]))
         if total <= 0:
             return original(context, line, extra_width)
         # a line that would need more (a long number or name pushed to the next line) is
         # spread as far as that goes and keeps the rest at its end
         smallest = min(box.style["font_size"] for box in _text_boxes(line))
-        _spread(line, min(extra_width / total, MAX_SPREAD_EM * smallest), 0)
+        _spread(line, min(extra_width / total, MAX_SPREAD_EM * smallest), 0, [None])
     return justify_line
 
 
@@ -120,10 +141,15 @@ def _text_boxes(box):
                 yield from _text_boxes(child)
 
 
-def _spread(box, spacing: float, x_advance: float) -> float:
+def _spread(box, spacing: float, x_advance: float, last: list) -> float:
     """Widen the text boxes of a line and move what follows them, as WeasyPrint's
-    add_word_spacing() does for spaces."""
+    add_word_spacing() does for spaces; `last` holds the last visible character so far."""
     if isinstance(box, boxes.TextBox):
+        visible = _visible(box.text)
+        if visible:
+            if joins_spread(last[0], visible[0]):
+                x_advance += spacing
+            last[0] = visible[-1]
         box.position_x += x_advance
         extra = weight(box.text) * spacing
         if extra:
@@ -139,10 +165,11 @@ def _spread(box, spacing: float, x_advance: float) -> float:
         children = box.children[::-1] if box.style["direction"] == "rtl" else box.children
         for child in children:
             if child.is_in_normal_flow():
-                x_advance = _spread(child, spacing, x_advance)
+                x_advance = _spread(child, spacing, x_advance, last)
         box.width += x_advance - before
     else:  # an atomic inline (image, inline-block) moves along
         box.translate(x_advance, 0)
+        last[0] = None
     return x_advance
 
 
