@@ -14,6 +14,7 @@ import html
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -30,6 +31,7 @@ from tornado.ioloop import IOLoop, PeriodicCallback
 from .errors import BuildFailed, Report
 from .memo import Memo
 from .model import PrintedIssue, Site
+from .notices import warnings_banner
 from .site import build, load_site
 
 POLL_MS = 50  # how often the sources are scanned (~7 ms at 1,500 documents)
@@ -46,6 +48,8 @@ class Preview:
         self.root, self.out = root, out
         self.memo = Memo()
         self.errors: list[str] = []
+        self.warnings: list[str] = []  # of the last build, shown on the pages they concern
+        self.pdf_warnings: dict[str, list[str]] = {}  # what the last good layout of an issue said
         self.snapshot: dict[str, tuple[int, int]] = {}
         self.seen_at = 0.0  # when the last change was seen (the bench measures from it)
         self.rebuilds = 0
@@ -106,6 +110,7 @@ class Preview:
                            printed=dict(self.printed))
         except BuildFailed as failure:
             self.errors = [str(d) for d in failure.diagnostics if not d.is_warning]
+            self.warnings = [str(d) for d in failure.diagnostics if d.is_warning]
             _say("rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
             return
         except Exception:  # a bug must not end the preview: show it like a content error
@@ -115,6 +120,7 @@ class Preview:
             return
         self.rebuilds += 1
         self.errors = []
+        self.warnings = [str(d) for d in result.warnings]
         for warning in result.warnings:
             _say(str(warning))
         _say(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms, "
@@ -170,6 +176,7 @@ class Preview:
         for message in messages:
             _say(message)
         self.pdf_errors[key] = [] if printed else messages
+        self.pdf_warnings[key] = messages if printed else []
         if printed is None:
             self.pdf_arrived.set()  # show the messages
             return
@@ -195,6 +202,8 @@ class Preview:
                          'background:#fff0f0;color:#900;border:2px solid #c00;padding:.8em;'
                          'font:14px/1.5 monospace;white-space:pre-wrap">'
                          f'<strong>重建失败，仍显示上次成功的页面 (rebuild failed):</strong>\n{lines}</div>')
+        pdf_warnings = [m for lines in self.pdf_warnings.values() for m in lines]
+        parts.append(warnings_banner(self.warnings + pdf_warnings, url_path))
         if self.worker and any(url_path.startswith(p) for p in self.stale_issue_urls()):
             parts.append('<div id="gazette-pdf-stale" style="background:#fff8dc;padding:.5em;'
                          'font:14px sans-serif">印刷版 PDF 正在更新，页码可能不是最新的。'
@@ -208,7 +217,30 @@ _WORKER_MEMO = Memo()
 
 def _pdf_worker() -> ProcessPoolExecutor:
     # spawn, not fork: the server process holds threads (tornado, the executor's own)
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_start)
+
+
+def _worker_start() -> None:
+    """In the PDF worker: Ctrl-C in the terminal reaches the whole process group, but only the
+    server decides to stop (it ends the worker); and layout yields the CPU to the server, whose
+    rebuild is what the editor waits for."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(10)
+
+
+# -- stopping: SIGTERM and Ctrl-C end the loop; serve() then ends the worker ------------------
+
+def _stop_on_signals(loop: IOLoop) -> None:
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.asyncio_loop.add_signal_handler(number, loop.stop)
+
+
+def _stop_worker(worker: ProcessPoolExecutor) -> None:
+    """End the PDF worker now, even in the middle of a layout (its result is not wanted)."""
+    for process in list(getattr(worker, "_processes", {}).values()):
+        process.terminate()
+    worker.shutdown(wait=True, cancel_futures=True)
 
 
 def print_in_worker(root: str, issue_key: str) -> tuple[PrintedIssue | None, list[str]]:
@@ -284,6 +316,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
     out.mkdir(parents=True)
     preview = Preview(root, out, with_pdf)
     preview.loop = IOLoop.current()  # the loop livereload is about to run
+    _stop_on_signals(preview.loop)
     preview.snapshot = preview.sources()
     preview.rebuild()
     if not (out / "index.html").exists():  # nothing built yet: a page to carry the errors
@@ -298,7 +331,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
         server.serve(host=host, port=port, root=str(out), restart_delay=0)
     finally:
         if preview.worker:
-            preview.worker.shutdown(cancel_futures=True)
+            _stop_worker(preview.worker)
+    _say("stopped")
     return 0
 
 
