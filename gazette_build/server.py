@@ -28,6 +28,7 @@ from livereload.handlers import StaticFileHandler
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop, PeriodicCallback
 
+from . import inplace
 from .errors import BuildFailed, Report
 from .memo import Memo
 from .model import PrintedIssue, Site
@@ -51,6 +52,7 @@ class Preview:
         self.warnings: list[str] = []  # of the last build, shown on the pages they concern
         self.pdf_warnings: dict[str, list[str]] = {}  # what the last good layout of an issue said
         self.snapshot: dict[str, tuple[int, int]] = {}
+        self.changed: set[str] = set()  # the files changed since the browser was last told
         self.seen_at = 0.0  # when the last change was seen (the bench measures from it)
         self.rebuilds = 0
         self.printed: dict[str, PrintedIssue] = {}  # the newest PDF of each issue
@@ -91,6 +93,8 @@ class Preview:
             self.seen_at = time.perf_counter()
             give_up = self.seen_at + MAX_WAIT_S  # a file written without pause still builds
             while current != self.snapshot and time.perf_counter() < give_up:
+                self.changed |= {p for p in current.keys() | self.snapshot.keys()
+                                 if current.get(p) != self.snapshot.get(p)}
                 self.snapshot = current
                 time.sleep(QUIET_MS / 1000)
                 current = self.sources()
@@ -273,6 +277,7 @@ class PreviewFileHandler(StaticFileHandler):
             data = handle.read()
         url = "/" + Path(abspath).relative_to(cls.preview.out).as_posix()
         banner = cls.preview.banner(url)
+        data = data.replace(b"</head>", inplace.SCRIPT + b"</head>", 1)
         return data.replace(b"<main", banner + b"<main", 1) if banner else data
 
     @classmethod
@@ -303,7 +308,9 @@ class PreviewWatcher(Watcher):
         if self._changes:
             return self._changes.pop()
         if self.preview.poll():
-            self.filepath = "*"
+            # content edits swap the open page's body in place; the rest reloads it
+            self.filepath = inplace.reload_path(self.preview.changed, str(self.preview.root))
+            self.preview.changed = set()
             # '__livereload__' bypasses livereload's 3-second reload suppression
             return "__livereload__", None
         return None, None

@@ -109,7 +109,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         report.check()
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
-    env = render.make_env(site.config)
+    env = memo.environments.get((site.config, render.templates_signature(site.config)),
+                                lambda: render.make_env(site.config)) if memo else \
+        render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
