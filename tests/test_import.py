@@ -325,3 +325,22 @@ def test_a_restarted_list_starts_again(tmp_path, minimal_site):
     assert [line for line in body.splitlines() if line.startswith("（")] == \
         ["（1）第一项。", "（2）第二项。", "（1）重新开始。", "（2）继续。", "（3）原列表续编。"]
     assert "disclosure" not in front
+
+
+def test_an_undefined_number_warns_and_an_impossible_date_is_an_error(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕9号", "晋中市人民政府关于日期的通知")
+    wf.numbered(doc, "没有定义的编号。", "77")
+    wf.signature(doc, "晋中市人民政府", "2024年2月30日")
+    source = tmp_path / "日期.docx"
+    doc.save(source)
+    issue = next(minimal_site.glob("content/*/*/issue.yaml")).parent
+    result = run_cli("--site", str(minimal_site), "import", str(source),
+                     "--issue", f"{issue.parent.name}/{issue.name}")
+    assert result.code == 1
+    assert f"warning: {source}:3: numbering: paragraph 3 “没有定义的编号。”: its automatic number " \
+           "(numId 77) is not defined in the file; imported without it — type the number" \
+           in result.lines
+    assert f"{source}:5: date: paragraph 5 “2024年2月30日”: the 成文日期 is not a real date" \
+           in result.lines
+    assert not (issue / "shizhengfa-2024-9.md").exists()

@@ -37,9 +37,7 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
         report.warn(path, number, field_name, message)
     for number, field_name, message in draft.errors:
         report.error(path, number, field_name, message)
-    if draft.errors or draft.date is None:
-        if not draft.errors:
-            report.error(path, 1, "date", "the 成文日期 in the signature block is not a real date")
+    if draft.errors:
         return None
     stem = write.stem_for(draft.number)
     target = issue_dir / f"{stem}.md"

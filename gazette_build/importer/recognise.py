@@ -130,6 +130,11 @@ def _items(word: WordFile, draft: Draft) -> list[_Item]:
             shown = numbering.label(*block.numbering)
             bullet = shown is None and numbering.is_bullet(*block.numbering)
             label = shown or ""
+            if numbering.level(*block.numbering) is None:
+                draft.warnings.append((block.number, "numbering", f"paragraph {block.number} "
+                                       f"{excerpt(clean(block.text))}: its automatic number "
+                                       f"(numId {block.numbering[0]}) is not defined in the file; "
+                                       "imported without it — type the number"))
         text = clean(label + clean(block.text)) if label else clean(block.text)
         if not text and not block.images:
             new_page = new_page or block.new_page
@@ -193,6 +198,9 @@ def _signature(items: list[_Item], start: int, draft: Draft) -> tuple[int, int] 
             continue
         draft.issuer = issuer.text.replace(" ", "").replace("\u3000", "")
         draft.date = _date(item.text.replace(" ", ""))
+        if draft.date is None:
+            draft.errors.append((item.number, "date", f"paragraph {item.number} "
+                                 f"{excerpt(item.text)}: the 成文日期 is not a real date"))
         after = i + 1
         if after < len(items) and not items[after].is_table:
             match = DISCLOSURE.match(items[after].text)
