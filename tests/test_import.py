@@ -344,3 +344,16 @@ def test_an_undefined_number_warns_and_an_impossible_date_is_an_error(tmp_path, 
     assert f"{source}:5: date: paragraph 5 “2024年2月30日”: the 成文日期 is not a real date" \
            in result.lines
     assert not (issue / "shizhengfa-2024-9.md").exists()
+
+
+def test_half_width_punctuation_between_chinese_is_made_full_width(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕6号", "晋中市人民政府关于标点的通知")
+    wf.paragraph(doc, "各县(区、市)人民政府,市直有关单位:", indent=False)
+    wf.paragraph(doc, "按1:8的比例配置,2021-2035年完成。")
+    wf.signature(doc, "晋中市人民政府", "2024年3月1日")
+    result, issue = import_saved(doc, tmp_path / "标点.docx", minimal_site)
+    _, body = split(issue / "shizhengfa-2024-6.md")
+    assert body.split() == ["各县（区、市）人民政府，市直有关单位：", "按1:8的比例配置，2021-2035年完成。"]
+    assert sum("half-width punctuation between Chinese characters was made full-width" in line
+               for line in result.lines) == 2

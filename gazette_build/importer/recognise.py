@@ -35,6 +35,11 @@ HEADINGS = (  # (level, label at the start of the text)
     (3, re.compile(r"^\d{1,3}[.．](?!\d)")),
 )
 HALF_WIDTH_LABEL = re.compile(rf"^\(([{HAN_NUMBER}]+|\d{{1,3}})\)")
+HAN = r"[\u3400-\u9fff\U00020000-\U0003134f\u3000-\u303f\uff00-\uffef“”‘’]"
+# ASCII punctuation typed between Chinese characters (a half-width input method): a mark with a
+# Chinese character on the side it binds to; 1:8 or 2021-2035 between digits stays as it is
+HALF_WIDTH = re.compile(rf"(?<={HAN})[,;:?!]|(?<={HAN})\(|\((?={HAN})|(?<={HAN})\)|\)(?={HAN})")
+FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 MAX_HEADING = 60  # a longer paragraph with a heading's label is a run-in paragraph
 WHITESPACE = " \t\u3000\u00a0\n"
 
@@ -277,6 +282,12 @@ def _blocks(items: list[_Item], draft: Draft) -> list[Block]:
             blocks.append(Block("table", table=item.source, number=item.number))
             continue
         text = _full_width_label(item.text)
+        fixed = HALF_WIDTH.sub(lambda m: FULL_WIDTH[m[0]], text)
+        if fixed != text:
+            draft.warnings.append((item.number, "punctuation", f"paragraph {item.number} "
+                                   f"{excerpt(text)}: half-width punctuation between Chinese "
+                                   "characters was made full-width; check it"))
+            text = fixed
         if text:
             if item.bullet:
                 blocks.append(Block("bullet", text, number=item.number))
