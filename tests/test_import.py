@@ -139,6 +139,7 @@ def office_file(path: Path) -> Path:
     image = path.parent / "map.png"
     image.write_bytes(PNG)
     pic.add_run().add_picture(str(image))
+    pic._p.xpath(".//wp:docPr")[0].set("descr", "防火区域示意图")
     wf.paragraph(doc, "附件：晋中市森林防火责任分工表")
     wf.signature(doc, "晋中市人民政府办公室", "2024年3月1日")
     wf.page_break(doc)
@@ -190,7 +191,7 @@ def test_office_file_numbering_becomes_headings(imported_office_file):
         "（1）逐级签订责任书。各地要于12月底前完成。", "（2）逐户宣传到位。",
         "#### 2.加强巡查", "### （二）强化保障", "## 二、工作措施", "### （一）加强值守",
         "## 三、有关要求", "### （一）及时报告", "1.发现火情立即报告，不得迟报、漏报、瞒报。",
-        "![](shizhengbanfa-2024-11-1.png)", "附件：晋中市森林防火责任分工表"]
+        "![防火区域示意图](shizhengbanfa-2024-11-1.png)", "附件：晋中市森林防火责任分工表"]
     assert (imported_office_file["issue"] / "shizhengbanfa-2024-11-1.png").read_bytes() == PNG
 
 

@@ -50,7 +50,7 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
     for name in unshown:
         report.warn(path, 1, "image", f"{name} is a picture format browsers do not show "
                     "(EMF/WMF/TIFF); it is saved but not placed — save it as PNG and link it")
-    text = write.document_text(draft, shown)
+    text = write.document_text(draft, shown, word.descriptions)
     for part, name in images.items():
         if part in word.images:
             (issue_dir / name).write_bytes(word.images[part])

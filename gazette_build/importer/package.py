@@ -77,6 +77,7 @@ class WordFile:
     numbering_xml: etree._Element | None
     styles: dict[str, dict]
     images: dict[str, bytes]  # part name → bytes, for the images the text shows
+    descriptions: dict[str, str] = field(default_factory=dict)  # part name → Word's alt text
 
 
 def read(path: Path) -> WordFile:
@@ -119,7 +120,7 @@ def read(path: Path) -> WordFile:
         raise DocxError(f"is damaged: its XML does not parse ({exc})") from None
     except (KeyError, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
         raise DocxError(f"is damaged or not a Word document ({exc})") from None
-    return WordFile(path, blocks, numbering, styles, images)
+    return WordFile(path, blocks, numbering, styles, images, reader.descriptions)
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -224,6 +225,7 @@ class _BodyReader:
         self.count = 0
         self.break_pending = False  # a page break at the end of the previous paragraph
         self.image_parts: list[str] = []
+        self.descriptions: dict[str, str] = {}
         self.default_style = next((k for k, v in styles.items() if v.get("default")), "")
 
     def blocks(self, container: etree._Element) -> list[Paragraph | Table]:
@@ -380,6 +382,7 @@ class _BodyReader:
         if not blips:
             para.problems.append(("drawing", "a drawing or shape (not a picture) is not imported"))
             return
+        described = next((d for d in element.iter(f"{{{WP}}}docPr") if d.get("descr")), None)
         for rel_id in blips:
             target = self.rels.get(rel_id, "")
             if not target or target.startswith("external:"):
@@ -388,6 +391,8 @@ class _BodyReader:
                 continue
             para.images.append(target)
             self.image_parts.append(target)
+            if described is not None:
+                self.descriptions[target] = " ".join(described.get("descr").split())
 
     # -- tables --------------------------------------------------------------------------------
     def table(self, element: etree._Element) -> Table:

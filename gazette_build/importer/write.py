@@ -101,7 +101,8 @@ def table_markdown(table: Table) -> str:
     return "\n".join(["```table", *rows[:header_rows], separator, *rows[header_rows:], "```"])
 
 
-def body_markdown(blocks: list[Block], images: dict[str, str]) -> list[str]:
+def body_markdown(blocks: list[Block], images: dict[str, str],
+                  descriptions: dict[str, str]) -> list[str]:
     out = []
     for block in blocks:
         if block.kind == "heading":
@@ -111,7 +112,7 @@ def body_markdown(blocks: list[Block], images: dict[str, str]) -> list[str]:
         elif block.kind == "bullet":
             out.append("- " + escape(block.text))
         elif block.kind == "image" and block.text in images:
-            out.append(f"![]({images[block.text]})")
+            out.append(f"![{escape(descriptions.get(block.text, '图'))}]({images[block.text]})")
         elif block.kind == "table":
             out.append(table_markdown(block.table))
     return out
@@ -129,11 +130,12 @@ def image_names(draft: Draft, stem: str) -> dict[str, str]:
     return names
 
 
-def document_text(draft: Draft, images: dict[str, str]) -> str:
-    chunks = body_markdown(draft.body, images)
+def document_text(draft: Draft, images: dict[str, str], descriptions: dict[str, str]) -> str:
+    """The document file: front-matter, the notice's body, then each part under its `#`."""
+    chunks = body_markdown(draft.body, images, descriptions)
     for part in draft.parts:
         chunks.append("# " + escape(part.title))
-        chunks.extend(body_markdown(part.blocks, images))
+        chunks.extend(body_markdown(part.blocks, images, descriptions))
     return front_matter(draft) + "\n" + "\n\n".join(chunks) + "\n"
 
 
