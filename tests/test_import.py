@@ -352,9 +352,12 @@ def test_half_width_punctuation_between_chinese_is_made_full_width(tmp_path, min
     wf.header(doc, "市政发〔2024〕6号", "晋中市人民政府关于标点的通知")
     wf.paragraph(doc, "各县(区、市)人民政府,市直有关单位:", indent=False)
     wf.paragraph(doc, "按1:8的比例配置,2021-2035年完成。")
+    wf.paragraph(doc, "附件：1.晋中市森林防火责任分工表")
+    wf.paragraph(doc, "2.晋中市森林防火联络表")  # the list of attachments: not a heading
     wf.signature(doc, "晋中市人民政府", "2024年3月1日")
     result, issue = import_saved(doc, tmp_path / "标点.docx", minimal_site)
     _, body = split(issue / "shizhengfa-2024-6.md")
-    assert body.split() == ["各县（区、市）人民政府，市直有关单位：", "按1:8的比例配置，2021-2035年完成。"]
+    assert body.split() == ["各县（区、市）人民政府，市直有关单位：", "按1:8的比例配置，2021-2035年完成。",
+                            "附件：1.晋中市森林防火责任分工表", "2.晋中市森林防火联络表"]
     assert sum("half-width punctuation between Chinese characters was made full-width" in line
                for line in result.lines) == 2

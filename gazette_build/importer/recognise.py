@@ -277,6 +277,7 @@ def _parts(items: list[_Item], draft: Draft) -> None:
 
 def _blocks(items: list[_Item], draft: Draft) -> list[Block]:
     blocks = []
+    in_attachment_list = False  # 附件：1.… then 2.… lines: the list of attachments, not headings
     for item in items:
         if item.is_table:
             blocks.append(Block("table", table=item.source, number=item.number))
@@ -289,10 +290,12 @@ def _blocks(items: list[_Item], draft: Draft) -> list[Block]:
                                    "characters was made full-width; check it"))
             text = fixed
         if text:
+            listed = in_attachment_list and re.match(r"^\d{1,3}[.．]", text)
+            in_attachment_list = bool(listed) or bool(re.match(r"^附\s*件\s*[：:]", text))
             if item.bullet:
                 blocks.append(Block("bullet", text, number=item.number))
             else:
-                level = heading_level(text)
+                level = 0 if listed else heading_level(text)
                 blocks.append(Block("heading" if level else "paragraph", text, level, None,
                                     item.number))
         for image in item.source.images:
