@@ -38,7 +38,13 @@ class BuildResult:
 
 def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
-    config = config_stage.load_config(root, report)
+    site_yaml = root / "site.yaml"
+    if memo is not None and site_yaml.is_file():
+        # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
+        config = run_memoised(memo.documents, ("site.yaml", memo.read_bytes(str(site_yaml))),
+                              lambda own: config_stage.load_config(root, own), report)
+    else:
+        config = config_stage.load_config(root, report)
     report.check()
     assert config is not None
     if memo is not None:
