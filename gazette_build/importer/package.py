@@ -226,6 +226,7 @@ class _BodyReader:
         self.break_pending = False  # a page break at the end of the previous paragraph
         self.image_parts: list[str] = []
         self.descriptions: dict[str, str] = {}
+        self.fields: list[dict] = []  # the complex fields open in the current paragraph
         self.default_style = next((k for k, v in styles.items() if v.get("default")), "")
 
     def blocks(self, container: etree._Element) -> list[Paragraph | Table]:
@@ -276,7 +277,7 @@ class _BodyReader:
         if ppr is not None and ppr.find(w("sectPr")) is not None:
             self.break_pending = True  # a section break: what follows starts a new page
         text: list[str] = []
-        self.fields: list[dict] = []
+        self.fields = []
         self.inline(element, para, text)
         para.text = "".join(text)
         return para
