@@ -227,10 +227,9 @@ def _pdf_worker() -> ProcessPoolExecutor:
 
 def _worker_start() -> None:
     """In the PDF worker: Ctrl-C in the terminal reaches the whole process group, but only the
-    server decides to stop (it ends the worker); and layout yields the CPU to the server, whose
-    rebuild is what the editor waits for."""
+    server decides to stop (it ends the worker). (A lower priority was tried: on a shared
+    machine the worker then starved behind everything else.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(10)
 
 
 # -- stopping: SIGTERM and Ctrl-C end the loop; serve() then ends the worker ------------------
