@@ -59,7 +59,8 @@ fonts:
 
 print:
   press: false   # also write a press copy with 3 mm bleed and crop marks
-  pdfa: false    # write PDF/A-3b for archiving
+  pdfa: false    # write PDF/A-3b for archiving, each PDF carrying its Markdown sources
+  tagged: false  # tag the PDFs (structure tree in reading order, for screen readers)
 """
 
 ISSUE_YAML = """\
