@@ -361,3 +361,17 @@ def test_half_width_punctuation_between_chinese_is_made_full_width(tmp_path, min
                             "附件：1.晋中市森林防火责任分工表", "2.晋中市森林防火联络表"]
     assert sum("half-width punctuation between Chinese characters was made full-width" in line
                for line in result.lines) == 2
+
+
+def test_a_signature_typed_with_a_line_break_is_read(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕5号", "晋中市人民政府关于落款的通知")
+    wf.paragraph(doc, "各有关单位：", indent=False)
+    wf.paragraph(doc, "正文。")
+    signature = wf.paragraph(doc, "晋中市人民政府", wf.RIGHT)
+    signature.add_run().add_break()  # Shift+Enter
+    signature.add_run("2024年3月4日")
+    _, issue = import_saved(doc, tmp_path / "落款.docx", minimal_site)
+    front, body = split(issue / "shizhengfa-2024-5.md")
+    assert (front["issuer"], front["date"]) == ("晋中市人民政府", dt.date(2024, 3, 4))
+    assert body.split() == ["各有关单位：", "正文。"]

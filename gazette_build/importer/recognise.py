@@ -146,6 +146,12 @@ def _items(word: WordFile, draft: Draft) -> list[_Item]:
             continue
         block.new_page = block.new_page or new_page
         new_page = False
+        lines = [clean(line) for line in block.text.split("\n")]
+        if not label and len(lines) > 1 and DATE.match(lines[-1].replace(" ", "")):
+            # issuer and date typed in one paragraph with Shift+Enter: the signature block
+            items.append(_Item(block, "".join(lines[:-1])))
+            items.append(_Item(block, lines[-1]))
+            continue
         items.append(_Item(block, text, bullet))
     return items
 
