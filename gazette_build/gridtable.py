@@ -57,10 +57,11 @@ def split_row(line: str) -> list[str]:
 
 def parse(source: str) -> Grid:
     """Parse the block's text into visible cells with their spans."""
-    lines = [line for line in source.split("\n") if line.strip()]
     rows_text: list[tuple[int, list[str]]] = []
     header_rows = 0
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(source.split("\n"), start=1):
+        if not line.strip():
+            continue
         cells = split_row(line)
         if all(SEPARATOR_CELL.match(cell) for cell in cells) and not header_rows:
             header_rows = len(rows_text)
