@@ -10,35 +10,66 @@ from __future__ import annotations
 import json
 
 from . import render, tables
+from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
 SCHEMA_VERSION = 1
 
 
-def data_files(site: Site, printed: dict[str, PrintedIssue]) -> dict[str, bytes]:
-    """{output path: bytes} of every JSON file and every table's CSV."""
+def data_files(site: Site, printed: dict[str, PrintedIssue],
+               cache: Cache | None = None) -> dict[str, bytes]:
+    """{output path: bytes} of every JSON file and every table's CSV.
+
+    Each document's JSON is made once and spliced into its issue's and the site's files; with
+    the preview's `cache`, an unchanged document's JSON and CSV are not made again."""
     config = site.config
     files: dict[str, bytes] = {}
-    everything = []
+    everything: list[str] = []
     for issue in site.issues:
         print_ = printed.get(issue.key)
-        records = []
+        texts = []
         for doc in issue.documents:
-            doc_tables = tables.document_tables(doc)
-            record = document_record(config, issue, doc, print_, len(doc_tables))
-            files[f"{doc.url}{doc.stem}.json"] = _json(record)
-            files.update(tables.csv_files(doc, doc_tables))
-            records.append(record)
-        files[f"{issue.url}issue.json"] = _json(issue_record(config, issue, print_, records))
-        everything.extend(records)
-    files["documents.json"] = _json({
+            key = ("data", config, issue.year, issue.number, issue.total, issue.date, doc,
+                   _print_facts(doc, print_))
+            def make(doc=doc, issue=issue, print_=print_):
+                return _document_files(config, issue, doc, print_)
+            text, csvs = cache.get(key, make) if cache is not None else make()
+            files[f"{doc.url}{doc.stem}.json"] = (text + "\n").encode("utf-8")
+            files.update(csvs)
+            texts.append(text)
+        files[f"{issue.url}issue.json"] = _with_documents(issue_record(config, issue, print_),
+                                                          texts)
+        everything.extend(texts)
+    files["documents.json"] = _with_documents({
         "schema_version": SCHEMA_VERSION, "gazette": config.title, "publisher": config.publisher,
-        "url": config.base_url, "documents": everything})
+        "url": config.base_url}, everything)
     return files
 
 
-def issue_record(config: SiteConfig, issue: Issue, print_: PrintedIssue | None,
-                 documents: list[dict]) -> dict:
+def _document_files(config: SiteConfig, issue: Issue, doc: Document,
+                    print_: PrintedIssue | None) -> tuple[str, dict[str, bytes]]:
+    doc_tables = tables.document_tables(doc)
+    record = document_record(config, issue, doc, print_, len(doc_tables))
+    return _json(record), tables.csv_files(doc, doc_tables)
+
+
+def _print_facts(doc: Document, print_: PrintedIssue | None) -> tuple:
+    """What a document's record takes from the print edition (a cache key's part)."""
+    if print_ is None:
+        return ()
+    pdf = print_.document_pdfs.get(doc.stem)
+    return (print_.page_of.get(doc.anchor), print_.document_pages.get(doc.stem),
+            len(pdf) if pdf is not None else None)
+
+
+def _with_documents(record: dict, documents: list[str]) -> bytes:
+    """`record` with a "documents" list of the JSON texts given, spliced in as they are."""
+    head = _json(record)[:-1]
+    return f'{head},"documents":[{",".join(documents)}]}}\n'.encode("utf-8")
+
+
+def issue_record(config: SiteConfig, issue: Issue, print_: PrintedIssue | None) -> dict:
+    """The issue's own fields; data_files adds its documents' records as "documents"."""
     return {
         "schema_version": SCHEMA_VERSION,
         "gazette": config.title,
@@ -50,7 +81,6 @@ def issue_record(config: SiteConfig, issue: Issue, print_: PrintedIssue | None,
                  "bytes": len(print_.pdf), "pages": print_.page_count} if print_ else None),
         "sections": [{"name": section.name, "documents": [doc.stem for doc in section.documents]}
                      for section in issue.sections],
-        "documents": documents,
     }
 
 
@@ -97,6 +127,6 @@ def document_record(config: SiteConfig, issue: Issue, doc: Document,
     return record
 
 
-def _json(value) -> bytes:
+def _json(value) -> str:
     # compact: json's C encoder is used only without indent (measured 5× faster at 1,500)
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

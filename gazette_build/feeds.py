@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from .memo import Cache
 from .model import Issue, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -17,10 +18,21 @@ FEED_ISSUES = 20  # the newest issues, with their documents, are in the feed
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
-def crawler_files(site: Site, extra_pages: list[str]) -> dict[str, bytes]:
+def crawler_files(site: Site, extra_pages: list[str],
+                  cache: Cache | None = None) -> dict[str, bytes]:
     """{output path: bytes} of feed.xml, sitemap.xml and robots.txt; `extra_pages` are the
-    output paths of the index pages (by 文号, by issuer…) to list in the sitemap."""
-    return {"feed.xml": atom_feed(site), "sitemap.xml": sitemap(site, extra_pages),
+    output paths of the index pages (by 文号, by issuer…) to list in the sitemap. With the
+    preview's `cache`, each is made again only when what it shows changed."""
+    def memoised(key: tuple, make):
+        return cache.get(key, make) if cache is not None else make()
+
+    config = site.config
+    places = tuple((issue.url, issue.date, tuple(doc.url for doc in issue.documents))
+                   for issue in site.issues)
+    return {"feed.xml": memoised(("feed", config, site.issues[:FEED_ISSUES]),
+                                 lambda: atom_feed(site)),
+            "sitemap.xml": memoised(("sitemap", config, tuple(extra_pages), places),
+                                    lambda: sitemap(site, extra_pages)),
             "robots.txt": robots(site)}
 
 

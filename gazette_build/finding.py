@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Document, Issue, Site
 
@@ -33,13 +33,14 @@ class Entry:
     issue_label: str
     issue_url: str
     sort_key: tuple  # (文号 year, serial) for the 文号 index
+    year: int  # the 文号's year in the 文号 index, the 成文日期's in the issuer index
 
     @classmethod
     def of(cls, doc: Document, issue: Issue) -> "Entry":
         match = DOC_NUMBER.match(doc.number)
         key = (int(match["year"]), int(match["serial"])) if match else (0, 0)
         return cls(doc.title, doc.number, doc.issuer, doc.date, doc.url, issue.label, issue.url,
-                   key)
+                   key, key[0] or doc.date.year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,8 @@ def by_issuer(all_entries: tuple[Entry, ...]) -> tuple[Group, ...]:
         groups.setdefault(entry.issuer, []).append(entry)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
     return tuple(Group(issuer, f"issuer-{index}",
-                       tuple(sorted(items, key=lambda e: (e.date, e.sort_key), reverse=True)))
+                       tuple(sorted((replace(e, year=e.date.year) for e in items),
+                                    key=lambda e: (e.date, e.sort_key), reverse=True)))
                  for index, (issuer, items) in enumerate(ordered, 1))
 
 

@@ -6,6 +6,7 @@ that names a missing variable fails with its template name and line instead of p
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -137,9 +138,25 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
             page_title=f"{year}年", canonical=f"{year}/")
     groups = {"numbers.html": finding.by_number(all_entries),
               "issuers.html": finding.by_issuer(all_entries)}
+    entries_template = env.get_template("_index_entries.html")
+
+    def by_year(name: str, group_list: tuple) -> tuple:
+        """Each group's entries as one rendered list per year, each list memoised apart."""
+        def rendered(entries: tuple) -> Markup:
+            def render_list() -> Markup:
+                return Markup(entries_template.render(entries=entries, root="../",
+                                                      by_number=name == "numbers.html"))
+            return memo.get(("index-list", signature, name, entries), render_list) \
+                if memo is not None else render_list()
+        return tuple((group, tuple((year, rendered(tuple(entries))) for year, entries
+                                   in itertools.groupby(group.entries, lambda e: e.year)))
+                     for group in group_list)
+
     for path, name, title in finding.INDEX_PAGES:
-        pages[path] = page(name, (groups[name],), root="../", groups=groups[name],
-                           page_title=title, canonical=path.removesuffix("index.html"))
+        # the lists are looked up on every build, so that the memo keeps the unchanged ones
+        lists = by_year(name, groups[name])
+        pages[path] = page(name, (groups[name],), root="../", page_title=title,
+                           canonical=path.removesuffix("index.html"), groups=lists)
     # served for any missing URL, at any depth: links are absolute from base_url's path
     newest = headers[0] if headers else None
     pages["404.html"] = page("404.html", (newest,), root=urlsplit(config.base_url).path,

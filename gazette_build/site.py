@@ -110,7 +110,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         report.check()
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
-    env = render.make_env(site.config)
+    env = render.make_env(site.config) if memo is None else memo.pages.get(
+        ("env", site.config, render.templates_signature(site.config)),
+        lambda: render.make_env(site.config))  # the preview compiles unchanged layouts once
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
@@ -136,8 +138,9 @@ def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIs
     with _fewer_collections():
         pages = render_site(site, env, printed, report, memo)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
-    files.update(data.data_files(site, printed))
-    files.update(feeds.crawler_files(site, [path for path, _, _ in finding.INDEX_PAGES]))
+    cache = memo.pages if memo is not None else None
+    files.update(data.data_files(site, printed, cache))
+    files.update(feeds.crawler_files(site, [path for path, _, _ in finding.INDEX_PAGES], cache))
     files.update(writer.collect_assets(site.config.assets_dir, report))
     for doc in (doc for issue in site.issues for doc in issue.documents):
         for image in doc.images:  # the content tree is mirrored in the output

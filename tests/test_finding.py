@@ -96,6 +96,9 @@ def test_the_number_index_groups_by_prefix_and_finds_every_document(archive):
         assert entry > 0, number
         assert html.count(f">{number}<") == 1
         assert f"../{url}" in links
+    # each group is reached by its years from the top of the page
+    for year in YEARS:
+        assert f'href="#code-1-{year}"' in html and f'<h3 id="code-1-{year}">{year}年</h3>' in html
     # within a group, the newest 文号 first
     first_group = re.findall(r'class="index-number">市政办发〔(\d{4})〕(\d+)号', html)
     keys = [(int(y), int(s)) for y, s in first_group]
