@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CACHE_DIR = ".gazette-cache"
-FORMAT = 2  # bump when the layout of an entry changes
+FORMAT = 3  # bump when the layout of an entry changes
 
 
 @dataclass(frozen=True, slots=True)
