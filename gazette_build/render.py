@@ -44,7 +44,7 @@ def cn_date(value: dt.date) -> str:
 def json_script(value) -> Markup:
     """JSON for a <script type="application/ld+json">: Chinese kept readable, and the three
     characters that could end the script element or start markup escaped."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(value, ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 

@@ -19,9 +19,13 @@ LEGAL_FORCE = {"现行有效": "InForce", "有效": "InForce", "已废止": "Not
 
 def description(doc: Document) -> str:
     """The first paragraph of the text after the addressees line (主送机关), shortened."""
-    paragraphs = [" ".join(html.unescape(TAG.sub("", p)).split())
-                  for p in PARAGRAPH.findall(doc.html)]
-    paragraphs = [p for p in paragraphs if p]
+    paragraphs = []
+    for match in PARAGRAPH.finditer(doc.html):  # the first two are enough
+        text = " ".join(html.unescape(TAG.sub("", match[1])).split())
+        if text:
+            paragraphs.append(text)
+        if len(paragraphs) == 2:
+            break
     if len(paragraphs) > 1 and paragraphs[0].endswith("："):
         paragraphs = paragraphs[1:]
     text = paragraphs[0] if paragraphs else doc.title
