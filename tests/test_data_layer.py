@@ -19,9 +19,8 @@ BASE = "https://www.sxjz.gov.cn/gongbao/"
 
 
 def validate(value: dict, definition: str) -> None:
-    jsonschema.validate(value, {**SCHEMA, "$ref": f"#/$defs/{definition}", "oneOf": None}
-                        if False else {"$defs": SCHEMA["$defs"],
-                                       "$ref": f"#/$defs/{definition}"},
+    """Validate against one definition of the schema (a document record, an issue…)."""
+    jsonschema.validate(value, {"$defs": SCHEMA["$defs"], "$ref": f"#/$defs/{definition}"},
                         format_checker=jsonschema.FormatChecker())
 
 
