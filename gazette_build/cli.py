@@ -87,6 +87,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
 
     out = args.out.resolve() if args.out else None
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
+                   stored=True,
                    progress=lambda message: print(f"gazette: {message}", file=sys.stderr))
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)

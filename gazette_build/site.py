@@ -14,7 +14,7 @@ from typing import Callable, TypeVar
 
 import jinja2
 
-from . import audit, config as config_stage, content, markdown, render, structure, writer
+from . import audit, config as config_stage, content, markdown, memostore, render, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site
@@ -90,17 +90,20 @@ def _fewer_collections():
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
-          press: bool = False) -> BuildResult:
+          press: bool = False, stored: bool = False) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
     only files whose bytes changed are written; the result is the same as without. `printed`
     gives print editions laid out elsewhere (the preview's background worker) instead of
-    laying them out here."""
+    laying them out here. `stored`: the same memo kept on disk between processes (memostore),
+    so that a build with nothing changed redoes nothing."""
     started = time.perf_counter()
     report = Report(root)
+    store = memostore.load(root, report) if stored and memo is None else None
+    caches = store.memo if store is not None else memo
     with _fewer_collections():
-        site = load_site(root, report, memo)
+        site = load_site(root, report, caches)
     target = (out or site.config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
@@ -114,7 +117,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
     with _fewer_collections():
-        pages = render_site(site, env, printed, report, memo)
+        pages = render_site(site, env, printed, report, caches)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     files.update(writer.collect_assets(site.config.assets_dir, report))
     for doc in (doc for issue in site.issues for doc in issue.documents):
@@ -129,6 +132,12 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         memo.sweep()
     elif write:
         writer.write_site(files, target)
+    if store is not None:
+        try:
+            store.save()
+        except OSError as exc:  # a read-only cache folder costs speed, not the build
+            report.warn(root / memostore.FOLDER, 1, "cache",
+                        f"could not keep this build's results ({exc.strerror or exc})")
     if progress and write and with_pdf:  # a build that prints is long enough to narrate
         progress(f"wrote {len(files)} files ({len(pages)} pages)")
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
