@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -37,6 +38,7 @@ MAX_SHARDS = 16  # beyond this, loading pays for too many files: the next save c
 LIBRARIES = ("jinja2", "markdown-it-py", "pyyaml", "markupsafe")
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """sha256 over this package's source files and the versions of the libraries it renders
     with: stored results of another version are never read."""

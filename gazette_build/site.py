@@ -3,10 +3,9 @@ render → write. Each stage takes a value and returns one; problems gate at the
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ import jinja2
 from . import audit, config as config_stage, content, markdown, memostore, render, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
+from .printed import executors
 from .model import Document, Issue, PrintedIssue, Site
 
 
@@ -90,7 +90,7 @@ def _fewer_collections():
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
-          press: bool = False, stored: bool = False) -> BuildResult:
+          press: bool = False, stored: bool = False, cluster: str | None = None) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -115,7 +115,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     env = render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
-        printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
+        printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
     with _fewer_collections():
         pages = render_site(site, env, printed, report, caches)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
@@ -146,9 +146,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
 
 
 def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int = 1,
-                 progress: Callable[[str], None] | None = None) -> dict[str, PrintedIssue]:
+                 progress: Callable[[str], None] | None = None,
+                 cluster: str | None = None) -> dict[str, PrintedIssue]:
     """Every issue's print edition: unchanged issues from the cache, the others laid out, in
-    `jobs` worker processes when more than one issue needs it (layout is CPU-bound)."""
+    `jobs` worker processes when more than one issue needs it (layout is CPU-bound), or on the
+    Dask cluster at `cluster`."""
     from .printed import layout  # WeasyPrint is heavy to import; only builds that print pay for it
 
     printed: dict[str, PrintedIssue] = {}
@@ -165,24 +167,17 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
     report.check()
     say = progress or (lambda message: None)
     if to_lay_out:
-        say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues"
-            f"{f' in {jobs} processes' if jobs > 1 and len(to_lay_out) > 1 else ''}")
-    if jobs > 1 and len(to_lay_out) > 1:
-        # fork: the workers start with WeasyPrint and the fonts already loaded (spawn would
-        # import them again in each). The CLI holds no threads here; the preview server,
-        # which does, uses spawn for its own worker.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(min(jobs, len(to_lay_out)), mp_context=context) as pool:
-            outcomes = pool.map(_print_one, [Site(site.config, (issue,)) for issue in to_lay_out])
-            for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
-                report.diagnostics.extend(diagnostics)
-                if result is not None:
-                    printed[issue.key] = result
-                say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
-    else:
-        for count, issue in enumerate(to_lay_out, 1):
-            result = print_one(site, issue, env, report)
+        where = (f" on the cluster {cluster}" if cluster else
+                 f" in {jobs} processes" if jobs > 1 and len(to_lay_out) > 1 else "")
+        say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues{where}")
+    with executors.layout_executor(jobs, cluster, len(to_lay_out)) as executor:
+        if executor is None:
+            outcomes = ((print_one(site, issue, env, report), []) for issue in to_lay_out)
+        else:
+            outcomes = _results(executor, [executor.submit(_print_one, Site(site.config, (issue,)))
+                                           for issue in to_lay_out], to_lay_out, report)
+        for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
+            report.diagnostics.extend(diagnostics)
             if result is not None:
                 printed[issue.key] = result
             say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
@@ -196,6 +191,18 @@ def print_one(site: Site, issue: Issue, env: jinja2.Environment,
     from .printed import layout
 
     return _guarded(site, report, lambda: layout.render_issue(site, issue, env, report))
+
+
+def _results(executor: Executor, jobs: list[Future], issues: list[Issue], report: Report):
+    """The jobs' (result, diagnostics) in order; a worker that died is an error of its issue
+    (the build stops at the stage's gate), not a traceback."""
+    for issue, job in zip(issues, jobs):
+        try:
+            yield job.result()
+        except executors.lost_worker_errors() as exc:
+            report.error(issue.path, 1, "print", f"{issue.label}: the layout worker stopped "
+                         f"before it finished (killed, or out of memory): {exc}")
+            yield None, []
 
 
 def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:
