@@ -126,7 +126,8 @@ def _verified(data: bytes) -> dict | None:
     header_end = len(MAGIC) + 65
     if not data.startswith(MAGIC) or len(data) < header_end:
         return None
-    sha, payload = data[len(MAGIC):header_end - 1].decode("ascii", "replace"), data[header_end:]
+    sha, payload = data[len(MAGIC):header_end - 1].decode("ascii", "replace"), \
+        memoryview(data)[header_end:]
     if hashlib.sha256(payload).hexdigest() != sha:
         return None
     try:
@@ -136,20 +137,33 @@ def _verified(data: bytes) -> dict | None:
 
 
 def _write_shard(folder: Path, entries: dict) -> None:
-    """Write a shard atomically (a reader sees all of it or nothing)."""
+    """Write a shard atomically (a reader sees all of it or nothing), pickled straight into the
+    file through the digest rather than into one more copy of everything in memory."""
     folder.mkdir(parents=True, exist_ok=True)
-    payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-    header = MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n"
     handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(header)
-            stream.write(payload)
+            stream.write(MAGIC + b"0" * 64 + b"\n")  # the digest goes here once known
+            digesting = _Digesting(stream)
+            pickle.dump(entries, digesting, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.seek(len(MAGIC))
+            stream.write(digesting.sha.hexdigest().encode("ascii"))
         # named by time so that shards load oldest first (a later result wins)
         os.replace(temporary, folder / f"{time.time_ns():020d}-{os.getpid()}.memo")
     except BaseException:
         _unlink(Path(temporary))
         raise
+
+
+class _Digesting:
+    """A write-only stream that hashes what passes through it."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.sha = stream, hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        return self.stream.write(data)
 
 
 def _unlink(path: Path) -> None:
