@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 import traceback
-from concurrent.futures import Executor, Future
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -174,8 +174,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
         if executor is None:
             outcomes = ((print_one(site, issue, env, report), []) for issue in to_lay_out)
         else:
-            outcomes = _results(executor, [executor.submit(_print_one, Site(site.config, (issue,)))
-                                           for issue in to_lay_out], to_lay_out, report)
+            outcomes = _results([executor.submit(_print_one, Site(site.config, (issue,)))
+                                 for issue in to_lay_out], to_lay_out, report)
         for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
             report.diagnostics.extend(diagnostics)
             if result is not None:
@@ -193,7 +193,7 @@ def print_one(site: Site, issue: Issue, env: jinja2.Environment,
     return _guarded(site, report, lambda: layout.render_issue(site, issue, env, report))
 
 
-def _results(executor: Executor, jobs: list[Future], issues: list[Issue], report: Report):
+def _results(jobs: list[Future], issues: list[Issue], report: Report):
     """The jobs' (result, diagnostics) in order; a worker that died is an error of its issue
     (the build stops at the stage's gate), not a traceback."""
     for issue, job in zip(issues, jobs):

@@ -21,6 +21,14 @@ What it measures, each figure the median of several runs (the count is printed w
          rebuild alone. (b) The seed site with PDFs: after one document's paragraph changes,
          time from the rebuild to the background worker's new PDF of the issue (a real layout,
          not a cache hit), next to the cold `pdf.render_issue` of the pdf part.
+- rebuild: whole-process `gazette build --no-pdf` (start-up and imports included, timed from
+         outside) on the 1,500-document archive: cold (no .gazette-cache/), again with nothing
+         changed, and after one document's title is edited (the stored memo at work); the
+         edited build's output is compared byte for byte with a cold build's.
+- floor: whole-process cold `gazette build --no-pdf` against `python -m tools.floor` at 1,500
+         documents and at `--big-issues` issues (default 2,500: 15,000 documents), with the
+         build's peak memory (ru_maxrss from wait4).
+- cachedpdf: whole-process `gazette build` of the seed with every PDF in the print cache.
 
 Every cold measurement runs in its own child process (`python -m tools.bench --child KIND …`,
 printed in the report) so no cache or import leaks between runs; paired measurements alternate
