@@ -16,7 +16,6 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-import cffi
 from markupsafe import Markup
 
 from ..config import FONT_ROLES
@@ -208,7 +207,7 @@ def _coverage_of(path: str, index: int, size: int, mtime_ns: int) -> tuple[list[
     codes = hb.hb_set_create()
     try:
         hb.hb_face_collect_unicodes(face, codes)
-        first, last = _FFI.new("hb_codepoint_t *", _HB_INVALID), _FFI.new("hb_codepoint_t *")
+        first, last = _ffi().new("hb_codepoint_t *", _HB_INVALID), _ffi().new("hb_codepoint_t *")
         starts, ends = [], []
         while hb.hb_set_next_range(codes, first, last):
             starts.append(first[0])
@@ -246,7 +245,7 @@ def _advances_of(path: str, index: int, size: int, mtime_ns: int):
     face = hb.hb_face_create(blob, index)
     font = hb.hb_font_create(face)
     upem = hb.hb_face_get_upem(face) or 1000
-    glyph = _FFI.new("hb_codepoint_t *")
+    glyph = _ffi().new("hb_codepoint_t *")
 
     @lru_cache(maxsize=None)
     def advance(char: str) -> float:
@@ -258,8 +257,7 @@ def _advances_of(path: str, index: int, size: int, mtime_ns: int):
     return advance
 
 
-_FFI = cffi.FFI()
-_FFI.cdef("""
+_DECLARATIONS = """
     typedef struct hb_blob_t hb_blob_t;
     typedef struct hb_face_t hb_face_t;
     typedef struct hb_set_t hb_set_t;
@@ -282,15 +280,26 @@ _FFI.cdef("""
     void hb_set_destroy (hb_set_t *set);
     void hb_face_destroy (hb_face_t *face);
     void hb_blob_destroy (hb_blob_t *blob);
-""")
+"""
 _HB_INVALID = 0xFFFFFFFF  # HB_SET_VALUE_INVALID: start of an hb_set_next_range walk
+
+
+@lru_cache(maxsize=1)
+def _ffi():
+    """cffi and its C parser take ~0.1 s to load: paid only when a coverage is computed, never
+    by a build whose PDFs all come from the print cache."""
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(_DECLARATIONS)
+    return ffi
 
 
 @lru_cache(maxsize=1)
 def _harfbuzz():
     for name in ("libharfbuzz.so.0", "harfbuzz", "libharfbuzz.0.dylib", "libharfbuzz-0.dll"):
         try:
-            return _FFI.dlopen(name)
+            return _ffi().dlopen(name)
         except OSError:
             continue
     raise OSError("HarfBuzz not found (WeasyPrint needs it too)")
