@@ -14,10 +14,10 @@ from typing import Callable, TypeVar
 
 import jinja2
 
-from . import audit, config as config_stage, content, markdown, render, structure, writer
+from . import audit, config as config_stage, content, markdown, render, structure, swap, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
-from .model import Document, Issue, PrintedIssue, Site
+from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
 
 T = TypeVar("T")
@@ -36,11 +36,11 @@ class BuildResult:
     written: list[str] = field(default_factory=list)  # output paths whose bytes changed
 
 
-def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
+def load_site(root: Path, report: Report, memo: Memo | None = None,
+              config: SiteConfig | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
-    config = config_stage.load_config(root, report)
-    report.check()
-    assert config is not None
+    if config is None:
+        config = load_config(root, report)
     if memo is not None:
         config = memo.same(config)
     folders = content.discover_issue_folders(config, report)
@@ -49,6 +49,13 @@ def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     site = structure.assemble(config, sources, report)
     report.check()
     return convert_site(site, report, memo.documents if memo else None)
+
+
+def load_config(root: Path, report: Report) -> SiteConfig:
+    config = config_stage.load_config(root, report)
+    report.check()
+    assert config is not None
+    return config
 
 
 def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
@@ -99,8 +106,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     laying them out here."""
     started = time.perf_counter()
     report = Report(root)
+    config = load_config(root, report)
+    if write and memo is None:  # an interrupted build's set-aside site is put back even if
+        swap.recover((out or config.output_dir).resolve(), writer.MARKER)  # this one fails
     with _fewer_collections():
-        site = load_site(root, report, memo)
+        site = load_site(root, report, memo, config)
     target = (out or site.config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
@@ -152,6 +162,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
             report.diagnostics.extend(lookup.diagnostics)
             printed[issue.key] = hit
         elif not report.errors:
+            # a damaged cache entry was dropped: say so, it is laid out again
+            report.diagnostics.extend(d for d in lookup.diagnostics if d.field == "cache")
             to_lay_out.append(issue)
     report.check()
     say = progress or (lambda message: None)

@@ -48,7 +48,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, weasyprint.__version__, _CODE_DIGEST, html,
                              press_html, config.pdfa, printfonts.faces_signature(faces)])
-    entry = printcache.load(root, issue.key, key)
+    entry = printcache.load(root, issue.key, key,
+                            lambda folder, message: report.warn(folder, 1, "cache", message))
     if entry is None:
         if only_cached:
             return None
