@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import textcheck
 from .errors import Report
 from .memo import Memo, run_memoised
 from .frontmatter import decode_text, split
@@ -198,6 +199,7 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         report.error(path, line_of["date"], "date",
                      f"成文日期 {values['date']} is later than the issue's 编印 date {issue['date']}")
     section = _section_of(values, line_of, config, path, report)
+    textcheck.check(parts.body, path, parts.body_line, "body", report)
     if not parts.body.strip():
         report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
     if section is None or not number_ok:
