@@ -52,6 +52,10 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     if not path.is_file():
         report.error(path, 1, "site.yaml", "not found: run gazette in the site folder")
         return None
+    if not path.resolve().is_relative_to(root.resolve()):
+        report.error(path, 1, "site.yaml", f"is a link to {path.resolve()}, outside the site "
+                     "folder; copy the file into the site folder instead")
+        return None
     text = read_text(path, report)
     entries = load_mapping(text, path, 1, report) if text is not None else None
     if entries is None:

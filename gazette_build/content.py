@@ -39,6 +39,18 @@ WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P
                             r"(?P<serial>\d+)\s*号$")
 
 
+# what word processors and editors leave beside a file while it is open or being saved (Word/WPS
+# `~$x.md`, LibreOffice `.~lock.x#`, vim `.x.swp`, Emacs `x~` and `.#x`): never content
+TEMPORARY = re.compile(r"^~\$|^\.~lock\.|^\.#|\.sw[a-p]$|~$")
+# names the output derives from a document's stem, the longest first: the preview's temporary
+# copy of its PDF `.<stem>.pdf.tmp`; each must fit the file system's limit on one name
+LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
+
+
+def is_temporary(name: str) -> bool:
+    return TEMPORARY.search(name) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class IssueSource:
     """An issue folder as read from disk, before its documents are grouped into sections."""
@@ -91,6 +103,10 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
     if not yaml_path.is_file():
         report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
         return None
+    if not _is_inside(yaml_path, report.root):
+        report.error(yaml_path, 1, "issue.yaml", f"is a link to {yaml_path.resolve()}, outside "
+                     "the site folder; copy the file into the issue folder instead")
+        return None
     read = memo.read_bytes if memo else (lambda name: Path(name).read_bytes())
     cache = memo.documents if memo else None
     data = read(str(yaml_path))
@@ -100,6 +116,9 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
         return None
     values, lines = meta
     stems = _document_stems(folder, yaml_path, lines, values.get("documents"), report)
+    if not stems and not values.get("documents"):  # a listed one that is missing is reported
+        report.error(yaml_path, 1, "documents", "the issue has no documents; add them, or "
+                     "remove the folder until it has some")
     documents = []
     for stem in stems:
         path = folder / f"{stem}.md"
@@ -143,9 +162,10 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
     # (the preview lists every issue folder on every rebuild)
     entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md")),
                      key=lambda e: e.name)
+    name_max = _name_max(folder)
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or is_temporary(entry.name):
             continue
         if entry.is_symlink() and not _is_inside(path, report.root):
             report.error(path, 1, "file", f"is a link to {path.resolve()}, outside the site "
@@ -157,6 +177,12 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
         if not STEM.match(path.stem):
             report.error(path, 1, "file name",
                          "use lower-case ASCII letters, digits and '-' (the name is the page URL)")
+        derived = LONGEST_DERIVED_NAME.format(stem=path.stem)
+        if len(os.fsencode(derived)) > name_max:
+            longest = name_max - len(os.fsencode(derived)) + len(os.fsencode(path.stem))
+            report.error(path, 1, "file name", f"is too long: the output names it gives "
+                         f"({derived[:12]}…) exceed the file system's limit of {name_max} bytes "
+                         f"per name; shorten the name before .md to at most {longest} characters")
         present.append(path.stem)
     if listed is None:
         return present
@@ -177,6 +203,13 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
         elif stem in present:
             ordered.append(stem)
     return ordered
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def _is_inside(path: Path, root: Path) -> bool:

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from . import swap
+from .content import is_temporary
 from .errors import Report
 
 
@@ -22,7 +23,8 @@ def collect_assets(assets_dir: Path, report: Report) -> dict[str, bytes]:
     if assets_dir.is_dir():
         for path in sorted(assets_dir.rglob("*")):
             relative = path.relative_to(assets_dir)
-            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts) \
+                    or is_temporary(path.name):
                 continue
             if not path.resolve().is_relative_to(report.root.resolve()):
                 report.warn(path, 1, "assets", f"is a link to {path.resolve()}, outside the site "
