@@ -25,6 +25,7 @@ SITE_FIELDS = (
     Field("footer", "mapping"),
     Field("fonts", "mapping"),
     Field("print", "mapping"),
+    Field("image_limit_kb", "int"),
 )
 SECTION_FIELDS = (Field("name", "str", True), Field("issuers", "str-list", True))
 # The government-site footer (conventions §5.1). Values come from the site operator; an empty
@@ -93,6 +94,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         fonts=fonts,
         press=print_options.get("press", False),
         pdfa=print_options.get("pdfa", False),
+        **({"image_limit_kb": values["image_limit_kb"]} if "image_limit_kb" in values else {}),
     )
 
 

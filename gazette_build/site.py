@@ -14,7 +14,8 @@ from typing import Callable, TypeVar
 
 import jinja2
 
-from . import audit, config as config_stage, content, markdown, render, structure, swap, writer
+from . import (audit, config as config_stage, content, markdown, render, structure, svgclean,
+               swap, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -127,9 +128,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         pages = render_site(site, env, printed, report, memo)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     files.update(writer.collect_assets(site.config.assets_dir, report))
-    for doc in (doc for issue in site.issues for doc in issue.documents):
-        for image in doc.images:  # the content tree is mirrored in the output
-            files[image] = (site.config.content_dir / image).read_bytes()
+    files.update(publish_images(site, report))
     for issue in site.issues:
         if issue.key in printed:
             files.update(pdf_files(site, issue, printed[issue.key]))
@@ -144,6 +143,31 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
                        sum(1 for p in files if p.endswith(".pdf")),
                        time.perf_counter() - started, printed, changed)
+
+
+def publish_images(site: Site, report: Report) -> dict[str, bytes]:
+    """The images the documents show, by output path (the content tree is mirrored in the
+    output); SVGs without their active content (`svgclean`), a refused one left out."""
+    files = {}
+    for image in dict.fromkeys(i for issue in site.issues for doc in issue.documents
+                               for i in doc.images):
+        path = site.config.content_dir / image
+        data = path.read_bytes()
+        if len(data) > site.config.image_limit_kb * 1024:
+            report.warn(path, 1, "image", f"the image is {len(data) / 1024:,.0f} KB, above the "
+                        f"{site.config.image_limit_kb:,} KB of site.yaml's image_limit_kb: every "
+                        "reader downloads it and each PDF of its issue embeds it; make it smaller")
+        if image.lower().endswith(".svg"):
+            data, removed = svgclean.clean(data)
+            if data is None:
+                report.warn(path, 1, "image", f"the SVG is refused: {removed[0]}")
+                continue
+            if removed:
+                report.warn(path, 1, "image", "active content removed from the SVG before "
+                            f"publishing (it would run with the gazette's origin): "
+                            f"{'; '.join(dict.fromkeys(removed))}")
+        files[image] = data
+    return files
 
 
 def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int = 1,
