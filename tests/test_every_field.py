@@ -143,3 +143,25 @@ def test_a_huge_paragraph_of_marks_is_shown_as_text_with_a_warning(minimal_site,
                and "shown as plain text" in l for l in result.lines)
     page = (tmp_path / "o/2024/01/first/index.html").read_text(encoding="utf-8")
     assert payload.replace("<", "&lt;") * 10 in page
+
+
+def test_a_paragraph_or_table_too_large_for_print_is_named_and_the_web_edition_built(
+        minimal_site, tmp_path):
+    doc = minimal_site / "content/2024/01/first.md"
+    text = doc.read_text(encoding="utf-8")
+    paragraph_line = text.count("\n") + 2
+    table = "| 县 | 数 |\n| --- | --- |\n" + "".join(f"| 第{i}行 | {i} |\n" for i in range(2_100))
+    doc.write_text(text + "\n" + "长" * 25_000 + "\n\n" + table, encoding="utf-8")
+    table_line = paragraph_line + 2
+    out = tmp_path / "o"
+    started = time.perf_counter()
+    result = run_cli("--site", str(minimal_site), "build", "--out", str(out))
+    assert time.perf_counter() - started < 30
+    assert result.code == 0, result.err
+    assert (f"warning: content/2024/01/first.md:{paragraph_line}: print: the paragraph has "
+            "25,000 characters, more than the 20,000 the print layout takes: 2024年第1期 gets "
+            "no PDF (the web edition is built); split it or shorten it") in result.lines
+    assert any(line.startswith(f"warning: content/2024/01/first.md:{table_line}: print: the "
+                               "table has 2,102 rows") for line in result.lines), result.err
+    assert "长" * 1000 in (out / "2024/01/first/index.html").read_text(encoding="utf-8")
+    assert not list(out.rglob("*.pdf"))

@@ -17,7 +17,7 @@ import weasyprint
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, fonts as printfonts
+from . import cache as printcache, fonts as printfonts, limits
 from . import cut
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
@@ -42,6 +42,13 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     global layout_count
     config = site.config
     root = config.root.resolve()
+    too_large = limits.issue_problems(issue)
+    if too_large:  # named, and this issue has no PDF this time; the web edition is built
+        if not only_cached:
+            for doc, line, message in too_large:
+                report.warn(doc.path, line, "print", f"{message}: {issue.label} gets no PDF "
+                            "(the web edition is built); split it or shorten it")
+        return None
     faces = printfonts.resolve_faces(config, report)
     printfonts.check_coverage(config, issue, faces, report)
     html = render_html(site, issue, env, press=False)
