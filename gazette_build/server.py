@@ -29,6 +29,7 @@ from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.web import HTTPError
 
 from . import preview_guard
+from .textcheck import for_terminal
 
 from .errors import BuildFailed, Report
 from .memo import Memo
@@ -350,4 +351,4 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
 
 
 def _say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {for_terminal(message)}", file=sys.stderr, flush=True)
