@@ -52,7 +52,7 @@ def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict
             report.error(path, first_line + node.start_mark.line, "yaml",
                          "expected a mapping of `key: value` lines")
             return None
-        problem = _alias_problem(node, len(text))
+        problem = _alias_problem(node, len(text)) if "*" in text else None  # no alias
         if problem:
             line, message = problem
             report.error(path, first_line + line, "yaml", message)

@@ -165,3 +165,9 @@ def test_a_paragraph_or_table_too_large_for_print_is_named_and_the_web_edition_b
                                "table has 2,102 rows") for line in result.lines), result.err
     assert "长" * 1000 in (out / "2024/01/first/index.html").read_text(encoding="utf-8")
     assert not list(out.rglob("*.pdf"))
+
+
+def test_the_common_ranges_skipped_by_the_fast_scan_hold_nothing_to_report():
+    skipped = [chr(code) for code in range(0x30000) if not textcheck._UNCOMMON.match(chr(code))]
+    assert len(skipped) > 25_000
+    assert [f"U+{ord(c):04X}" for c in skipped if textcheck._classify(c)] == []
