@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import gridtable
 from .model import Document, Heading, Part
 
 # possessive: a heading of 附件 and a long run of spaces must not be tried split every way
@@ -77,6 +78,16 @@ def _parser() -> MarkdownIt:
     md.add_render_rule("table_open", table_open)
     md.add_render_rule("table_close", table_close)
     md.core.ruler.at("inline", _bounded_inline)
+
+    # ```table blocks: tables with merged cells (gridtable.py); other fences stay code blocks
+    default_fence = md.renderer.rules["fence"]
+
+    def fence(renderer, tokens, idx, options, env):
+        if tokens[idx].info.strip() == "table":
+            return gridtable.render(gridtable.parse(tokens[idx].content), md.renderInline)
+        return default_fence(tokens, idx, options, env)
+
+    md.add_render_rule("fence", fence)
     return md
 
 

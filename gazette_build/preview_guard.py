@@ -12,7 +12,9 @@ building.
 """
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
 import ipaddress
 import os
 from pathlib import Path
@@ -130,9 +132,17 @@ def application(file_handler: type, root: str, listen: tuple[str, int]) -> web.A
         transforms=[ScriptTag])
 
 
-def relax_policy(page: bytes, host: str) -> bytes:
-    """The preview's own additions to a page's Content-Security-Policy: the reload websocket
-    and the inline styles of its banners. Published pages keep the strict policy."""
+def relax_policy(page: bytes, host: str, scripts: tuple[bytes, ...] = ()) -> bytes:
+    """The preview's own additions to a page's Content-Security-Policy: the reload websocket,
+    the inline styles of its banners and its own inline `scripts` (each allowed by its SHA-256,
+    no other). Published pages keep the strict policy."""
+    hashes = "".join(f" '{_sha256(script)}'" for script in scripts)
     return page.replace(b"default-src 'self';", f"default-src 'self'; connect-src 'self' "
                         f"ws://{host};".encode(), 1).replace(
-        b"style-src 'self';", b"style-src 'self' 'unsafe-inline';", 1)
+        b"style-src 'self';", b"style-src 'self' 'unsafe-inline';", 1).replace(
+        b"script-src 'self';", f"script-src 'self'{hashes};".encode(), 1)
+
+
+def _sha256(script_tag: bytes) -> str:
+    body = script_tag.split(b">", 1)[1].rsplit(b"</script>", 1)[0]
+    return "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")

@@ -40,7 +40,16 @@ class BuildResult:
 def load_site(root: Path, report: Report, memo: Memo | None = None,
               config: SiteConfig | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
-    if config is None:
+    if config is not None:
+        pass  # given by build(), which loaded it first to put back an interrupted build's site
+    elif memo is not None and (root / "site.yaml").is_file():
+        # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
+        site_yaml = root / "site.yaml"
+        config = run_memoised(memo.documents, ("site.yaml", memo.read_bytes(str(site_yaml))),
+                              lambda own: config_stage.load_config(root, own), report)
+        report.check()
+        assert config is not None
+    else:
         config = load_config(root, report)
     if memo is not None:
         config = memo.same(config)
@@ -120,7 +129,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         report.check()
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
-    env = render.make_env(site.config)
+    env = memo.environments.get((site.config, render.templates_signature(site.config)),
+                                lambda: render.make_env(site.config)) if memo else \
+        render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
