@@ -67,6 +67,7 @@ class SiteConfig:
     pdfa: bool = False
     tagged: bool = False  # a structure tree in reading order (print: tagged: true)
     image_limit_kb: int = 5120  # an image above it is a warning (site.yaml image_limit_kb)
+    organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -129,6 +130,11 @@ class Document:
     headings: tuple[Heading, ...] = ()
     parts: tuple[Part, ...] = ()
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
+    # optional 政务公开 metadata from the front-matter
+    keywords: tuple[str, ...] = ()  # 主题词
+    index_number: str | None = None  # 索引号 after the organisation code: 2024-00012
+    topic: str | None = None  # 主题分类
+    validity: str | None = None  # 有效性
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -191,6 +197,8 @@ class PrintedIssue:
     pdf: bytes
     page_count: int
     page_of: dict[str, int] = field(default_factory=dict)
+    # {stem: (first, last)} printed pages each document's article runs over (citations: 第6—13页)
+    document_pages: dict[str, tuple[int, int]] = field(default_factory=dict)
     # per-document PDFs cut from the same layout, by document stem
     document_pdfs: dict[str, bytes] = field(default_factory=dict)
     # the press copy (3 mm bleed, crop marks) when site.yaml asks for it (print: press: true)

@@ -172,7 +172,8 @@ def test_an_output_folder_that_cannot_be_renamed_has_its_contents_swapped(minima
 
 def _entry() -> printcache.Entry:
     return printcache.Entry(pdf=b"%PDF-issue", press_pdf=None, page_count=3,
-                            page_of={"a": 3}, document_pdfs={"first": b"%PDF-first"},
+                            page_of={"a": 3}, document_pages={"first": (3, 3)},
+                            document_pdfs={"first": b"%PDF-first"},
                             dependencies={}, diagnostics=[])
 
 

@@ -21,7 +21,7 @@ from typing import Callable
 from .. import swap
 
 CACHE_DIR = ".gazette-cache"
-FORMAT = 2  # bump when the layout of an entry changes
+FORMAT = 4  # bump when the layout of an entry changes
 STAGING = ".staging-"  # an entry being written: .staging-<pid>-<random>
 
 
@@ -33,6 +33,7 @@ class Entry:
     press_pdf: bytes | None
     page_count: int
     page_of: dict[str, int]
+    document_pages: dict[str, tuple[int, int]]  # printed first and last page by stem
     document_pdfs: dict[str, bytes]
     # the site files read during layout: {path relative to the site folder: sha256}
     dependencies: dict[str, str]
@@ -108,6 +109,7 @@ def _read(root: Path, folder: Path) -> Entry | None:
         press_pdf=files.get("press.pdf"),
         page_count=meta["page_count"],
         page_of=meta["page_of"],
+        document_pages={stem: tuple(pages) for stem, pages in meta["document_pages"].items()},
         document_pdfs={stem: files[f"documents/{stem}.pdf"] for stem in meta["documents"]},
         dependencies=meta["dependencies"],
         diagnostics=meta["diagnostics"],
@@ -131,6 +133,7 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
         for name, data in files.items():
             (staging / name).write_bytes(data)
         meta = {"format": FORMAT, "page_count": entry.page_count, "page_of": entry.page_of,
+                "document_pages": entry.document_pages,
                 "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
                 "diagnostics": entry.diagnostics,
                 "files": {name: digest_bytes(data) for name, data in sorted(files.items())}}
