@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", XLINK_NS)
 
 ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"}
@@ -39,6 +38,9 @@ def clean(data: bytes) -> tuple[bytes | None, list[str]]:
     _clean_element(root, removed)
     if not removed:
         return data, []  # untouched: published byte for byte
+    # registered again here: another module registering its own default namespace drops ours
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), removed
 
 
