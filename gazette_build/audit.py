@@ -14,7 +14,8 @@ from .markdown import image_problem
 from .model import Document
 
 TOTAL_WORDS = ("合计", "总计", "小计")
-RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+# a tag ends before the next '<': each attempt stops there, linear on a paragraph of `<a<a<a…`
+RAW_HTML = re.compile(r"<\s*+/?\s*+[a-zA-Z][^<>]*>")
 UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -26,6 +27,12 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
     for line, note in doc.notes:
         report.warn(doc.path, line, "notes", note)
     _check_parts(doc, tokens, report)
+    for token in tokens if len(doc.body_markdown) > 4_000 else ():  # shorter: never plain
+        if token.type == "inline" and token.meta.get("plain"):
+            report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",
+                        f"the paragraph ({len(token.content):,} characters) holds too many link, "
+                        "image or emphasis marks to read in bounded time; it is shown as plain "
+                        "text: split it or remove the marks")
     text = doc.body_markdown
     # each walk over the tokens is skipped when the source cannot hold what it looks for
     if "<" in text or "](" in text or "![" in text:
@@ -57,7 +64,7 @@ def _check_parts(doc: Document, tokens: list[Token], report: Report) -> None:
     for index, token in parts:
         line = doc.body_line + (token.map[0] if token.map else 0)
         title = tokens[index + 1].content.strip()
-        if not title or re.fullmatch(r"附件\s*\d*\s*[：:]?", title):
+        if not title or re.fullmatch(r"附件\s*+\d*+\s*+[：:]?", title):
             report.warn(doc.path, line, "body", f"the part heading '# {title}' has no title; "
                         "write '# 附件：<title of the attachment>' or the embedded document's title")
     if parts and parts[0][0] == 0:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
+from .textcheck import for_terminal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,13 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     except BuildFailed as failure:
         _print_diagnostics(failure.diagnostics)
         errors = sum(not d.is_warning for d in failure.diagnostics)
-        print(f"gazette: {errors} error{'s' * (errors != 1)}; nothing was written", file=sys.stderr)
+        _say(f"gazette: {errors} error{'s' * (errors != 1)}; nothing was written")
         return 1
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # the disk, not the content: say what and where, no traceback
-        print(f"gazette: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
+        _say(f"gazette: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
     return 2
 
@@ -99,7 +99,7 @@ def _check(root: Path) -> int:
     check_links(root, site, report)
     _print_diagnostics(sorted_diagnostics(report.diagnostics))
     count = len(report.warnings)
-    print(f"gazette check: no errors, {count} warning{'s' * (count != 1)}", file=sys.stderr)
+    _say(f"gazette check: no errors, {count} warning{'s' * (count != 1)}")
     return 0
 
 
@@ -109,13 +109,13 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     out = args.out.resolve() if args.out else None
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
                    stored=True, cluster=args.cluster,
-                   progress=lambda message: print(f"gazette: {message}", file=sys.stderr))
+                   progress=lambda message: _say(f"gazette: {message}"))
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)
     documents = sum(len(issue.documents) for issue in result.site.issues)
     target = out or result.site.config.output_dir
-    print(f"gazette: {issues} issues, {documents} documents, {result.pages} pages, "
-          f"{result.pdfs} PDFs in {result.seconds:.1f}s → {target}", file=sys.stderr)
+    _say(f"gazette: {issues} issues, {documents} documents, {result.pages} pages, "
+         f"{result.pdfs} PDFs in {result.seconds:.1f}s → {target}")
     return 0
 
 
@@ -131,7 +131,7 @@ def _import(root: Path, args: argparse.Namespace) -> int:
     written = import_documents([f.resolve() for f in args.files], folder, report, args.replace)
     _print_diagnostics(report.diagnostics)
     for path in written:
-        print(f"gazette: imported {report.relative(path)}", file=sys.stderr)
+        _say(f"gazette: imported {report.relative(path)}")
     failed = len(args.files) - len(written)
     if failed:
         print(f"gazette: {failed} of {len(args.files)} file{'s' * (len(args.files) != 1)} "
@@ -150,10 +150,16 @@ def _new(root: Path, args: argparse.Namespace) -> int:
     _print_diagnostics(report.diagnostics)
     if made is None:
         return 1
-    print(f"gazette: created {report.relative(made)}", file=sys.stderr)
+    _say(f"gazette: created {report.relative(made)}")
     return 0
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
-        print(diagnostic, file=sys.stderr)
+        _say(str(diagnostic))
+
+
+def _say(message: str) -> None:
+    """Print to the terminal with control characters escaped: a field holding an escape
+    sequence must not clear the screen or reorder the lines after it."""
+    print(for_terminal(message), file=sys.stderr)

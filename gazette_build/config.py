@@ -25,6 +25,7 @@ SITE_FIELDS = (
     Field("footer", "mapping"),
     Field("fonts", "mapping"),
     Field("print", "mapping"),
+    Field("image_limit_kb", "int"),
     Field("organisation_code", "str"),
 )
 SECTION_FIELDS = (Field("name", "str", True), Field("issuers", "str-list", True))
@@ -53,6 +54,10 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     path = root / "site.yaml"
     if not path.is_file():
         report.error(path, 1, "site.yaml", "not found: run gazette in the site folder")
+        return None
+    if not path.resolve().is_relative_to(root.resolve()):
+        report.error(path, 1, "site.yaml", f"is a link to {path.resolve()}, outside the site "
+                     "folder; copy the file into the site folder instead")
         return None
     text = read_text(path, report)
     entries = load_mapping(text, path, 1, report) if text is not None else None
@@ -92,6 +97,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         press=print_options.get("press", False),
         pdfa=print_options.get("pdfa", False),
         tagged=print_options.get("tagged", False),
+        **({"image_limit_kb": values["image_limit_kb"]} if "image_limit_kb" in values else {}),
         organisation_code=values.get("organisation_code", ""),
     )
 

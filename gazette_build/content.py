@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import textcheck
 from .errors import Report
 from .memo import Memo, run_memoised
 from .frontmatter import decode_text, split
@@ -43,6 +44,18 @@ INDEX_NUMBER = re.compile(r"^\d{4}-\d{5}$")  # year - 5-digit serial (目录系�
 DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>[1-9]\d*)号$")
 WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P<year>\d{4})[\]】）)］〕]\s*"
                             r"(?P<serial>\d+)\s*号$")
+
+
+# what word processors and editors leave beside a file while it is open or being saved (Word/WPS
+# `~$x.md`, LibreOffice `.~lock.x#`, vim `.x.swp`, Emacs `x~` and `.#x`): never content
+TEMPORARY = re.compile(r"^~\$|^\.~lock\.|^\.#|\.sw[a-p]$|~$")
+# names the output derives from a document's stem, the longest first: the preview's temporary
+# copy of its PDF `.<stem>.pdf.tmp`; each must fit the file system's limit on one name
+LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
+
+
+def is_temporary(name: str) -> bool:
+    return TEMPORARY.search(name) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,10 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
     if not yaml_path.is_file():
         report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
         return None
+    if not _is_inside(yaml_path, report.root):
+        report.error(yaml_path, 1, "issue.yaml", f"is a link to {yaml_path.resolve()}, outside "
+                     "the site folder; copy the file into the issue folder instead")
+        return None
     read = memo.read_bytes if memo else (lambda name: Path(name).read_bytes())
     cache = memo.documents if memo else None
     data = read(str(yaml_path))
@@ -106,6 +123,9 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
         return None
     values, lines = meta
     stems = _document_stems(folder, yaml_path, lines, values.get("documents"), report)
+    if not stems and not values.get("documents"):  # a listed one that is missing is reported
+        report.error(yaml_path, 1, "documents", "the issue has no documents; add them, or "
+                     "remove the folder until it has some")
     documents = []
     for stem in stems:
         path = folder / f"{stem}.md"
@@ -149,9 +169,10 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
     # (the preview lists every issue folder on every rebuild)
     entries = sorted((e for e in os.scandir(folder) if e.name.endswith(".md")),
                      key=lambda e: e.name)
+    name_max = _name_max(folder)
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or is_temporary(entry.name):
             continue
         if entry.is_symlink() and not _is_inside(path, report.root):
             report.error(path, 1, "file", f"is a link to {path.resolve()}, outside the site "
@@ -163,6 +184,12 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
         if not STEM.match(path.stem):
             report.error(path, 1, "file name",
                          "use lower-case ASCII letters, digits and '-' (the name is the page URL)")
+        derived = LONGEST_DERIVED_NAME.format(stem=path.stem)
+        if len(os.fsencode(derived)) > name_max:
+            longest = name_max - len(os.fsencode(derived)) + len(os.fsencode(path.stem))
+            report.error(path, 1, "file name", f"is too long: the output names it gives "
+                         f"({derived[:12]}…) exceed the file system's limit of {name_max} bytes "
+                         f"per name; shorten the name before .md to at most {longest} characters")
         present.append(path.stem)
     if listed is None:
         return present
@@ -185,6 +212,13 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
     return ordered
 
 
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
 def _is_inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
@@ -205,6 +239,7 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         report.error(path, line_of["date"], "date",
                      f"成文日期 {values['date']} is later than the issue's 编印 date {issue['date']}")
     section = _section_of(values, line_of, config, path, report)
+    textcheck.check(parts.body, path, parts.body_line, "body", report)
     if "index_number" in values and not INDEX_NUMBER.match(values["index_number"]):
         report.error(path, line_of["index_number"], "index_number",
                      f"'{values['index_number']}' must be the year and a 5-digit serial, e.g. "

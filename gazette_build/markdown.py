@@ -17,13 +17,17 @@ from markdown_it.token import Token
 from . import gridtable
 from .model import Document, Heading, Part
 
-ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
+# possessive: a heading of 附件 and a long run of spaces must not be tried split every way
+ATTACHMENT = re.compile(r"^(?P<label>附件\s*+\d*+)\s*+[：:]\s*+(?P<title>.+)$")
 URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
-# image sources as written: inline `![alt](src …)` and reference definitions `[id]: src`
-IMAGE_SOURCE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)|^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$",
+# image sources as written: inline `![alt](src …)` (alt text with one level of brackets) and
+# reference definitions `[id]: src`. Every repetition stops at a bracket or a line end, so that
+# no attempt runs past the next `[`: linear even on a paragraph of `![![![…` or `[\n[\n…`
+IMAGE_SOURCE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*+\]\(\s*+<?([^)\s>]+)"
+                          r"|^[ \t]*+\[[^\[\]\n]+\]:[ \t]*+\n?[ \t]*+<?(\S+?)>?[ \t]*$",
                           re.MULTILINE)
 
 
@@ -73,6 +77,7 @@ def _parser() -> MarkdownIt:
 
     md.add_render_rule("table_open", table_open)
     md.add_render_rule("table_close", table_close)
+    md.core.ruler.at("inline", _bounded_inline)
 
     # ```table blocks: tables with merged cells (gridtable.py); other fences stay code blocks
     default_fence = md.renderer.rules["fence"]
@@ -84,6 +89,28 @@ def _parser() -> MarkdownIt:
 
     md.add_render_rule("fence", fence)
     return md
+
+
+# markdown-it's link, image and emphasis rules scan ahead from every '[', '*', … for a closing
+# mark: a paragraph of 400 KB of `![` takes minutes. A paragraph whose marks × length pass this
+# budget (a 10 KB paragraph may hold 2,000 marks) is shown as plain text; the audit says where.
+MARKUP_BUDGET = 20_000_000
+MARKS = re.compile(r"[\[\]*_`<>!]")
+
+
+def _bounded_inline(state) -> None:
+    """markdown-it's core `inline` rule, with the budget above."""
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        source = token.content
+        if len(source) > 4_000 and len(MARKS.findall(source)) * len(source) > MARKUP_BUDGET:
+            token.meta["plain"] = True
+            token.children.append(Token("text", "", 0, content=source))
+        else:
+            state.md.inline.parse(source, state.md, state.env, token.children)
 
 
 MD = _parser()

@@ -75,6 +75,7 @@ class SiteConfig:
     press: bool = False
     pdfa: bool = False
     tagged: bool = False  # a structure tree in reading order (print: tagged: true)
+    image_limit_kb: int = 5120  # an image above it is a warning (site.yaml image_limit_kb)
     organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)

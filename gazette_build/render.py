@@ -9,6 +9,7 @@ import datetime as dt
 import itertools
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
@@ -19,10 +20,26 @@ from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
 
+class SiteLoader(jinja2.FileSystemLoader):
+    """Loads layouts, refusing a layout that is a link to a file outside the site folder."""
+
+    def __init__(self, searchpath: str, root: Path):
+        super().__init__(searchpath)
+        self.root = root.resolve()
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise jinja2.TemplateSyntaxError(
+                f"is a link to {Path(filename).resolve()}, outside the site folder; copy the "
+                "layout into layouts/ instead", 1, template, filename)
+        return source, filename, uptodate
+
+
 def make_env(config: SiteConfig) -> jinja2.Environment:
     """The Jinja environment over `layouts/`, shared by the web pages and the print HTML."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.layouts_dir)),
+        loader=SiteLoader(str(config.layouts_dir), root=config.root),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -1,9 +1,10 @@
 """`gazette serve`: the live preview editors keep open while they write.
 
-One livereload server serves the preview's own output folder (never `public/`). A watcher polls
-the sources every POLL_MS; a burst of saves gives one rebuild (the rebuild waits until QUIET_MS
-pass without a change), run through the same pipeline as `gazette build` with the memo that makes
-it incremental. A failed rebuild keeps the last good pages and shows its messages on top of
+One livereload server serves the preview's own output folder (never `public/`), guarded by
+`preview_guard` (its own address and origin only, one preview per site). A thread of its own
+polls the sources every POLL_MS; a burst of saves gives one rebuild (the rebuild waits until
+QUIET_MS pass without a change), run through the same pipeline as `gazette build` with the memo
+that makes it incremental; requests never wait for it. A failed rebuild keeps the last good pages and shows its messages on top of
 every page and in the terminal; fixing the file recovers on its own. PDFs are laid out by a
 worker process that keeps WeasyPrint and the fonts loaded; the page reload never waits for it,
 and pages say when their PDF is older than their text.
@@ -23,10 +24,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from livereload import Server
-from livereload.handlers import StaticFileHandler
+from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.web import HTTPError
+
+from . import preview_guard
+from .textcheck import for_terminal
 
 from . import inplace
 from .errors import BuildFailed, Report
@@ -61,6 +65,7 @@ class Preview:
         self.in_flight: set[str] = set()
         self.pdf_errors: dict[str, list[str]] = {}  # what the last layout of an issue said
         self.pdf_arrived = threading.Event()
+        self.reloaded = threading.Event()  # set by the watching thread after a rebuild
         self.loop = None  # the server's IOLoop, once serving
         self.worker = _pdf_worker() if with_pdf else None
 
@@ -86,6 +91,12 @@ class Preview:
 
     def poll(self) -> bool:
         """Called every POLL_MS; True when a rebuild happened and the browser should reload."""
+        if not self.out.is_dir():  # removed under us (make clean): write every page again
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.memo.written.clear()
+            _say(f"{self.out} was removed; writing the pages again")
+            self.rebuild()
+            return True
         current = self.sources()
         if current != self.snapshot:
             # a save is seen: wait until QUIET_MS pass without another, so that a burst of
@@ -105,6 +116,22 @@ class Preview:
             self.rebuild()
             return True
         return False
+
+    # -- off the request loop -------------------------------------------------------------------
+    def watch_in_background(self) -> None:
+        """Poll and rebuild in a thread of their own: a rebuild or a burst of saves never holds
+        up the requests (the loop only learns that pages changed, through `reloaded`)."""
+        def watch():
+            while True:
+                started = time.perf_counter()
+                try:
+                    if self.poll():
+                        self.reloaded.set()
+                except Exception:  # a bug must not end the watching: say it and go on
+                    _say("gazette: internal error while watching:\n" + traceback.format_exc())
+                time.sleep(max(0.0, POLL_MS / 1000 - (time.perf_counter() - started)))
+
+        threading.Thread(target=watch, name="gazette-watch", daemon=True).start()
 
     # -- building ------------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -129,7 +156,7 @@ class Preview:
             _say(str(warning))
         _say(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms, "
              f"{len(result.written)} files written")
-        self.schedule_pdfs(result.site)
+        self.run_on_loop(self.schedule_pdfs, result.site)  # the PDF state lives on the loop
 
     def schedule_pdfs(self, site: Site) -> None:
         if self.worker is None:
@@ -265,10 +292,15 @@ def print_in_worker(root: str, issue_key: str) -> tuple[PrintedIssue | None, lis
     return printed, [str(d) for d in report.diagnostics]
 
 
-class PreviewFileHandler(StaticFileHandler):
+class PreviewFileHandler(preview_guard.LocalOnly, StaticFileHandler):
     """Serves the preview folder; HTML pages get the error and stale-PDF banners."""
 
     preview: Preview
+
+    def parse_url_path(self, url_path: str) -> str:
+        if "\x00" in url_path:  # no file name holds it: say so rather than fail on it
+            raise HTTPError(400, reason="NUL in the path")
+        return super().parse_url_path(url_path)
 
     @classmethod
     def _page(cls, abspath: str) -> bytes:
@@ -276,6 +308,8 @@ class PreviewFileHandler(StaticFileHandler):
             data = handle.read()
         url = "/" + Path(abspath).relative_to(cls.preview.out).as_posix()
         banner = cls.preview.banner(url)
+        data = preview_guard.relax_policy(data, "%s:%d" % preview_guard.LocalOnly.listen,
+                                          (inplace.SCRIPT,))
         data = data.replace(b"</head>", inplace.SCRIPT + b"</head>", 1)
         return data.replace(b"<main", banner + b"<main", 1) if banner else data
 
@@ -293,7 +327,8 @@ class PreviewFileHandler(StaticFileHandler):
 
 
 class PreviewWatcher(Watcher):
-    """livereload's watcher, replaced: one poll of all sources, one rebuild per burst."""
+    """livereload's watcher, replaced: tells the browsers to reload after each rebuild of the
+    watching thread (`Preview.watch_in_background`)."""
 
     def __init__(self, preview: Preview):
         super().__init__()
@@ -306,10 +341,11 @@ class PreviewWatcher(Watcher):
     def examine(self):
         if self._changes:
             return self._changes.pop()
-        if self.preview.poll():
+        if self.preview.reloaded.is_set():  # the watching thread rebuilt: reload the pages
+            self.preview.reloaded.clear()
             # content edits swap the open page's body in place; the rest reloads it
-            self.filepath = inplace.reload_path(self.preview.changed, str(self.preview.root))
-            self.preview.changed = set()
+            changed, self.preview.changed = self.preview.changed, set()
+            self.filepath = inplace.reload_path(changed, str(self.preview.root))
             # '__livereload__' bypasses livereload's 3-second reload suppression
             return "__livereload__", None
         return None, None
@@ -317,11 +353,17 @@ class PreviewWatcher(Watcher):
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bool = True) -> int:
     """Build into the preview folder and serve it with live reload until interrupted."""
+    try:
+        lock = preview_guard.take_lock(root)
+    except preview_guard.AlreadyServing as holder:
+        _say(f"gazette: this site is already being previewed ({holder}); stop that "
+             f"gazette serve first, or open its address in the browser")
+        return 1
     out = root / PREVIEW_DIR
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     preview = Preview(root, out, with_pdf)
-    preview.loop = IOLoop.current()  # the loop livereload is about to run
+    preview.loop = IOLoop.current()  # the loop the pages are served from
     _stop_on_signals(preview.loop)
     preview.snapshot = preview.sources()
     preview.rebuild()
@@ -330,17 +372,24 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
             '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>gazette</title>'
             '</head><body><main><p>尚无可预览的页面。</p></main></body></html>', encoding="utf-8")
     PreviewFileHandler.preview = preview
-    server = Server(watcher=PreviewWatcher(preview))
-    server.SFH = PreviewFileHandler
+    LiveReloadHandler.watcher = PreviewWatcher(preview)
+    LiveReloadHandler.live_css = True
+    preview_guard.application(PreviewFileHandler, str(out), (host, port)).listen(port, host)
+    preview.watch_in_background()
     _say(f"previewing {root} at http://{host}:{port}/ (Ctrl-C to stop)")
     try:
-        server.serve(host=host, port=port, root=str(out), restart_delay=0)
+        LiveReloadHandler.watcher._changes.append(("__livereload__", 0))
+        LiveReloadHandler.start_tasks()
+        preview.loop.start()
+    except KeyboardInterrupt:
+        pass
     finally:
         if preview.worker:
             _stop_worker(preview.worker)
+        lock.close()
     _say("stopped")
     return 0
 
 
 def _say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(f"[{time.strftime('%H:%M:%S')}] {for_terminal(message)}", file=sys.stderr, flush=True)

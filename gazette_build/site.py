@@ -15,11 +15,11 @@ from typing import Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               memostore, render, structure, writer)
+               memostore, render, structure, svgclean, swap, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
+from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 from .printed import executors
-from .model import Document, Issue, PrintedIssue, Site
 
 
 T = TypeVar("T")
@@ -38,17 +38,19 @@ class BuildResult:
     written: list[str] = field(default_factory=list)  # output paths whose bytes changed
 
 
-def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
+def load_site(root: Path, report: Report, memo: Memo | None = None,
+              config: SiteConfig | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
-    site_yaml = root / "site.yaml"
-    if memo is not None and site_yaml.is_file():
+    # `config` is given by build(), which reads it first to put back an interrupted build's site
+    if config is None and memo is not None and (root / "site.yaml").is_file():
         # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
+        site_yaml = root / "site.yaml"
         config = run_memoised(memo.documents, ("site.yaml", memo.read_bytes(str(site_yaml))),
                               lambda own: config_stage.load_config(root, own), report)
-    else:
-        config = config_stage.load_config(root, report)
-    report.check()
-    assert config is not None
+        report.check()
+        assert config is not None
+    elif config is None:
+        config = load_config(root, report)
     if memo is not None:
         config = memo.same(config)
     folders = content.discover_issue_folders(config, report)
@@ -57,6 +59,13 @@ def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     site = structure.assemble(config, sources, report)
     report.check()
     return convert_site(site, report, memo.documents if memo else None)
+
+
+def load_config(root: Path, report: Report) -> SiteConfig:
+    config = config_stage.load_config(root, report)
+    report.check()
+    assert config is not None
+    return config
 
 
 def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
@@ -108,10 +117,13 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     so that a build with nothing changed redoes nothing."""
     started = time.perf_counter()
     report = Report(root)
+    config = load_config(root, report)
+    if write and memo is None:  # an interrupted build's set-aside site is put back even if
+        swap.recover((out or config.output_dir).resolve(), writer.MARKER)  # this one fails
     store = memostore.load(root, report) if stored and memo is None else None
     caches = store.memo if store is not None else memo
     with _fewer_collections():
-        site = load_site(root, report, caches)
+        site = load_site(root, report, caches, config)
     target = (out or site.config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
@@ -148,6 +160,31 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                        time.perf_counter() - started, printed, changed)
 
 
+def publish_images(site: Site, report: Report) -> dict[str, bytes]:
+    """The images the documents show, by output path (the content tree is mirrored in the
+    output); SVGs without their active content (`svgclean`), a refused one left out."""
+    files = {}
+    for image in dict.fromkeys(i for issue in site.issues for doc in issue.documents
+                               for i in doc.images):
+        path = site.config.content_dir / image
+        data = path.read_bytes()
+        if len(data) > site.config.image_limit_kb * 1024:
+            report.warn(path, 1, "image", f"the image is {len(data) / 1024:,.0f} KB, above the "
+                        f"{site.config.image_limit_kb:,} KB of site.yaml's image_limit_kb: every "
+                        "reader downloads it and each PDF of its issue embeds it; make it smaller")
+        if image.lower().endswith(".svg"):
+            data, removed = svgclean.clean(data)
+            if data is None:
+                report.warn(path, 1, "image", f"the SVG is refused: {removed[0]}")
+                continue
+            if removed:
+                report.warn(path, 1, "image", "active content removed from the SVG before "
+                            f"publishing (it would run with the gazette's origin): "
+                            f"{'; '.join(dict.fromkeys(removed))}")
+        files[image] = data
+    return files
+
+
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                report: Report, memo: Memo | None = None) -> tuple[dict[str, bytes], dict]:
     """Every file of the built site, keyed by output path, and the HTML pages among them."""
@@ -158,9 +195,7 @@ def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIs
     files.update(data.data_files(site, printed, cache))
     files.update(feeds.crawler_files(site, [path for path, _, _ in finding.INDEX_PAGES], cache))
     files.update(writer.collect_assets(site.config.assets_dir, report))
-    for doc in (doc for issue in site.issues for doc in issue.documents):
-        for image in doc.images:  # the content tree is mirrored in the output
-            files[image] = (site.config.content_dir / image).read_bytes()
+    files.update(publish_images(site, report))
     for issue in site.issues:
         if issue.key in printed:
             files.update(pdf_files(site, issue, printed[issue.key]))
@@ -193,6 +228,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
             report.diagnostics.extend(lookup.diagnostics)
             printed[issue.key] = hit
         elif not report.errors:
+            # a damaged cache entry was dropped: say so, it is laid out again
+            report.diagnostics.extend(d for d in lookup.diagnostics if d.field == "cache")
             to_lay_out.append(issue)
     report.check()
     say = progress or (lambda message: None)

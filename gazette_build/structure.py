@@ -2,6 +2,8 @@
 one 文号 per document in the whole archive, one folder per issue, an unbroken 总第N期 sequence."""
 from __future__ import annotations
 
+import unicodedata
+
 from .content import IssueSource
 from .errors import Report
 from .model import Issue, Section, Site, SiteConfig
@@ -28,11 +30,13 @@ def _check_numbers(sources: list[IssueSource], report: Report) -> None:
     first_seen = {}
     for source in sources:
         for doc in source.documents:
-            if doc.number in first_seen:
+            # compared in NFKC form: 〔２０２４〕 typed with full-width digits is 〔2024〕
+            number = unicodedata.normalize("NFKC", doc.number)
+            if number in first_seen:
                 report.error(doc.path, doc.number_line, "number", f"{doc.number} is already "
-                             f"the 文号 of {report.relative(first_seen[doc.number])}")
+                             f"the 文号 of {report.relative(first_seen[number])}")
             else:
-                first_seen[doc.number] = doc.path
+                first_seen[number] = doc.path
 
 
 def _check_totals(sources: list[IssueSource], report: Report) -> None:

@@ -6,10 +6,13 @@ writing only files whose bytes changed: the preview server uses it so rebuilds s
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path, PurePosixPath
 
+from . import swap
+from .content import is_temporary
 from .errors import Report
 
 
@@ -20,7 +23,8 @@ def collect_assets(assets_dir: Path, report: Report) -> dict[str, bytes]:
     if assets_dir.is_dir():
         for path in sorted(assets_dir.rglob("*")):
             relative = path.relative_to(assets_dir)
-            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts) \
+                    or is_temporary(path.name):
                 continue
             if not path.resolve().is_relative_to(report.root.resolve()):
                 report.warn(path, 1, "assets", f"is a link to {path.resolve()}, outside the site "
@@ -59,28 +63,71 @@ def output_problem(root: Path, output_dir: Path) -> str | None:
 
 
 def write_site(files: dict[str, bytes], output_dir: Path) -> None:
-    """Write `files` into a fresh staging folder, then swap it in place of `output_dir`
-    (a symbolic link to the output folder stays a link: its target is swapped)."""
+    """Write `files` into a fresh staging folder, then swap it in place of `output_dir` with no
+    window (`swap`); a symbolic link to the output folder stays a link: its target is swapped.
+    An output folder that cannot be renamed (a mount point) has its contents swapped instead."""
     output_dir = output_dir.resolve()
+    swap.recover(output_dir, MARKER)
+    if os.path.ismount(output_dir):
+        _swap_contents(files, output_dir)
+        return
     staging = output_dir.with_name(f".{output_dir.name}.staging-{os.getpid()}")
     retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        for relative, data in files.items():
-            target = safe_target(staging, relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if output_dir.exists():
-            output_dir.rename(retired)
+        _write_all(files, staging)
         try:
-            staging.rename(output_dir)
-        except OSError:
-            if retired.exists():  # put the last good site back
-                retired.rename(output_dir)
-            raise
+            _replace(staging, output_dir, retired)
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                raise
+            _swap_contents(files, output_dir)  # a mount point os.path.ismount did not see
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_all(files: dict[str, bytes], folder: Path) -> None:
+    for relative, data in files.items():
+        target = safe_target(folder, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _replace(staging: Path, output_dir: Path, retired: Path) -> None:
+    """Put `staging` at `output_dir`; the old site, if any, ends at `staging` or `retired`."""
+    if not output_dir.exists():
+        staging.rename(output_dir)
+    elif not swap.exchange(staging, output_dir):
+        # no atomic exchange here: two renames; `swap.recover` closes the gap if interrupted
+        output_dir.rename(retired)
+        try:
+            staging.rename(output_dir)
+        except OSError:
+            retired.rename(output_dir)  # put the last good site back
+            raise
+
+
+def _swap_contents(files: dict[str, bytes], output_dir: Path) -> None:
+    """Replace what `output_dir` holds, entry by entry, for a folder that cannot be renamed:
+    each top-level file or folder is exchanged whole, so none is ever missing or half-written."""
+    staging = output_dir / f"{swap.INNER_STAGING}{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        _write_all(files, staging)
+        new_names = set(os.listdir(staging))
+        for name in sorted(new_names):
+            current = output_dir / name
+            if not (current.exists() or current.is_symlink()):
+                (staging / name).rename(current)
+            elif not swap.exchange(staging / name, current):
+                swap.remove(current)
+                (staging / name).rename(current)
+        for name in os.listdir(output_dir):  # what the new site no longer has
+            if name not in new_names and not name.startswith(swap.INNER_STAGING):
+                swap.remove(output_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def sync_site(files: dict[str, bytes], output_dir: Path, written: dict[str, bytes]) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from . import textcheck
 from .errors import Report
 
 
@@ -59,6 +60,11 @@ def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict
         if not isinstance(node, yaml.MappingNode):
             report.error(path, first_line + node.start_mark.line, "yaml",
                          "expected a mapping of `key: value` lines")
+            return None
+        problem = _alias_problem(node, len(text)) if "*" in text else None  # no alias
+        if problem:
+            line, message = problem
+            report.error(path, first_line + line, "yaml", message)
             return None
         return _entries(loader, node, path, first_line, report)
     except yaml.MarkedYAMLError as exc:
@@ -110,6 +116,60 @@ def _fast_entries(text: str, path: Path, first_line: int,
         return None
     finally:
         loader.dispose()
+
+
+ALIAS_BUDGET = 10_000  # values aliases (*name) may add beyond those written out
+
+
+class _Expansion(Exception):
+    """Aliases that would expand without bound (a "billion laughs") or refer to themselves."""
+
+
+def _alias_problem(root: yaml.MappingNode, text_size: int) -> tuple[int, str] | None:
+    """(line in the block, message) when the aliases of the document expand beyond the
+    budget or into themselves, else None. Composing shares an aliased node, so the document
+    is small in memory; constructing (or printing) it would expand every alias. The walk
+    counts what that expansion would make and stops as soon as it is too much."""
+    limit = 2 * text_size + ALIAS_BUDGET  # no document without aliases comes near it
+    sizes: dict[int, int] = {}
+    total = 1
+    for key_node, value_node in root.value:
+        try:
+            total += _size(key_node, sizes, set(), limit) + _size(value_node, sizes, set(), limit)
+            if total > limit:
+                raise _Expansion("too large")
+        except _Expansion as exc:
+            if str(exc) == "recursive":
+                return key_node.start_mark.line, "an alias (*name) here refers to the value " \
+                    "that holds it; write the value out"
+            return key_node.start_mark.line, (
+                f"the aliases (*name) here expand to more than {ALIAS_BUDGET:,} values; "
+                "write the values out instead of repeating them by alias")
+    return None
+
+
+def _size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int], limit: int) -> int:
+    """How many values `node` stands for once every alias in it is written out."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if id(node) in open_nodes:
+        raise _Expansion("recursive")
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
+    else:
+        children = ()
+    open_nodes.add(id(node))
+    total = 1
+    for child in children:
+        total += _size(child, sizes, open_nodes, limit)
+        if total > limit:
+            raise _Expansion("too large")
+    open_nodes.discard(id(node))
+    sizes[id(node)] = total
+    return total
 
 
 def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_line: int,
@@ -166,7 +226,15 @@ def validate(entries: dict[str, Entry], fields: tuple[Field, ...], path: Path, l
         value, problem = _coerce(entry.value, spec.kind)
         if problem:
             report.error(path, entry.line, key, problem)
-        elif value is None:  # an empty optional field is as good as an absent one
+            continue
+        if spec.kind == "str" and value is not None:
+            textcheck.check(value, path, entry.line, key, report)
+        elif spec.kind == "str-list" and value is not None:
+            item_lines = entry.children if isinstance(entry.children, tuple) else ()
+            for index, item in enumerate(value):
+                item_line = item_lines[index] if index < len(item_lines) else entry.line
+                textcheck.check(item, path, item_line, key, report)
+        if value is None:  # an empty optional field is as good as an absent one
             if spec.required:
                 report.error(path, entry.line, key, "must not be empty")
         else:

@@ -138,7 +138,7 @@ def test_the_pdf_is_refreshed_in_the_background(minimal_site):
             return [int(n) for n in re.findall(r'class="toc-page"[^>]*>（(\d+)）', body)]
 
         body = running.wait_for("/2024/01/index.html",
-                                lambda s, body: len(toc(body)) == 2 and "gazette-pdf-stale" not in body)
+                                lambda s, body: len(toc(body)) == 2 and "gazette-pdf-stale" not in body, timeout=40)
         first, second = toc(body)
         long_text = "\n\n".join(["为坚决杜绝重大事故、防范较大事故、减少一般事故，保障人民群众生命财产安全。" * 3] * 60)
         _edit(minimal_site, "第二段正文。", long_text)

@@ -12,6 +12,9 @@ What it measures, each figure the median of several runs (the count is printed w
          document PDFs, cache store), cold (fresh process, fresh copy of the site without its
          .gazette-cache/), next to a raw WeasyPrint render of the same print HTML
          (`HTML(string=pdf.render_html(…), base_url=…).write_pdf()`), and their ratio.
+- latency: `gazette serve --no-pdf` on the 1,500-document archive as its own process, one
+         document page requested after another while a document is saved every 10 ms, then
+         while a title is edited every 150 ms (a rebuild after each): p95 of the requests' times.
 - pdf25: `gazette build` of a 25-issue archive with PDFs, serially (`--jobs 1`) and with
          `--jobs 2`, the speed-up, and the peak memory of each.
 - preview: the live preview's `gazette_build.server.Preview`, driven without HTTP: `poll()`
@@ -59,6 +62,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import resource
 import shlex
 import shutil
@@ -72,7 +76,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT = "BENCH-RESULT "
-PARTS = ("html", "memo", "pdf", "preview", "pdf25", "browser", "rebuild", "floor", "cachedpdf")
+PARTS = ("html", "memo", "pdf", "preview", "latency", "pdf25", "browser", "rebuild", "floor",
+         "cachedpdf")
 MIB = 1024 * 1024
 CHILD_TIMEOUT = 1800
 
@@ -312,9 +317,83 @@ def _child_preview_pdf(site: str, out: str, runs: str) -> dict:
             "edited_file": path.relative_to(root / "content").as_posix()}
 
 
+def _child_latency(site: str, seconds: str) -> dict:
+    """`gazette serve --no-pdf` on the archive as its own process; a client requests one
+    document page after another while (a) a document is saved every 10 ms (a burst that never
+    ends) and (b) a title is edited every 150 ms (a rebuild after each). Each request's time."""
+    import http.client
+    import socket
+
+    root, phase_seconds = Path(site), float(seconds)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log_path = root.parent / f"{root.name}-serve.log"  # a file: a full pipe would stall it
+    server = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", site, "serve",
+                               "--no-pdf", "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=log_path.open("w"))
+    path, text, title_line, page = _middle_document(root, root / ".gazette-preview")
+    url = "/" + page.relative_to(root / ".gazette-preview").as_posix()
+
+    def get() -> float:
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("GET", url)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"GET {url}: {response.status}")
+        finally:
+            connection.close()
+        return time.perf_counter() - started
+
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                get()
+                break
+            except (OSError, RuntimeError):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the preview did not start: " + log_path.read_text(
+                        encoding="utf-8")[-300:]) from None
+                time.sleep(0.2)
+        phases = {}
+        for name, interval in (("saves every 10 ms", 0.01), ("an edit every 150 ms", 0.15)):
+            stop = threading.Event()
+
+            def keep_saving(interval=interval, stop=stop):
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    path.write_text(text.replace(title_line, f"{title_line}（第{n}稿）", 1),
+                                    encoding="utf-8")
+                    time.sleep(interval)
+
+            saver = threading.Thread(target=keep_saving)
+            saver.start()
+            latencies = []
+            try:
+                end = time.perf_counter() + phase_seconds
+                while time.perf_counter() < end:
+                    latencies.append(get())
+            finally:
+                stop.set()
+                saver.join()
+            phases[name] = latencies
+            time.sleep(1.0)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log = log_path.read_text(encoding="utf-8")
+    return {"phases": phases, "rebuilds": len(re.findall(r"rebuilt in \d+ ms", log)),
+            "edited_file": path.relative_to(root / "content").as_posix()}
+
+
 CHILDREN = {"html": _child_html, "floor": _child_floor, "memo": _child_memo, "pdf": _child_pdf,
             "rawpdf": _child_rawpdf, "cli": _child_cli, "preview": _child_preview,
-            "preview-pdf": _child_preview_pdf}
+            "preview-pdf": _child_preview_pdf, "latency": _child_latency}
 
 
 def child_main(kind: str, args: list[str]) -> int:
@@ -718,6 +797,27 @@ class Bench:
         self.row("PDF refresh / cold render", f"{refresh / c:.2f}×",
                  _aim(refresh / c <= 1.2, "≤ 1.2×") + f"; CPU {cpu / c_cpu:.2f}×")
 
+    def part_latency(self, archive: Path, documents: int) -> None:
+        seconds = 3 if self.args.quick else 8
+        self.say(f"\n[latency] `gazette serve --no-pdf` as its own process on {documents} "
+                 f"documents; one document page requested after another for {seconds} s while "
+                 "(a) a document is saved every 10 ms, (b) a title is edited every 150 ms")
+        result = self.cold("latency", archive, seconds)
+        if self.failed("preview: request while rebuilding (p95)", result):
+            return
+        worst = 0.0
+        for name, latencies in result["phases"].items():
+            ordered = sorted(latencies)
+            p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+            worst = max(worst, p95)
+            self.say(f"  {name}: {len(ordered)} requests, median "
+                     f"{statistics.median(ordered) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+                     f"max {ordered[-1] * 1000:.1f} ms")
+        self.say(f"  rebuilds during the run: {result['rebuilds']}; edited "
+                 f"{result['edited_file']}")
+        self.row("preview: request while rebuilding (p95)", f"{worst * 1000:.0f} ms",
+                 _aim(worst <= 0.100, "≤ 100 ms"))
+
     def part_browser(self, seed_site: Path) -> None:
         edits = max(5, self.args.runs or (10 if self.args.quick else 22))
         self.say(f"\n[browser] `gazette serve` (PDF worker on) on the seed site; Chromium keeps a "
@@ -891,7 +991,7 @@ def main(argv: list[str] | None = None) -> int:
                 prefix="gazette-bench-", dir=args.tmp)))
         print(f"work folder: {work} ({_fs_type(work)}); archives, sites and outputs live there")
         bench = Bench(args, work)
-        if {"html", "memo", "preview", "rebuild", "floor"} & set(parts):
+        if {"html", "memo", "preview", "latency", "rebuild", "floor"} & set(parts):
             t = time.perf_counter()
             archive = make_archive(work / f"archive-{args.issues}", args.issues)
             documents = len(list((archive / "content").glob("*/*/*.md")))
@@ -901,6 +1001,8 @@ def main(argv: list[str] | None = None) -> int:
                 bench.part_html(archive, documents)
             if "memo" in parts:
                 bench.part_memo(archive, documents)
+            if "latency" in parts:
+                bench.part_latency(archive, documents)
             if "rebuild" in parts:
                 bench.part_rebuild(archive, documents)
             if "floor" in parts:

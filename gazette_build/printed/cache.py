@@ -4,7 +4,8 @@ An entry is keyed by a sha256 over everything its layout depends on that is know
 layout: the print HTML (all content and configuration pass through the template), the font
 files, the output options and the WeasyPrint version. Files WeasyPrint fetches while laying
 out (print.css, images) are only known afterwards, so the entry records their hashes and a
-lookup rejects it when any of them changed, as make does with a dependency file.
+lookup rejects it when any of them changed, as make does with a dependency file. Every stored
+file's SHA-256 is recorded too: an entry damaged on disk is dropped with a warning, never published.
 """
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from .. import swap
 
 CACHE_DIR = ".gazette-cache"
-FORMAT = 3  # bump when the layout of an entry changes
+FORMAT = 4  # bump when the layout of an entry changes
+STAGING = ".staging-"  # an entry being written: .staging-<pid>-<random>
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,53 +58,94 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def load(root: Path, issue_key: str, key: str) -> Entry | None:
-    """The entry stored under `key` if its dependencies are unchanged, else None."""
+class Damaged(Exception):
+    """A stored entry whose files do not match the digests recorded when it was stored."""
+
+
+def load(root: Path, issue_key: str, key: str,
+         warn: Callable[[Path, str], None] | None = None) -> Entry | None:
+    """The entry stored under `key` if it is intact and its dependencies are unchanged, else
+    None. A damaged entry (a file truncated, altered or missing) is removed and `warn` is told
+    why: its PDFs are never published."""
     folder = _folder(root, issue_key, key)
+    if not folder.is_dir():
+        return None
+    try:
+        entry = _read(root, folder)
+    except (Damaged, OSError, ValueError, KeyError, TypeError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if warn is not None:
+            warn(folder, f"the cached layout is damaged ({exc}); it was dropped and the "
+                 "issue is laid out again")
+        return None
+    if entry is None:
+        return None
+    for name, sha in entry.dependencies.items():
+        if file_digest(root / name) != sha:
+            return None
+    return entry
+
+
+def _read(root: Path, folder: Path) -> Entry | None:
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            return None
-        for name, sha in meta["dependencies"].items():
-            if file_digest(root / name) != sha:
-                return None
-        press = folder / "press.pdf"
-        return Entry(
-            pdf=(folder / "issue.pdf").read_bytes(),
-            press_pdf=press.read_bytes() if press.exists() else None,
-            page_count=meta["page_count"],
-            page_of=meta["page_of"],
-            document_pages={stem: tuple(pages) for stem, pages in meta["document_pages"].items()},
-            document_pdfs={stem: (folder / "documents" / f"{stem}.pdf").read_bytes()
-                           for stem in meta["documents"]},
-            dependencies=meta["dependencies"],
-            diagnostics=meta["diagnostics"],
-        )
-    except (OSError, ValueError, KeyError):
-        return None  # a missing or damaged entry is simply laid out again
+    except FileNotFoundError:
+        raise Damaged("meta.json is missing") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Damaged("meta.json is not readable") from None
+    if meta.get("format") != FORMAT:
+        return None  # an entry of another version: laid out again, nothing wrong with it
+    files = {}
+    for name, sha in meta["files"].items():
+        try:
+            data = (folder / name).read_bytes()
+        except FileNotFoundError:
+            raise Damaged(f"{name} is missing") from None
+        if digest_bytes(data) != sha:
+            raise Damaged(f"{name} does not match its SHA-256")
+        files[name] = data
+    return Entry(
+        pdf=files["issue.pdf"],
+        press_pdf=files.get("press.pdf"),
+        page_count=meta["page_count"],
+        page_of=meta["page_of"],
+        document_pages={stem: tuple(pages) for stem, pages in meta["document_pages"].items()},
+        document_pdfs={stem: files[f"documents/{stem}.pdf"] for stem in meta["documents"]},
+        dependencies=meta["dependencies"],
+        diagnostics=meta["diagnostics"],
+    )
 
 
 def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
-    """Write the entry atomically and drop older entries of the same issue."""
+    """Write the entry atomically, with the SHA-256 of every file, and drop older entries of
+    the same issue and what interrupted builds left."""
     base = root / CACHE_DIR / "print"
     base.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
-    (staging / "documents").mkdir()
-    (staging / "issue.pdf").write_bytes(entry.pdf)
-    if entry.press_pdf is not None:
-        (staging / "press.pdf").write_bytes(entry.press_pdf)
-    for stem, data in entry.document_pdfs.items():
-        (staging / "documents" / f"{stem}.pdf").write_bytes(data)
-    meta = {"format": FORMAT, "page_count": entry.page_count, "page_of": entry.page_of,
-            "document_pages": entry.document_pages,
-            "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
-            "diagnostics": entry.diagnostics}
-    # meta.json last: an entry without it is incomplete and never read
-    (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1),
-                                       encoding="utf-8")
-    for old in base.glob(f"{issue_key}-*"):
-        shutil.rmtree(old, ignore_errors=True)
-    os.replace(staging, _folder(root, issue_key, key))
+    for left_over in swap.abandoned(base, STAGING):
+        swap.remove(left_over)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=base))
+    try:
+        files = {"issue.pdf": entry.pdf}
+        if entry.press_pdf is not None:
+            files["press.pdf"] = entry.press_pdf
+        files.update({f"documents/{stem}.pdf": data for stem, data in entry.document_pdfs.items()})
+        (staging / "documents").mkdir()
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        meta = {"format": FORMAT, "page_count": entry.page_count, "page_of": entry.page_of,
+                "document_pages": entry.document_pages,
+                "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
+                "diagnostics": entry.diagnostics,
+                "files": {name: digest_bytes(data) for name, data in sorted(files.items())}}
+        # meta.json last: an entry without it is incomplete
+        (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1),
+                                           encoding="utf-8")
+        for old in base.glob(f"{issue_key}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        os.replace(staging, _folder(root, issue_key, key))
+    except BaseException:  # a full disk, an interruption: leave nothing half-written
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _folder(root: Path, issue_key: str, key: str) -> Path:

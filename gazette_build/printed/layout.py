@@ -18,7 +18,7 @@ import jinja2
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, clreq, fonts as printfonts, titles
+from . import cache as printcache, clreq, fonts as printfonts, limits, titles
 from .pages import document_pages, page_map
 
 TEMPLATE = "print/issue.html"
@@ -45,13 +45,21 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     global layout_count
     config = site.config
     root = config.root.resolve()
+    too_large = limits.issue_problems(issue)
+    if too_large:  # named, and this issue has no PDF this time; the web edition is built
+        if not only_cached:
+            for doc, line, message in too_large:
+                report.warn(doc.path, line, "print", f"{message}: {issue.label} gets no PDF "
+                            "(the web edition is built); split it or shorten it")
+        return None
     faces = printfonts.resolve_faces(config, report)
     html = render_html(site, issue, env, press=False)
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, WEASYPRINT_VERSION, _CODE_DIGEST, html,
                              press_html, config.pdfa, config.tagged,
                              printfonts.faces_signature(faces)])
-    entry = printcache.load(root, issue.key, key)
+    entry = printcache.load(root, issue.key, key,
+                            lambda folder, message: report.warn(folder, 1, "cache", message))
     if entry is None:
         if only_cached:
             return None

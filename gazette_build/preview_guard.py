@@ -1,0 +1,148 @@
+"""What keeps the preview to its editor: the HTTP parts of `gazette serve` that are not about
+building.
+
+- Only requests addressed to the listening address are answered: a page on another site that
+  rebinds its own host name to 127.0.0.1 (DNS rebinding) sends its own name as `Host` and is
+  refused, so it cannot read unpublished drafts.
+- The reload websocket and `/forcereload` answer only pages of the preview's own origin.
+- The reload script is loaded from the preview (`<script src>`), never inline, so the pages'
+  Content-Security-Policy holds in the preview as on the published site.
+- One preview per site folder: a lock file with the process id; the operating system drops the
+  lock when that process ends, so a stale lock is taken over.
+"""
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import ipaddress
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
+from tornado import web
+
+LOCK_NAME = ".gazette-preview.lock"
+LOOPBACK_NAMES = {"localhost", "localhost.", "127.0.0.1", "::1"}
+
+
+class AlreadyServing(Exception):
+    """Another `gazette serve` holds the site folder's preview lock."""
+
+
+def take_lock(root: Path):
+    """Hold the preview lock of `root` for as long as the returned file stays open."""
+    handle = open(root / LOCK_NAME, "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise AlreadyServing(holder) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+def host_allowed(host_header: str, listen_host: str, port: int) -> bool:
+    """Whether a request's `Host` names the address the preview listens on."""
+    parts = urlsplit(f"//{host_header}")
+    try:
+        name, asked_port = (parts.hostname or ""), parts.port
+    except ValueError:
+        return False
+    if asked_port not in (port, None) or (asked_port is None and port != 80):
+        return False
+    if name == listen_host.lower().strip("[]"):
+        return True
+    if _is_ip(name):  # an address literal cannot be rebound by a DNS answer
+        return listen_host in ("0.0.0.0", "::") or (_is_loopback(listen_host)
+                                                    and _is_loopback(name))
+    return name in LOOPBACK_NAMES and _is_loopback(listen_host)
+
+
+def same_origin(origin: str | None, host_header: str) -> bool:
+    """Whether an `Origin` header names the page's own origin (absent: not a browser page)."""
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host_header.lower()
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(name: str) -> bool:
+    return name in LOOPBACK_NAMES or (_is_ip(name) and ipaddress.ip_address(name).is_loopback)
+
+
+class LocalOnly:
+    """Mixed into every handler: refuse a request whose Host is not the listening address."""
+
+    listen: tuple[str, int] = ("127.0.0.1", 8000)
+
+    def prepare(self):
+        if not host_allowed(self.request.host, *self.listen):
+            raise web.HTTPError(403, reason="Host is not the preview's address")
+        return super().prepare()
+
+
+class GuardedReload(LocalOnly, LiveReloadHandler):
+    def check_origin(self, origin):
+        return same_origin(origin, self.request.host)
+
+
+class GuardedForceReload(LocalOnly, ForceReloadHandler):
+    def get(self):
+        origin = self.request.headers.get("Origin")
+        # an <img> on another site sends no Origin, but its fetch says it is cross-site
+        fetch_site = self.request.headers.get("Sec-Fetch-Site", "same-origin")
+        if not same_origin(origin, self.request.host) or fetch_site not in ("same-origin",
+                                                                            "none"):
+            raise web.HTTPError(403, reason="not from the preview's own pages")
+        return super().get()
+
+
+class GuardedScript(LocalOnly, LiveReloadJSHandler):
+    pass
+
+
+def application(file_handler: type, root: str, listen: tuple[str, int]) -> web.Application:
+    """The preview's tornado application: the guarded livereload handlers, the pages, and the
+    reload script injected as `<script src>` (livereload's own injects an inline script)."""
+    LocalOnly.listen = listen
+
+    class ScriptTag(LiveScriptInjector):
+        script = f'<script src="/livereload.js?port={listen[1]}"></script>'.encode()
+
+    return web.Application(
+        handlers=[(r"/livereload", GuardedReload), (r"/forcereload", GuardedForceReload),
+                  (r"/livereload.js", GuardedScript),
+                  (r"/(.*)", file_handler, {"path": root, "default_filename": "index.html"})],
+        transforms=[ScriptTag])
+
+
+def relax_policy(page: bytes, host: str, scripts: tuple[bytes, ...] = ()) -> bytes:
+    """The preview's own additions to a page's Content-Security-Policy: the reload websocket,
+    the inline styles of its banners and its own inline `scripts` (each allowed by its SHA-256,
+    no other). Published pages keep the strict policy."""
+    hashes = "".join(f" '{_sha256(script)}'" for script in scripts)
+    return page.replace(b"default-src 'self';", f"default-src 'self'; connect-src 'self' "
+                        f"ws://{host};".encode(), 1).replace(
+        b"style-src 'self';", b"style-src 'self' 'unsafe-inline';", 1).replace(
+        b"script-src 'self';", f"script-src 'self'{hashes};".encode(), 1)
+
+
+def _sha256(script_tag: bytes) -> str:
+    body = script_tag.split(b">", 1)[1].rsplit(b"</script>", 1)[0]
+    return "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")

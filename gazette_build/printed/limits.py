@@ -1,0 +1,51 @@
+"""What the print layout can take in bounded time and memory.
+
+WeasyPrint's line breaking and table layout grow faster than the text: a 5 MB paragraph or a
+100,000-link document runs for minutes and past a GiB, a 10,000-row table for about a minute.
+A document beyond these limits is named (file and line) and its issue gets no PDF this time;
+the web edition, which has no such cost, is still built.
+"""
+from __future__ import annotations
+
+from ..model import Document, Issue
+
+MAX_PARAGRAPH = 20_000  # characters in one paragraph (a real one rarely passes 2,000)
+MAX_TABLE_ROWS = 2_000
+MAX_LINKS = 5_000  # links and images in one document
+
+
+def problems(doc: Document) -> list[tuple[int, str]]:
+    """(file line, what is too large) for each part of `doc` beyond the print limits."""
+    found = []
+    lines = doc.body_markdown.split("\n")
+    start, size, rows, row_start = 0, 0, 0, 0
+    for index, line in enumerate(lines + [""]):
+        text = line.strip()
+        if text.startswith("|"):
+            if rows == 0:
+                row_start = index
+            rows += 1
+            continue
+        if rows > MAX_TABLE_ROWS:
+            found.append((doc.body_line + row_start, f"the table has {rows:,} rows, more than "
+                          f"the {MAX_TABLE_ROWS:,} the print layout takes"))
+        rows = 0
+        if text:
+            if size == 0:
+                start = index
+            size += len(text)
+            continue
+        if size > MAX_PARAGRAPH:
+            found.append((doc.body_line + start, f"the paragraph has {size:,} characters, more "
+                          f"than the {MAX_PARAGRAPH:,} the print layout takes"))
+        size = 0
+    html = doc.html + "".join(part.html for part in doc.parts)
+    links = html.count("<a ") + html.count("<img ")
+    if links > MAX_LINKS:
+        found.append((doc.body_line, f"the document has {links:,} links and images, more than "
+                      f"the {MAX_LINKS:,} the print layout takes"))
+    return found
+
+
+def issue_problems(issue: Issue) -> list[tuple[Document, int, str]]:
+    return [(doc, line, message) for doc in issue.documents for line, message in problems(doc)]

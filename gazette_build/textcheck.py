@@ -1,0 +1,95 @@
+"""What a field or a body may hold, character by character, and how text is shown on a terminal.
+
+Characters that change how text around them is shown or read — control characters, bidi
+overrides, zero-width characters — code points Unicode has not assigned and lone surrogates are
+refused, each named by its code point and line. Private-use characters (生僻字 typed with a
+vendor's font) and the joiners are warnings: they have uses, but show only with the right font
+or in some scripts. Each distinct character is classified once per process, so checking a
+document costs a set of its characters.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from .errors import Report
+
+_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+_ZERO_WIDTH = {0x200B, 0xFEFF}
+_JOINERS = {0x200C, 0x200D}
+_FINE: set[str] = set()  # characters seen and allowed
+_VERDICT: dict[str, tuple[bool, str]] = {}  # character → (is an error, why)
+
+
+def _classify(char: str) -> tuple[bool, str] | None:
+    """(is an error, why) for a character that must not pass silently, None for a fine one."""
+    code = ord(char)
+    category = unicodedata.category(char)
+    if category == "Cc" and char not in "\t\n":
+        return True, "is a control character"
+    if code in _BIDI:
+        return True, "is a bidirectional control: it reorders how the text around it is shown"
+    if code in _ZERO_WIDTH:
+        return True, "is an invisible zero-width character"
+    if category == "Cs":
+        return True, "is a lone surrogate, not a character"
+    if category == "Cn":
+        return True, "is not a character Unicode has assigned"
+    if code in _JOINERS:
+        return False, "is an invisible joiner; it is kept, but check that it is meant"
+    if category == "Co":
+        return False, "is a private-use character: it shows only with a font that defines it"
+    return None
+
+
+# Ranges all assigned and free of what is refused (ASCII, Latin, general punctuation, arrows,
+# shapes, CJK punctuation and ideographs, full-width forms: tests/test_every_field.py checks it).
+# A document's characters outside them are few, so only those are classified: a regex scan in
+# C instead of a set of every character (which cost ~15% of a cold build at 1,500 documents).
+_COMMON = ("\t\n\x20-\x7e\xa0-\u024f\u2010-\u2027\u2030-\u205e\u2160-\u2188\u2190-\u21ff"
+           "\u2460-\u24ff\u25a0-\u25ff\u3000-\u303f\u3400-\u4db5\u4e00-\u9fef\uff01-\uff5e")
+_UNCOMMON = re.compile(f"[^{_COMMON}]")
+
+
+def suspicious(text: str) -> dict[str, tuple[bool, str]]:
+    """The characters of `text` that are errors or warnings, with their verdicts."""
+    found = {}
+    for char in set(_UNCOMMON.findall(text)) - _FINE:
+        verdict = _VERDICT.get(char)
+        if verdict is None:
+            verdict = _classify(char)
+            if verdict is None:
+                _FINE.add(char)
+                continue
+            _VERDICT[char] = verdict
+        found[char] = verdict
+    return found
+
+
+def describe(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}{f' ({name})' if name else ''}"
+
+
+def check(text: str, path: Path, line: int, field: str, report: Report) -> bool:
+    """Report each bad character of `text` (which starts on `line`) once, at the line of its
+    first occurrence; return False when one of them is an error."""
+    found = suspicious(text)
+    if not found:
+        return True
+    for char, (is_error, why) in sorted(found.items(), key=lambda item: text.index(item[0])):
+        where = line + text.count("\n", 0, text.index(char))
+        message = f"the character {describe(char)} {why}" + ("; remove it" if is_error else "")
+        (report.error if is_error else report.warn)(path, where, field, message)
+    return not any(is_error for is_error, _ in found.values())
+
+
+_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                            "\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def for_terminal(text: str) -> str:
+    """`text` with control, bidi, zero-width and surrogate characters shown as escapes, so that
+    a message cannot clear the screen or reorder what is printed after it."""
+    return _SHOWN_ESCAPED.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)

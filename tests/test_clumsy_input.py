@@ -1,0 +1,61 @@
+"""Clumsy but honest input: editors' lock and temporary files are not content, a name too long
+for the output is reported by `check` as by `build`, and no source file may be a link out of the
+site folder — site.yaml, issue.yaml and the layouts included."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import run_cli
+
+TEMPORARY = ["~$通知.md", ".~lock.first.md#", "first.md.swp", ".first.md.swp", "first.md~",
+             ".#first.md"]
+
+
+def test_lock_and_temporary_files_are_ignored(minimal_site, tmp_path):
+    issue = minimal_site / "content/2024/01"
+    for name in TEMPORARY:
+        (issue / name).write_bytes(b"\xd0\xcf\x11\xe0 not a document")
+    for name in ("~$print.css", "print.css~", ".print.css.swp"):
+        (minimal_site / "assets" / name).write_bytes(b"junk")
+    out = tmp_path / "public"
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 0, result.err
+    assert result.lines == [result.lines[-1]]  # the summary alone: no warning either
+    published = sorted(p.name for p in (out / "assets").iterdir())
+    assert not [name for name in published if "~" in name or name.endswith(".swp")]
+
+
+def test_a_name_too_long_for_the_output_is_reported_by_check_as_by_build(minimal_site):
+    issue = minimal_site / "content/2024/01"
+    stem = "a" * 248
+    (issue / "first.md").rename(issue / f"{stem}.md")
+    listing = issue / "issue.yaml"
+    listing.write_text(listing.read_text(encoding="utf-8").replace("- first", f"- {stem}"),
+                       encoding="utf-8")
+    expected = (f"content/2024/01/{stem}.md:1: file name: is too long: the output names it gives "
+                "(.aaaaaaaaaaa…) exceed the file system's limit of 255 bytes per name; shorten "
+                "the name before .md to at most 246 characters")
+    for command in (["check"], ["build", "--no-pdf"]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 1
+        assert result.lines[0] == expected
+        assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("source", ["site.yaml", "content/2024/01/issue.yaml",
+                                    "layouts/base.html"])
+def test_a_source_file_that_links_out_of_the_site_is_refused(minimal_site, tmp_path, source):
+    path = minimal_site / source
+    outside = tmp_path / "elsewhere" / path.name
+    outside.parent.mkdir()
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    os.symlink(outside, path)
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
+                     str(tmp_path / "o"))
+    assert result.code == 1
+    assert any(line.startswith(f"{source}:1: ") and f"is a link to {outside}, outside the site "
+               "folder" in line for line in result.lines), result.err
+    assert "Traceback" not in result.err

@@ -1,0 +1,173 @@
+"""Every field and every body is checked for characters that hide or reorder text, and the work
+for any input is bounded by its size: YAML aliases, the project's regular expressions and
+markdown-it's scans ahead. (The bad-input catalogue in sites_invalid/ has the exact messages.)"""
+from __future__ import annotations
+
+import time
+import unicodedata
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import run_cli
+from gazette_build import audit, markdown, textcheck
+
+BAD = ["\x00", "\x1b", "\x7f", "\x85", "\u202a", "\u202e", "\u2066", "\u2069", "\u200b",
+       "\ufeff", "\u0378", "\U0003fffe"]
+
+
+def _set_title(site, title_yaml: str) -> None:
+    doc = site / "content/2024/01/first.md"
+    lines = doc.read_text(encoding="utf-8").split("\n")
+    lines[1] = f"title: {title_yaml}"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+
+
+@settings(max_examples=25, deadline=None)
+@given(bad=st.sampled_from(BAD), before=st.text(alphabet="公报通知甲乙", max_size=5))
+def test_a_bad_character_anywhere_in_a_title_is_named(tmp_path_factory, bad, before):
+    from conftest import SITES, copy_site
+
+    site = copy_site(SITES / "minimal", tmp_path_factory.mktemp("t") / "site")
+    escaped = bad.encode("unicode_escape").decode("ascii") if ord(bad) < 0x10000 else \
+        f"\\U{ord(bad):08x}"
+    _set_title(site, f'"{before}甲{escaped}通知"')  # inside: the ends are stripped
+    result = run_cli("--site", str(site), "check")
+    assert result.code == 1
+    assert f"content/2024/01/first.md:2: title: the character U+{ord(bad):04X}" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_lone_surrogate_fails_check_as_it_fails_build(minimal_site):
+    _set_title(minimal_site, '"测试\\ud800通知"')
+    for command in (["check"], ["build", "--no-pdf"]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 1
+        assert result.lines[0] == ("content/2024/01/first.md:2: title: the character U+D800 is a "
+                                   "lone surrogate, not a character; remove it")
+
+
+def test_check_prints_control_characters_escaped(minimal_site):
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(
+        "issuer: 晋中市人民政府", 'issuer: "\\e[2J\\u202e晋中市"'), encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1
+    assert "\x1b" not in result.err and "\u202e" not in result.err
+    assert "content/2024/01/first.md:5: issuer: \\x1b[2J\\u202e晋中市 belongs to no section" \
+        in result.err
+
+
+@pytest.mark.parametrize("where", ["site.yaml", "content/2024/01/issue.yaml"])
+def test_site_and_issue_files_are_checked_too(minimal_site, where):
+    path = minimal_site / where
+    text = path.read_text(encoding="utf-8")
+    if where == "site.yaml":
+        text = text.replace("publisher: 晋中市人民政府办公室", "publisher: 晋中市\u200b人民政府办公室")
+    else:
+        text = text.replace("  - second", '  - "second\\u202e"')
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1
+    code = "U+200B" if where == "site.yaml" else "U+202E"
+    assert any(line.startswith(f"{where}:") and code in line for line in result.lines)
+
+
+def test_private_use_and_joiners_are_warnings(minimal_site):
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("第一段正文。", "第一段\ue000正文\u200d。"),
+                   encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 0, result.err
+    assert ("warning: content/2024/01/first.md:11: body: the character U+E000 is a private-use "
+            "character: it shows only with a font that defines it") in result.lines
+    assert any("U+200D (ZERO WIDTH JOINER) is an invisible joiner" in line for line in result.lines)
+
+
+def test_unassigned_code_points_are_errors_and_ordinary_text_is_not():
+    assert textcheck.suspicious("公报ABCé〔２０２４〕号\t\n") == {}
+    for char in ("\u0378", "\U00040000", "\U000e0080"):
+        assert unicodedata.category(char) == "Cn"
+        assert textcheck.suspicious(char)[char][0] is True
+
+
+def test_for_terminal_escapes_what_would_move_the_cursor_or_reorder_text():
+    assert textcheck.for_terminal("a\x1b[2Jb\u202ec\ud800\n") == "a\\x1b[2Jb\\u202ec\\ud800\n"
+
+
+# -- bounded work ------------------------------------------------------------------------------
+
+def test_a_billion_laughs_answers_at_once_with_its_line(minimal_site):
+    doc = minimal_site / "content/2024/01/first.md"
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi"):
+        levels.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    bomb = "\n".join(levels) + "\n? *i\n: x\n"
+    assert len(bomb) < 700
+    doc.write_text(doc.read_text(encoding="utf-8").replace("---\n\n", bomb + "---\n\n", 1),
+                   encoding="utf-8")
+    started = time.perf_counter()
+    result = run_cli("--site", str(minimal_site), "check")
+    assert time.perf_counter() - started < 1.0
+    assert result.code == 1
+    assert result.lines[0].startswith("content/2024/01/first.md:")
+    assert "aliases (*name) here expand to more than 10,000 values" in result.lines[0]
+
+
+ADVERSARIAL = ["<a", "![", "[", "](", "\n", "\n[a]: ", "附件 ", "![[b]", "< ", "*a", "[a]("]
+
+
+@pytest.mark.parametrize("pattern", [markdown.IMAGE_SOURCE, audit.RAW_HTML, audit.UNSAFE_LINK,
+                                     markdown.ATTACHMENT], ids=lambda p: p.pattern[:20])
+def test_the_projects_regular_expressions_are_linear(pattern):
+    """400 KB of each adversarial repetition: a quadratic pattern takes minutes here."""
+    for payload in ADVERSARIAL:
+        text = payload * (400_000 // len(payload))
+        started = time.perf_counter()
+        list(pattern.finditer(text))
+        assert time.perf_counter() - started < 2.0, repr(payload)
+
+
+@pytest.mark.parametrize("payload", ["<a", "![", "[", "*a", "[a]("])
+def test_a_huge_paragraph_of_marks_is_shown_as_text_with_a_warning(minimal_site, tmp_path,
+                                                                    payload):
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n" + payload * (400_000 // len(payload))
+                   + "\n", encoding="utf-8")
+    line = doc.read_text(encoding="utf-8").count("\n")
+    started = time.perf_counter()
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(tmp_path / "o"))
+    assert time.perf_counter() - started < 10.0
+    assert result.code == 0, result.err
+    assert any(l.startswith(f"warning: content/2024/01/first.md:{line}: body: the paragraph (")
+               and "shown as plain text" in l for l in result.lines)
+    page = (tmp_path / "o/2024/01/first/index.html").read_text(encoding="utf-8")
+    assert payload.replace("<", "&lt;") * 10 in page
+
+
+def test_a_paragraph_or_table_too_large_for_print_is_named_and_the_web_edition_built(
+        minimal_site, tmp_path):
+    doc = minimal_site / "content/2024/01/first.md"
+    text = doc.read_text(encoding="utf-8")
+    paragraph_line = text.count("\n") + 2
+    table = "| 县 | 数 |\n| --- | --- |\n" + "".join(f"| 第{i}行 | {i} |\n" for i in range(2_100))
+    doc.write_text(text + "\n" + "长" * 25_000 + "\n\n" + table, encoding="utf-8")
+    table_line = paragraph_line + 2
+    out = tmp_path / "o"
+    started = time.perf_counter()
+    result = run_cli("--site", str(minimal_site), "build", "--out", str(out))
+    assert time.perf_counter() - started < 30
+    assert result.code == 0, result.err
+    assert (f"warning: content/2024/01/first.md:{paragraph_line}: print: the paragraph has "
+            "25,000 characters, more than the 20,000 the print layout takes: 2024年第1期 gets "
+            "no PDF (the web edition is built); split it or shorten it") in result.lines
+    assert any(line.startswith(f"warning: content/2024/01/first.md:{table_line}: print: the "
+                               "table has 2,102 rows") for line in result.lines), result.err
+    assert "长" * 1000 in (out / "2024/01/first/index.html").read_text(encoding="utf-8")
+    assert not list(out.rglob("*.pdf"))
+
+
+def test_the_common_ranges_skipped_by_the_fast_scan_hold_nothing_to_report():
+    skipped = [chr(code) for code in range(0x30000) if not textcheck._UNCOMMON.match(chr(code))]
+    assert len(skipped) > 25_000
+    assert [f"U+{ord(c):04X}" for c in skipped if textcheck._classify(c)] == []

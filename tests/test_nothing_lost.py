@@ -1,0 +1,243 @@
+"""The last good site is never lost: at every instant the output path holds the old or the new
+complete site, what interrupted builds left is removed by the next, a set-aside site is put back,
+and a damaged print cache is dropped rather than published."""
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli
+from gazette_build import swap, writer
+from gazette_build.printed import cache as printcache
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def _add_documents(site: Path, count: int) -> None:
+    """More pages, so that a build spends longer writing and a kill lands among its steps."""
+    issue = site / "content/2024/01"
+    text = (issue / "first.md").read_text(encoding="utf-8")
+    listing = issue / "issue.yaml"
+    for i in range(count):
+        (issue / f"extra-{i}.md").write_text(
+            text.replace("〔2024〕1号", f"〔2024〕{100 + i}号"), encoding="utf-8")
+        listing.write_text(listing.read_text(encoding="utf-8") + f"  - extra-{i}\n",
+                           encoding="utf-8")
+
+
+def test_a_build_replaces_the_site_in_one_step(minimal_site, tmp_path, monkeypatch):
+    """A build interrupted after setting the old site aside (the step the two-rename swap had)
+    must leave the old site in place."""
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    before = _tree(out)
+    real_rename = Path.rename
+
+    def interrupted(self, target):
+        if Path(target) == out:  # the second step: the new site moved in
+            raise KeyboardInterrupt
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", interrupted)
+    # the swap needs no such step (code 0), or the interruption leaves the old site (130)
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
+                   str(out)).code in (0, 130)
+    assert _tree(out) == before
+
+
+@pytest.mark.skipif(swap._renameat2 is None, reason="no renameat2 on this system")
+def test_the_output_path_is_never_missing_while_builds_run(minimal_site, tmp_path):
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    script = (f"from gazette_build.cli import main\n"
+              f"for _ in range(4): main(['--site', {str(minimal_site)!r}, 'build', '--no-pdf', "
+              f"'--out', {str(out)!r}])\n")
+    builds = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+    missing = 0
+    while builds.poll() is None:
+        if not (out / "index.html").exists():
+            missing += 1
+    assert builds.returncode == 0
+    assert missing == 0
+
+
+def test_builds_killed_at_random_points_leave_a_complete_site(minimal_site, tmp_path):
+    _add_documents(minimal_site, 20)
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    complete = _tree(out)
+    command = [sys.executable, "-m", "gazette_build", "--site", str(minimal_site), "build",
+               "--no-pdf", "--out", str(out)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stderr=subprocess.DEVNULL, cwd=REPO)
+    duration = time.perf_counter() - started
+    chance = random.Random(8)
+    for _ in range(4):
+        child = subprocess.Popen(command, stderr=subprocess.DEVNULL, cwd=REPO)
+        time.sleep(chance.uniform(0.3, 1.0) * duration)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert _tree(out) == complete  # the same content either way: old or new, whole
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".public.")]
+
+
+def test_left_overs_of_dead_builds_are_removed_and_live_ones_kept(minimal_site, tmp_path):
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    dead = _dead_pid()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        for name in (f".public.old-{dead}", f".public.staging-{dead}",
+                     f".public.old-{sleeper.pid}"):
+            (tmp_path / name / "2024").mkdir(parents=True)
+        assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
+                       str(out)).code == 0
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".public")) == \
+            [f".public.old-{sleeper.pid}"]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_set_aside_site_is_put_back_even_by_a_failing_build(minimal_site, tmp_path):
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    before = _tree(out)
+    out.rename(tmp_path / f".public.old-{_dead_pid()}")  # killed between the two renames
+    (minimal_site / "content/2024/01/first.md").write_text("no front-matter", encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 1
+    assert _tree(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".public.")]
+
+
+def _as_mount_point(monkeypatch, out: Path) -> None:
+    """The kernel refuses to rename a mount point with EBUSY; do the same for `out`."""
+    real_exchange, real_rename = swap.exchange, Path.rename
+
+    def exchange(first, second):
+        if Path(second) == out:
+            raise OSError(errno.EBUSY, "Device or resource busy", str(second))
+        return real_exchange(first, second)
+
+    def rename(self, target):
+        if self == out or Path(target) == out:
+            raise OSError(errno.EBUSY, "Device or resource busy", str(out))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(swap, "exchange", exchange)
+    monkeypatch.setattr(Path, "rename", rename)
+
+
+def test_an_output_folder_that_cannot_be_renamed_has_its_contents_swapped(minimal_site, tmp_path,
+                                                                         monkeypatch):
+    out = tmp_path / "public"
+    out.mkdir()
+    _as_mount_point(monkeypatch, out)
+    for title in ("第一版", "第二版"):
+        doc = minimal_site / "content/2024/01/first.md"
+        text = doc.read_text(encoding="utf-8").split("\n")
+        text[1] = f"title: {title}"
+        doc.write_text("\n".join(text), encoding="utf-8")
+        result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+        assert result.code == 0, result.err
+        assert title in (out / "2024/01/first/index.html").read_text(encoding="utf-8")
+    (out / "2024/01/second.md").unlink(missing_ok=True)
+    fresh = tmp_path / "fresh"
+    monkeypatch.undo()
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(fresh)).code == 0
+    assert _tree(out) == _tree(fresh)
+    assert not [p for p in out.iterdir() if p.name.startswith(swap.INNER_STAGING)]
+
+
+# -- the print cache ----------------------------------------------------------------------------
+
+def _entry() -> printcache.Entry:
+    return printcache.Entry(pdf=b"%PDF-issue", press_pdf=None, page_count=3,
+                            page_of={"a": 3}, document_pages={"first": (3, 3)},
+                            document_pdfs={"first": b"%PDF-first"},
+                            dependencies={}, diagnostics=[])
+
+
+def test_cache_staging_of_dead_builds_is_removed(tmp_path):
+    base = tmp_path / printcache.CACHE_DIR / "print"
+    dead = base / f".staging-{_dead_pid()}-x1"
+    live = base / f".staging-{os.getppid()}-x2"
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+    printcache.store(tmp_path, "2024-01", "k" * 64, _entry())
+    assert not dead.exists() and live.exists()
+
+
+def test_a_store_that_fails_leaves_no_staging(tmp_path, monkeypatch):
+    real_write = Path.write_bytes
+
+    def disk_full(self, data):
+        if self.name == "first.pdf":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(OSError):
+        printcache.store(tmp_path, "2024-01", "k" * 64, _entry())
+    assert list((tmp_path / printcache.CACHE_DIR / "print").iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "meta"])
+def test_a_damaged_cache_entry_is_dropped_with_a_warning(tmp_path, damage):
+    printcache.store(tmp_path, "2024-01", "k" * 64, _entry())
+    folder = next((tmp_path / printcache.CACHE_DIR / "print").glob("2024-01-*"))
+    target = folder / "documents/first.pdf"
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:4])
+    elif damage == "flip":
+        target.write_bytes(b"%PDF-firsT")
+    elif damage == "delete":
+        target.unlink()
+    else:
+        (folder / "meta.json").write_text("{", encoding="utf-8")
+    said = []
+    assert printcache.load(tmp_path, "2024-01", "k" * 64,
+                           lambda where, message: said.append((where, message))) is None
+    assert len(said) == 1 and said[0][0] == folder
+    assert "damaged" in said[0][1] and "laid out again" in said[0][1]
+    assert not folder.exists()
+
+
+def test_a_truncated_cached_pdf_is_laid_out_again_not_published(minimal_site, tmp_path):
+    from pypdf import PdfReader
+    from gazette_build.printed import layout
+
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--out", str(out)).code == 0
+    published = out / "2024/01/jzgb-2024-01.pdf"
+    good = published.read_bytes()
+    cached = next((minimal_site / ".gazette-cache/print").glob("2024-01-*/issue.pdf"))
+    cached.write_bytes(good[:len(good) // 2])
+    layouts = layout.layout_count
+    result = run_cli("--site", str(minimal_site), "build", "--out", str(out))
+    assert result.code == 0, result.err
+    folder = cached.parent.relative_to(minimal_site).as_posix()
+    assert any(line.startswith(f"warning: {folder}:1: cache: the cached layout is damaged "
+                               "(issue.pdf does not match its SHA-256)") for line in result.lines)
+    assert layout.layout_count == layouts + 1
+    assert published.read_bytes() == good
+    assert len(PdfReader(published).pages) > 2

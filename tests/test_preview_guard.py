@@ -1,0 +1,154 @@
+"""The preview answers only its editor: its own address (no DNS rebinding), its own origin for
+the reload channel, one preview per site; and it keeps answering while it rebuilds."""
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.ioloop import IOLoop
+from tornado.websocket import websocket_connect
+
+from gazette_build.preview_guard import host_allowed, same_origin
+from test_server import DOC, Preview
+
+
+@pytest.fixture
+def preview(minimal_site):
+    running = Preview(minimal_site, "--no-pdf")
+    yield running
+    running.stop()
+
+
+def _get(preview, path: str, **headers) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=5)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_a_request_for_another_host_name_is_refused(preview):
+    for host in ("evil.example", f"evil.example:{preview.port}", f"127.0.0.1.nip.io:{preview.port}",
+                 f"127.0.0.1:{preview.port + 1}"):
+        status, body = _get(preview, "/2024/01/first/index.html", Host=host)
+        assert status == 403, host
+        assert "第一段正文" not in body
+    for host in (f"127.0.0.1:{preview.port}", f"localhost:{preview.port}"):
+        assert _get(preview, "/2024/01/first/index.html", Host=host)[0] == 200
+
+
+def _websocket(port: int, origin: str | None):
+    headers = {"Origin": origin} if origin else {}
+
+    async def connect():
+        connection = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/livereload",
+                                                         headers=headers))
+        connection.close()
+        return True
+
+    return IOLoop(make_current=False).run_sync(connect, timeout=5)
+
+
+def test_the_reload_channel_answers_only_the_previews_own_pages(preview):
+    assert _websocket(preview.port, f"http://127.0.0.1:{preview.port}")
+    with pytest.raises(HTTPClientError) as refused:
+        _websocket(preview.port, "http://evil.example")
+    assert refused.value.code == 403
+    assert _get(preview, "/forcereload", Origin="http://evil.example")[0] == 403
+    assert _get(preview, "/forcereload", **{"Sec-Fetch-Site": "cross-site"})[0] == 403
+    assert _get(preview, "/forcereload", Origin=f"http://127.0.0.1:{preview.port}")[0] == 200
+
+
+def test_a_nul_in_the_path_is_a_400_without_a_traceback(preview):
+    assert _get(preview, "/index.html%00")[0] == 400
+    assert _get(preview, "/%00/x")[0] in (400, 404)
+    assert "Traceback" not in preview.log.read_text()
+
+
+def test_pages_keep_their_policy_and_load_the_reload_script_from_the_preview(preview):
+    page = _get(preview, "/index.html")[1]
+    assert f'<script src="/livereload.js?port={preview.port}"></script>' in page
+    # the one inline script, the preview's own, is allowed by its hash and by nothing broader
+    assert page.count("<script>") == 1
+    assert re.search(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}';", page)
+    assert "unsafe-inline';" not in page.split("script-src", 1)[1].split(";", 1)[0]
+
+
+def test_a_removed_preview_folder_is_written_again(preview, minimal_site):
+    shutil.rmtree(minimal_site / ".gazette-preview")
+    preview.wait_for("/2024/01/first/index.html", lambda status, body: status == 200)
+
+
+def test_a_second_preview_of_the_same_site_refuses_and_a_stale_lock_is_taken_over(
+        preview, minimal_site):
+    second = subprocess.run([sys.executable, "-m", "gazette_build", "--site", str(minimal_site),
+                             "serve", "--port", "0", "--no-pdf"], capture_output=True, text=True,
+                            timeout=30)
+    assert second.returncode == 1
+    assert f"this site is already being previewed (pid {preview.process.pid})" in second.stderr
+    preview.process.kill()  # no clean-up: the lock file stays behind
+    preview.process.wait()
+    assert (minimal_site / ".gazette-preview.lock").exists()
+    again = Preview(minimal_site, "--no-pdf")
+    try:
+        assert again.get("/2024/01/first/index.html")[0] == 200
+    finally:
+        again.stop()
+
+
+def test_requests_are_answered_while_saves_keep_coming(preview, minimal_site):
+    """A save every 10 ms for 1.5 s: the old server polled and waited for the burst to end on
+    its request loop (2 s per request); now requests are answered meanwhile."""
+    path = minimal_site / DOC
+    text = path.read_text(encoding="utf-8")
+    stop = threading.Event()
+
+    def keep_saving():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            path.write_text(text.replace("第一段正文。", f"第{n}次保存。"), encoding="utf-8")
+            time.sleep(0.01)
+
+    saver = threading.Thread(target=keep_saving)
+    saver.start()
+    latencies = []
+    try:
+        time.sleep(0.2)
+        deadline = time.perf_counter() + 1.5
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            assert _get(preview, "/2024/01/first/index.html")[0] == 200
+            latencies.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        saver.join()
+    latencies.sort()
+    assert latencies[int(len(latencies) * 0.95)] < 0.5, latencies[-5:]
+
+
+@pytest.mark.parametrize("host,listen,allowed", [
+    ("127.0.0.1:8000", "127.0.0.1", True), ("localhost:8000", "127.0.0.1", True),
+    ("[::1]:8000", "127.0.0.1", True), ("attacker.example:8000", "127.0.0.1", False),
+    ("127.0.0.1:8001", "127.0.0.1", False), ("192.168.1.5:8000", "0.0.0.0", True),
+    ("attacker.example:8000", "0.0.0.0", False), ("preview.lan:8000", "preview.lan", True),
+    ("localhost:8000", "192.168.1.5", False), ("127.0.0.1:bad", "127.0.0.1", False),
+])
+def test_host_allowed(host, listen, allowed):
+    assert host_allowed(host, listen, 8000) is allowed
+
+
+def test_same_origin():
+    assert same_origin(None, "127.0.0.1:8000")
+    assert same_origin("http://127.0.0.1:8000", "127.0.0.1:8000")
+    assert not same_origin("http://evil.example", "127.0.0.1:8000")
+    assert not same_origin("null", "127.0.0.1:8000")
