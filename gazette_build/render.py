@@ -67,7 +67,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         signature = memo.get(signature, lambda: signature)
 
     templates = {name: env.get_template(name)
-                 for name in ("index.html", "year.html", "issue.html", "document.html")}
+                 for name in ("index.html", "year.html", "issue.html", "document.html",
+                              "search.html")}
 
     def page(name: str, key: tuple, **context) -> bytes:
         def render_page() -> bytes:
@@ -84,6 +85,9 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     pages = {"index.html": page("index.html", (latest, headers, tuple(latest_page_of.items())),
                                 root="", latest=latest, issues=headers, page_title=config.title,
                                 page_of=latest_page_of)}
+    issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
+    pages["search/index.html"] = page("search.html", (issuers,), root="../", issuers=issuers,
+                                      page_title="搜索")
     for year in site.years:
         # the year page lists issues, not their documents: an edited title leaves it alone
         issues = tuple(header for header in headers if header.year == year)

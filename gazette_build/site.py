@@ -14,7 +14,7 @@ from typing import Callable, TypeVar
 
 import jinja2
 
-from . import audit, config as config_stage, content, markdown, render, structure, writer
+from . import audit, config as config_stage, content, markdown, render, search, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site
@@ -90,13 +90,14 @@ def _fewer_collections():
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
-          press: bool = False) -> BuildResult:
+          press: bool = False, with_search: bool = True) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
     only files whose bytes changed are written; the result is the same as without. `printed`
     gives print editions laid out elsewhere (the preview's background worker) instead of
-    laying them out here."""
+    laying them out here. `with_search` writes the search index (pagefind/); the preview, which
+    rebuilds on every save, never does."""
     started = time.perf_counter()
     report = Report(root)
     with _fewer_collections():
@@ -116,6 +117,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     with _fewer_collections():
         pages = render_site(site, env, printed, report, memo)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
+    if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
+        files.update(search.index_files(site, pages, report))
+        report.check()
     files.update(writer.collect_assets(site.config.assets_dir, report))
     for doc in (doc for issue in site.issues for doc in issue.documents):
         for image in doc.images:  # the content tree is mirrored in the output
