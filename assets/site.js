@@ -54,16 +54,20 @@
     }
   }
 
-  function markNumbers() {
+  // numbers go right; a cell of running text gets a readable width (the table scrolls
+  // sideways on a phone instead of squeezing a task to four characters a line)
+  function markCells() {
     var cells = document.querySelectorAll(".table-wrap td");
     for (var i = 0; i < cells.length; i++) {
-      if (NUMBER.test(cells[i].textContent.trim())) cells[i].classList.add("num");
+      var text = cells[i].textContent.trim();
+      if (NUMBER.test(text)) cells[i].classList.add("num");
+      else if (text.length > 24) cells[i].classList.add("prose");
     }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpToggle();
-    markNumbers();
+    markCells();
     checkTables();
     var pending = null;
     window.addEventListener("resize", function () {
