@@ -12,6 +12,7 @@
   function remember(on) {
     try { window.localStorage.setItem(KEY, on ? "on" : "off"); } catch (e) { /* private mode */ }
   }
+  root.classList.add("js");
   if (remembered()) root.classList.add("elder");
 
   // a cell whose whole text is a number (1,234 / 56.7 / 12% / -3), unless markdown.py marked it
@@ -69,6 +70,11 @@
     setUpToggle();
     markCells();
     checkTables();
+    function scrolled() {
+      root.classList.toggle("scrolled", window.scrollY > window.innerHeight);
+    }
+    window.addEventListener("scroll", scrolled, { passive: true });
+    scrolled();
     var pending = null;
     window.addEventListener("resize", function () {
       window.clearTimeout(pending);

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, CHROMIUM_FLAGS
+from browser import CHROMIUM, CHROMIUM_FLAGS, axe_violations
 
 PAGES = ["index.html", "2024/index.html", "2024/01/index.html",
          "2024/01/shizhengbanfa-2024-3/index.html", "2024/01/shizhengbanfa-2023-48/index.html",
@@ -68,6 +68,7 @@ def test_elder_mode_switch_on_every_page_enlarges_text_and_is_remembered(phone, 
     after = phone.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert after >= before * 1.2
     assert phone.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    assert axe_violations(phone) == []
     for path in PAGES:  # remembered across pages and reloads, and offered everywhere
         phone.goto(served + path)
         assert phone.evaluate("document.documentElement.classList.contains('elder')"), path
