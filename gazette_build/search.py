@@ -23,9 +23,10 @@ from .errors import Report
 from .model import Site
 
 BUNDLE = "pagefind"  # the output folder of the index, beside the pages
-# Pagefind's ready-made UIs (pagefind-ui.js, -component-ui, -modular-ui, -highlight): the search
-# page has its own script, so they are not published (~400 KB less)
-UNUSED = ("-ui.", "-highlight.")
+# Pagefind's ready-made UIs (pagefind-ui.js, -component-ui, -modular-ui, -highlight) and its web
+# worker: the search page has its own script and searches on its own thread (assets/search.js),
+# so they are not published (~440 KB less)
+UNUSED = ("-ui.", "-highlight.", "-worker.")
 
 
 def index_files(site: Site, pages: dict[str, bytes], report: Report) -> dict[str, bytes]:
