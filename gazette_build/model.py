@@ -65,6 +65,7 @@ class SiteConfig:
     fonts: Fonts
     press: bool = False
     pdfa: bool = False
+    tagged: bool = False  # a structure tree in reading order (print: tagged: true)
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
