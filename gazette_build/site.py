@@ -119,6 +119,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
         files.update(search.index_files(site, pages, report))
+        files.update(search.number_files(site))
         report.check()
     files.update(writer.collect_assets(site.config.assets_dir, report))
     for doc in (doc for issue in site.issues for doc in issue.documents):

@@ -164,3 +164,18 @@ def test_filters_narrow_by_year_section_and_issuer(searcher, documents):
 
 def test_no_result_says_so(searcher):
     assert searcher("zqxjv") == []
+
+
+def test_a_doc_number_is_looked_up_without_the_full_text_index(chromium, served, documents):
+    url, doc = next(iter(documents.items()))
+    page = chromium.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"{served}search/index.html?{urllib.parse.urlencode({'q': doc['number']})}")
+    page.wait_for_function(DONE, timeout=30_000)
+    first = page.eval_on_selector(".search-result a", "a => new URL(a.href).pathname")
+    page.close()
+    assert first == url
+    assert not [address for address in fetched if "/pagefind/" in address]
+    year = re.search(r"〔(\d{4})〕", doc["number"]).group(1)
+    assert f"{served}search/numbers/{year}.json" in fetched
