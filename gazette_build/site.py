@@ -94,10 +94,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
-    only files whose bytes changed are written; the result is the same as without. `printed`
-    gives print editions laid out elsewhere (the preview's background worker) instead of
-    laying them out here. `with_search` writes the search index (pagefind/); the preview, which
-    rebuilds on every save, never does."""
+    only files whose bytes changed are written; the result is the same as without, less the
+    search index. `printed` gives print editions laid out elsewhere (the preview's background
+    worker) instead of laying them out here. `with_search` writes the search index (pagefind/,
+    search/numbers/); a memo build (the preview, which rebuilds on every save) never does."""
     started = time.perf_counter()
     report = Report(root)
     with _fewer_collections():

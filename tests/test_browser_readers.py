@@ -22,29 +22,26 @@ SIZES = """() => Object.fromEntries([['body', 'main p'], ['meta', '.doc-meta td'
     .map(([name, e]) => [name, parseFloat(getComputedStyle(e).fontSize)]))"""
 
 
-def sizes_with_default_font(playwright_dir: Path, url: str, default_px: int) -> dict:
+def sizes_with_default_font(chromium, profiles: Path, url: str, default_px: int) -> dict:
     """Font sizes on the page in a Chromium whose default font size is set as a reader would
     set it (the profile's preference), not by the page."""
-    from playwright.sync_api import sync_playwright
-
-    profile = playwright_dir / f"profile-{default_px}"
+    profile = profiles / f"profile-{default_px}"
     (profile / "Default").mkdir(parents=True, exist_ok=True)
     (profile / "Default" / "Preferences").write_text(json.dumps(
         {"webkit": {"webprefs": {"default_font_size": default_px}}}))
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = context.new_page()
-        page.goto(url)
-        sizes = page.evaluate(SIZES)
-        context.close()
+    context = chromium.browser_type.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+    page = context.new_page()
+    page.goto(url)
+    sizes = page.evaluate(SIZES)
+    context.close()
     return sizes
 
 
-def test_text_sizes_follow_the_browsers_font_setting(served, tmp_path):
+def test_text_sizes_follow_the_browsers_font_setting(chromium, served, tmp_path):
     url = served + LONG
-    normal = sizes_with_default_font(tmp_path, url, 16)
-    large = sizes_with_default_font(tmp_path, url, 24)
+    normal = sizes_with_default_font(chromium, tmp_path, url, 16)
+    large = sizes_with_default_font(chromium, tmp_path, url, 24)
     assert set(normal) == {"body", "meta", "footer", "title", "nav", "input"} - {"input"}
     for name, size in normal.items():
         assert large[name] == pytest.approx(size * 1.5, rel=0.02), (name, size, large[name])
