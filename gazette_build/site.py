@@ -151,7 +151,8 @@ def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIs
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
     files.update(data.data_files(site, printed, cache))
-    files.update(feeds.crawler_files(site, [path for path, _, _ in finding.INDEX_PAGES], cache))
+    listed = [path for path, _, _ in finding.INDEX_PAGES] + ["search/index.html"]
+    files.update(feeds.crawler_files(site, listed, cache))
     files.update(writer.collect_assets(site.config.assets_dir, report))
     for doc in (doc for issue in site.issues for doc in issue.documents):
         for image in doc.images:  # the content tree is mirrored in the output
