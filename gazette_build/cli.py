@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="also write press copies of the PDFs (3 mm bleed, crop marks)")
     build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
                        help="processes laying out PDFs in parallel (default: number of cores)")
+    build.add_argument("--cluster", metavar="ADDRESS",
+                       help="lay out PDFs on a Dask distributed cluster, e.g. "
+                       "tcp://scheduler:8786 (workers must see the site folder at the same path)")
     commands.add_parser("check", help="validate the content and print every problem")
     serve = commands.add_parser("serve", help="live preview for editors")
     serve.add_argument("--host", default="127.0.0.1")
@@ -105,6 +108,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
 
     out = args.out.resolve() if args.out else None
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
+                   stored=True, cluster=args.cluster,
                    progress=lambda message: print(f"gazette: {message}", file=sys.stderr))
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)

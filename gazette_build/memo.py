@@ -25,6 +25,7 @@ class Cache:
         self._current: dict[Hashable, object] = {}
         self.hits = 0
         self.misses = 0
+        self.fresh: list[Hashable] = []  # keys computed since the last sweep (memostore saves them)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         if key in self._current:
@@ -36,11 +37,24 @@ class Cache:
         else:
             self.misses += 1
             value = compute()
+            self.fresh.append(key)
         self._current[key] = value
         return value  # type: ignore[return-value]
 
     def sweep(self) -> None:
         self._previous, self._current = self._current, {}
+        self.fresh = []
+
+    def preload(self, entries: dict) -> None:
+        """Results an earlier process computed (memostore): the next build finds them."""
+        self._previous.update(entries)
+
+    def used(self) -> dict:
+        """The entries the build under way has asked for."""
+        return self._current
+
+    def peek(self, key: Hashable) -> object:
+        return self._current[key]
 
 
 @dataclass

@@ -16,6 +16,13 @@ def _cached_hash(self) -> int:
     return cell[0]
 
 
+def _by_fields(self) -> tuple:
+    """Pickle a record as its constructor arguments: much faster to load than the slots state
+    dataclasses pickle by default, and the hash cell (a per-process value: str hashes are
+    salted) is never carried into another process."""
+    return type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init)
+
+
 @dataclass(frozen=True, slots=True)
 class SectionSpec:
     """A 栏目 of the gazette (rendered 【name】) and the issuers whose documents it holds."""
@@ -48,6 +55,8 @@ class Fonts:
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
     """Everything `site.yaml` says, with paths resolved against the site folder (`root`)."""
+
+    __reduce__ = _by_fields
 
     root: Path
     title: str
@@ -89,6 +98,8 @@ class SiteConfig:
 class Heading:
     """A heading of a document body: level 1 一、, 2 （一）, 3 1.; its text and HTML id."""
 
+    __reduce__ = _by_fields
+
     level: int
     text: str
     anchor: str
@@ -97,6 +108,8 @@ class Heading:
 @dataclass(frozen=True, slots=True)
 class Part:
     """What follows a notice's signature: an embedded document it transmits, or an attachment."""
+
+    __reduce__ = _by_fields
 
     kind: str  # "embedded" or "attachment"
     label: str  # "" for embedded documents, "附件" or "附件1" for attachments
@@ -110,6 +123,8 @@ class Part:
 class Document:
     """One document of an issue: front-matter, Markdown body and, after conversion, its HTML."""
 
+    __reduce__ = _by_fields
+
     stem: str
     path: Path
     title: str
@@ -119,6 +134,7 @@ class Document:
     section: str
     disclosure: str | None
     notes: tuple[tuple[int, str], ...]  # (line, text) of each editor's note on the source
+    title_lines: tuple[str, ...]  # the editor's line breaks of the printed title, or ()
     body_markdown: str
     body_line: int
     number_line: int  # the line of `number:`, for archive-wide 文号 checks
@@ -153,6 +169,8 @@ class Document:
 class Section:
     """A section of one issue with its documents in order."""
 
+    __reduce__ = _by_fields
+
     name: str
     documents: tuple[Document, ...]
 
@@ -160,6 +178,8 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class Issue:
     """One issue folder: 年第N期, 总第N期, 编印 date and its documents grouped by section."""
+
+    __reduce__ = _by_fields
 
     year: int
     number: int

@@ -3,10 +3,10 @@ render → write. Each stage takes a value and returns one; problems gate at the
 from __future__ import annotations
 
 import gc
-import multiprocessing
+import pickle
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,9 +15,10 @@ from typing import Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               render, search, structure, writer)
+               memostore, render, search, structure, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
+from .printed import executors
 from .model import Document, Issue, PrintedIssue, Site
 
 
@@ -97,18 +98,22 @@ def _fewer_collections():
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
-          press: bool = False, with_search: bool = True) -> BuildResult:
+          press: bool = False, stored: bool = False, cluster: str | None = None,
+          with_search: bool = True) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
     only files whose bytes changed are written; the result is the same as without, less the
     search index. `printed` gives print editions laid out elsewhere (the preview's background
-    worker) instead of laying them out here. `with_search` writes the search index (pagefind/,
-    search/numbers/); a memo build (the preview, which rebuilds on every save) never does."""
+    worker) instead of laying them out here. `stored`: the same memo kept on disk between
+    processes (memostore), so that a build with nothing changed redoes nothing. `with_search`
+    writes the search index (pagefind/, search/numbers/); a preview build never does."""
     started = time.perf_counter()
     report = Report(root)
+    store = memostore.load(root, report) if stored and memo is None else None
+    caches = store.memo if store is not None else memo
     with _fewer_collections():
-        site = load_site(root, report, memo)
+        site = load_site(root, report, caches)
     target = (out or site.config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
@@ -122,10 +127,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
-        printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
+        printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
     # links are checked by `gazette check` (check_links below), not here: reading every link
     # of 1,500 pages would cost the build ~5% (measured), for the same answer every time
-    files, pages = site_files(site, env, printed, report, memo)
+    files, pages = site_files(site, env, printed, report, caches)
     if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
         files.update(search.index_files(site, pages, report))
         files.update(search.number_files(site))
@@ -136,6 +141,12 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         memo.sweep()
     elif write:
         writer.write_site(files, target)
+    if store is not None:
+        try:
+            store.save()
+        except (OSError, pickle.PicklingError) as exc:  # no stored memo costs speed, not the build
+            report.warn(root / memostore.FOLDER, 1, "cache", "could not keep this build's "
+                        f"results ({getattr(exc, 'strerror', None) or exc})")
     if progress and write and with_pdf:  # a build that prints is long enough to narrate
         progress(f"wrote {len(files)} files ({len(pages)} pages)")
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
@@ -172,9 +183,11 @@ def check_links(root: Path, site: Site, report: Report) -> None:
 
 
 def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int = 1,
-                 progress: Callable[[str], None] | None = None) -> dict[str, PrintedIssue]:
+                 progress: Callable[[str], None] | None = None,
+                 cluster: str | None = None) -> dict[str, PrintedIssue]:
     """Every issue's print edition: unchanged issues from the cache, the others laid out, in
-    `jobs` worker processes when more than one issue needs it (layout is CPU-bound)."""
+    `jobs` worker processes when more than one issue needs it (layout is CPU-bound), or on the
+    Dask cluster at `cluster`."""
     from .printed import layout  # WeasyPrint is heavy to import; only builds that print pay for it
 
     printed: dict[str, PrintedIssue] = {}
@@ -191,24 +204,17 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
     report.check()
     say = progress or (lambda message: None)
     if to_lay_out:
-        say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues"
-            f"{f' in {jobs} processes' if jobs > 1 and len(to_lay_out) > 1 else ''}")
-    if jobs > 1 and len(to_lay_out) > 1:
-        # fork: the workers start with WeasyPrint and the fonts already loaded (spawn would
-        # import them again in each). The CLI holds no threads here; the preview server,
-        # which does, uses spawn for its own worker.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(min(jobs, len(to_lay_out)), mp_context=context) as pool:
-            outcomes = pool.map(_print_one, [Site(site.config, (issue,)) for issue in to_lay_out])
-            for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
-                report.diagnostics.extend(diagnostics)
-                if result is not None:
-                    printed[issue.key] = result
-                say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
-    else:
-        for count, issue in enumerate(to_lay_out, 1):
-            result = print_one(site, issue, env, report)
+        where = (f" on the cluster {cluster}" if cluster else
+                 f" in {jobs} processes" if jobs > 1 and len(to_lay_out) > 1 else "")
+        say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues{where}")
+    with executors.layout_executor(jobs, cluster, len(to_lay_out)) as executor:
+        if executor is None:
+            outcomes = ((print_one(site, issue, env, report), []) for issue in to_lay_out)
+        else:
+            outcomes = _results([executor.submit(_print_one, Site(site.config, (issue,)))
+                                 for issue in to_lay_out], to_lay_out, report)
+        for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
+            report.diagnostics.extend(diagnostics)
             if result is not None:
                 printed[issue.key] = result
             say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
@@ -222,6 +228,18 @@ def print_one(site: Site, issue: Issue, env: jinja2.Environment,
     from .printed import layout
 
     return _guarded(site, report, lambda: layout.render_issue(site, issue, env, report))
+
+
+def _results(jobs: list[Future], issues: list[Issue], report: Report):
+    """The jobs' (result, diagnostics) in order; a worker that died is an error of its issue
+    (the build stops at the stage's gate), not a traceback."""
+    for issue, job in zip(issues, jobs):
+        try:
+            yield job.result()
+        except executors.lost_worker_errors() as exc:
+            report.error(issue.path, 1, "print", f"{issue.label}: the layout worker stopped "
+                         f"before it finished (killed, or out of memory): {exc}")
+            yield None, []
 
 
 def _print_one(site: Site) -> tuple[PrintedIssue | None, list]:

@@ -1,7 +1,15 @@
 """`gazette build --jobs N` lays issues out in parallel and gives the same PDFs as one process."""
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from conftest import run_cli
 
@@ -40,3 +48,63 @@ def test_jobs_must_be_a_positive_number():
     result = run_cli("build", "--jobs", "0")
     assert result.code == 2
     assert "argument --jobs: expected a whole number of at least 1, got '0'" in result.err
+
+
+def _start_parallel_build(site, out) -> tuple[subprocess.Popen, list[int]]:
+    """`gazette build --jobs 2` in a process of its own, once its two layout workers run."""
+    build = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", str(site), "build",
+                              "--jobs", "2", "--out", str(out)], stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        workers = _children(build.pid)
+        if len(workers) == 2:
+            return build, workers
+        time.sleep(0.05)
+    build.kill()
+    raise AssertionError(f"no two layout workers appeared: {build.communicate()[1]}")
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            children += [int(child) for child in task.read_text().split()]
+    return children
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_killing_the_build_leaves_no_layout_worker_running(minimal_site, tmp_path):
+    _add_second_issue(minimal_site)
+    build, workers = _start_parallel_build(minimal_site, tmp_path / "out")
+    build.kill()
+    build.wait()  # not communicate(): left-over workers would hold its stderr open
+    deadline = time.monotonic() + 1  # a layout alone takes longer: the workers were stopped
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _running(pid)]
+    for pid in left:  # left running, they would wait for work forever
+        os.kill(pid, signal.SIGKILL)
+    build.stderr.close()
+    assert not left
+
+
+def test_a_killed_worker_is_a_message_not_a_traceback(minimal_site, tmp_path):
+    _add_second_issue(minimal_site)
+    build, workers = _start_parallel_build(minimal_site, tmp_path / "out")
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = build.communicate(timeout=300)
+    assert build.returncode == 1, err
+    assert "Traceback" not in err and "BrokenProcessPool" not in err
+    assert re.search(r"^content/2024/0[12]/issue\.yaml:1: print: 2024年第[12]期: the layout "
+                     r"worker stopped before it finished \(killed, or out of memory\)", err,
+                     re.MULTILINE), err
+    assert "nothing was written" in err
+    assert not (tmp_path / "out").exists()

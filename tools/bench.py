@@ -22,6 +22,14 @@ What it measures, each figure the median of several runs (the count is printed w
          rebuild alone. (b) The seed site with PDFs: after one document's paragraph changes,
          time from the rebuild to the background worker's new PDF of the issue (a real layout,
          not a cache hit), next to the cold `pdf.render_issue` of the pdf part.
+- rebuild: whole-process `gazette build --no-pdf` (start-up and imports included, timed from
+         outside) on the 1,500-document archive: cold (no .gazette-cache/), again with nothing
+         changed, and after one document's title is edited (the stored memo at work); the
+         edited build's output is compared byte for byte with a cold build's.
+- floor: whole-process cold `gazette build --no-pdf` against `python -m tools.floor` at 1,500
+         documents and at `--big-issues` issues (default 2,500: 15,000 documents), with the
+         build's peak memory (ru_maxrss from wait4).
+- cachedpdf: whole-process `gazette build` of the seed with every PDF in the print cache.
 - browser: an editor's edit in Chromium (tools/edit_latency.py): `gazette serve` on the seed
          site with its PDF worker, 22 edits one second apart, each from the file's save to the
          new text painted in the open page; median, 95th percentile and worst.
@@ -65,7 +73,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT = "BENCH-RESULT "
-PARTS = ("html", "memo", "pdf", "preview", "pdf25", "browser")
+PARTS = ("html", "memo", "pdf", "preview", "pdf25", "browser", "rebuild", "floor", "cachedpdf")
 MIB = 1024 * 1024
 CHILD_TIMEOUT = 1800
 
@@ -442,6 +450,112 @@ class Bench:
 
     # -- parts ------------------------------------------------------------------------------
 
+    def process(self, label: str, command: list[str]) -> dict:
+        """Run `command` as a whole process from the repository root: wall seconds from start to
+        exit (start-up and imports included), its CPU seconds and its peak memory."""
+        self.commands.setdefault(label, shlex.join(command))
+        os.sync()
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        err = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            return {"error": f"exit {process.returncode}: {err.decode()[-800:]}", "wall": wall}
+        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                "maxrss": usage.ru_maxrss * 1024}
+
+    def gazette(self, site: Path, out: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "gazette_build", "--site", str(site), "build",
+                "--out", str(out), *extra]
+
+    def part_rebuild(self, archive: Path, documents: int) -> None:
+        """Fresh-process `gazette build --no-pdf`: cold (no .gazette-cache/), nothing changed,
+        one document's title edited; the edited build's output is compared with a cold one's."""
+        runs = self.args.runs or (3 if self.args.quick else 5)
+        self.say(f"\n[rebuild] whole-process gazette build --no-pdf, {documents} documents, "
+                 f"{runs} rounds of (cold, nothing changed, one title edited), median")
+        site, out = self.fresh("site-rebuild"), self.fresh("out-rebuild")
+        shutil.copytree(archive, site, ignore=shutil.ignore_patterns(".gazette-cache"))
+        path, text, title_line, _ = _middle_document(site, out)
+        results: dict[str, list[dict]] = {"cold": [], "unchanged": [], "edited": []}
+        for run in range(runs):
+            shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
+            results["cold"].append(self.process("cold build", self.gazette(site, out, "--no-pdf")))
+            results["unchanged"].append(self.process("rebuild", self.gazette(site, out, "--no-pdf")))
+            path.write_bytes(text.replace(title_line, f"{title_line}（修订{run}）").encode())
+            results["edited"].append(self.process("rebuild", self.gazette(site, out, "--no-pdf")))
+        if any(self.failed(f"rebuild, {kind}", found) for kind, found in results.items()):
+            return
+        cold_out = self.fresh("out-rebuild-cold")
+        shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
+        self.process("cold build", self.gazette(site, cold_out, "--no-pdf"))
+        same = _tree_bytes(out) == _tree_bytes(cold_out)
+        cold = _median(results["cold"], "wall")
+        for kind, aim in (("unchanged", 0.5), ("edited", 0.8)):
+            wall = _median(results[kind], "wall")
+            pair = statistics.median(r["wall"] / c["wall"]
+                                     for r, c in zip(results[kind], results["cold"]))
+            what = "nothing changed" if kind == "unchanged" else "one title edited"
+            self.say(f"  {what}: {wall:.3f} s (CPU {_median(results[kind], 'cpu'):.3f} s), "
+                     f"{pair:.2f}× the cold build's {cold:.3f} s   runs: "
+                     f"{_list(r['wall'] for r in results[kind])}   aim ≤ {aim} s")
+            self.row(f"fresh-process rebuild, {what}", f"{wall:.3f} s",
+                     _aim(wall <= aim, f"≤ {aim} s") + f"; cold {cold:.3f} s, {pair:.2f}×")
+        self.say(f"  output of the edited rebuild byte-identical to a cold build: {same}")
+        self.row("edited rebuild == cold build", "yes" if same else "NO", "byte for byte")
+
+    def part_floor(self, archives: list[tuple[Path, int]]) -> None:
+        """Cold `gazette build --no-pdf` against tools/floor.py, both as whole processes."""
+        runs = self.args.runs or (3 if self.args.quick else 5)
+        for archive, documents in archives:
+            self.say(f"\n[floor] whole-process cold gazette build --no-pdf vs python -m "
+                     f"tools.floor, {documents} documents, {runs} runs each (alternating), median")
+            builds, floors = [], []
+            for run in range(runs):
+                for kind in ("build", "floor") if run % 2 == 0 else ("floor", "build"):
+                    out = self.fresh(f"out-{kind}")
+                    if kind == "build":
+                        shutil.rmtree(archive / ".gazette-cache", ignore_errors=True)
+                        builds.append(self.process("cold build", self.gazette(archive, out,
+                                                                              "--no-pdf")))
+                    else:
+                        floors.append(self.process("floor", [sys.executable, "-m", "tools.floor",
+                                                             str(archive), str(out)]))
+                    shutil.rmtree(out, ignore_errors=True)
+            if self.failed("cold build", builds) or self.failed("floor", floors):
+                continue
+            b, f = _median(builds, "wall"), _median(floors, "wall")
+            pair = statistics.median(x["wall"] / y["wall"] for x, y in zip(builds, floors))
+            rss = _median(builds, "maxrss")
+            self.say(f"  build {b:.3f} s, floor {f:.3f} s: {pair:.2f}× (median of per-pair "
+                     f"ratios)   aim ≤ 1.25×; peak memory {rss / MIB:.0f} MiB "
+                     f"(floor {_median(floors, 'maxrss') / MIB:.0f} MiB)   aim ≤ 300 MiB")
+            self.row(f"whole-process cold build / floor, {documents} docs", f"{pair:.2f}×",
+                     _aim(pair <= 1.25, "≤ 1.25×") + f"; {b:.3f} s vs {f:.3f} s")
+            self.row(f"peak memory, cold build, {documents} docs", f"{rss / MIB:.0f} MiB",
+                     _aim(rss / MIB <= 300, "≤ 300 MiB"))
+
+    def part_cachedpdf(self, seed_site: Path) -> None:
+        """`gazette build` of the seed with every PDF in the print cache, as a whole process."""
+        runs = self.args.runs or (3 if self.args.quick else 7)
+        self.say(f"\n[cachedpdf] whole-process gazette build of the seed, every PDF cached, "
+                 f"{runs} runs, median")
+        site, out = self.fresh("site-cachedpdf"), self.fresh("out-cachedpdf")
+        shutil.copytree(seed_site, site)
+        warm = self.process("seed build", self.gazette(site, out, "--jobs", "1"))
+        results = [self.process("seed build", self.gazette(site, out)) for _ in range(runs)]
+        if self.failed("seed build, PDFs cached", [warm, *results]):
+            return
+        wall = _median(results, "wall")
+        self.say(f"  {wall:.3f} s (CPU {_median(results, 'cpu'):.3f} s; the first build, laying "
+                 f"out: {warm['wall']:.1f} s)   runs: {_list(r['wall'] for r in results)}   "
+                 "aim ≤ 0.3 s")
+        self.row("seed build, every PDF cached", f"{wall:.3f} s", _aim(wall <= 0.3, "≤ 0.3 s"))
+
+
     def part_html(self, archive: Path, documents: int) -> None:
         runs = self.args.runs or (3 if self.args.quick else 7)
         self.say(f"\n[html] cold web-edition build vs floor, {documents} documents, "
@@ -664,6 +778,10 @@ class Bench:
                  + f"; ratio of medians {s / p:.2f}×")
 
 
+def _tree_bytes(folder: Path) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def _list(values, fmt: str = "{:.3f}") -> str:
     return "[" + ", ".join(fmt.format(v) for v in values) + "]"
 
@@ -738,6 +856,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {','.join(PARTS)} (default: all)")
     parser.add_argument("--issues", type=int, default=250,
                         help="archive size for html/memo/preview")
+    parser.add_argument("--big-issues", type=int, default=2500,
+                        help="the second archive of the floor part (0: none)")
     parser.add_argument("--pdf-issues", type=int, default=25, help="archive size for pdf25")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--tmp", type=Path, default=_default_tmp(),
@@ -773,7 +893,7 @@ def main(argv: list[str] | None = None) -> int:
                 prefix="gazette-bench-", dir=args.tmp)))
         print(f"work folder: {work} ({_fs_type(work)}); archives, sites and outputs live there")
         bench = Bench(args, work)
-        if {"html", "memo", "preview"} & set(parts):
+        if {"html", "memo", "preview", "rebuild", "floor"} & set(parts):
             t = time.perf_counter()
             archive = make_archive(work / f"archive-{args.issues}", args.issues)
             documents = len(list((archive / "content").glob("*/*/*.md")))
@@ -783,8 +903,18 @@ def main(argv: list[str] | None = None) -> int:
                 bench.part_html(archive, documents)
             if "memo" in parts:
                 bench.part_memo(archive, documents)
-        if {"pdf", "preview", "browser"} & set(parts):
+            if "rebuild" in parts:
+                bench.part_rebuild(archive, documents)
+            if "floor" in parts:
+                sizes = [(archive, documents)]
+                if args.big_issues:
+                    big = make_archive(work / f"archive-{args.big_issues}", args.big_issues)
+                    sizes.append((big, len(list((big / "content").glob("*/*/*.md")))))
+                bench.part_floor(sizes)
+        if {"pdf", "preview", "browser", "cachedpdf"} & set(parts):
             seed_site = _seed_site(work / "seed-site")
+            if "cachedpdf" in parts:
+                bench.part_cachedpdf(seed_site)
             if "pdf" in parts:
                 bench.part_pdf(seed_site)
             if "preview" in parts:

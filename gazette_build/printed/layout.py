@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
+from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
 import jinja2
-import weasyprint
 
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, fonts as printfonts
-from . import cut
-from .fetcher import SiteFetcher
+from . import cache as printcache, clreq, fonts as printfonts, titles
 from .pages import document_pages, page_map
 
 TEMPLATE = "print/issue.html"
@@ -30,6 +29,10 @@ CSS_POSITION = re.compile(r" at (\d+):(\d+)")
 # a change to how issues are laid out, mapped or cut must not be answered from the cache
 _CODE_DIGEST = printcache.digest([printcache.digest_bytes(path.read_bytes())
                                   for path in sorted(Path(__file__).parent.glob("*.py"))])
+
+# the cache key names WeasyPrint's version without importing it: importing WeasyPrint and pypdf
+# takes about a second, which a build whose PDFs all come from the cache need not pay
+WEASYPRINT_VERSION = metadata.version("weasyprint")
 
 #: WeasyPrint layouts done by this process; a cache hit leaves it unchanged (tests read it)
 layout_count = 0
@@ -43,10 +46,9 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     config = site.config
     root = config.root.resolve()
     faces = printfonts.resolve_faces(config, report)
-    printfonts.check_coverage(config, issue, faces, report)
     html = render_html(site, issue, env, press=False)
     press_html = render_html(site, issue, env, press=True) if config.press else None
-    key = printcache.digest([printcache.FORMAT, weasyprint.__version__, _CODE_DIGEST, html,
+    key = printcache.digest([printcache.FORMAT, WEASYPRINT_VERSION, _CODE_DIGEST, html,
                              press_html, config.pdfa, config.tagged,
                              printfonts.faces_signature(faces)])
     entry = printcache.load(root, issue.key, key)
@@ -54,6 +56,12 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
         if only_cached:
             return None
         entry = _lay_out(config, issue, html, press_html)
+        # the fonts' coverage of the text is a function of the key too (the HTML holds every
+        # text, the faces' signature the fonts): kept in the entry, a hit need not load HarfBuzz
+        coverage = Report(root)
+        printfonts.check_coverage(config, issue, faces, coverage)
+        entry = replace(entry, diagnostics=[[d.path, d.line, d.field, d.message]
+                                            for d in coverage.diagnostics] + entry.diagnostics)
         layout_count += 1
         printcache.store(root, issue.key, key, entry)
     for path, line, field_name, message in entry.diagnostics:
@@ -69,17 +77,30 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
 
 
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
-    """The print HTML of an issue; `press` adds bleed and crop marks (see the template)."""
+    """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py);
+    `press` adds bleed and crop marks (see the template)."""
     config = site.config
-    return env.get_template(TEMPLATE).render(
+    return clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=render.cn_date)
+        cn_date=render.cn_date, title_html=_title_html(config)))
+
+
+def _title_html(config: SiteConfig):
+    """title_html(title, issuer, lines, kind=…) for the template: balanced lines (titles.py)."""
+    width = printfonts.title_width(config)
+    return lambda title, issuer="", lines=(), kind="document": titles.title_html(
+        title, issuer, tuple(lines), kind=kind, width=width)
 
 
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
              press_html: str | None) -> printcache.Entry:
+    import weasyprint
+
+    from . import cut, justify
+    from .fetcher import SiteFetcher
+
     root = config.root.resolve()
     # documents' image paths are written for their web pages at <year>/<NN>/<stem>/, where the
     # content tree is mirrored at the site root: resolve them from the same depth in content/
@@ -89,7 +110,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
         options["pdf_tags"] = True
     laid_out = []  # the finisher hands over the Document the PDF was drawn from
-    with _weasyprint_warnings() as messages:
+    with _weasyprint_warnings() as messages, _justified(justify):
         # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
         # that keeps the Document, not render() then Document.write_pdf(): the latter measured
         # ~0.1 s slower on the seed issue with WeasyPrint 70 (cause not found)
@@ -103,7 +124,10 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
             press_pdf = weasyprint.HTML(string=press_html, base_url=page_dir.as_uri() + "/",
                                         url_fetcher=fetcher).write_pdf(**options)
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
-    diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "
+    diagnostics = [] if justify.supported() else [[
+        template, 1, "print", f"WeasyPrint {weasyprint.__version__} is not one the Chinese "
+        "justification was written for (gazette_build/printed/justify.py): lines are ragged"]]
+    diagnostics += [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
     diagnostics += [[template, 1, "print", f"{url} does not exist"]
                     for url in dict.fromkeys(fetcher.missing)]
@@ -129,6 +153,17 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
                                             for stem, (first, last) in ranges.items()},
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
+
+
+@contextmanager
+def _justified(justify):
+    """Chinese lines justified between their characters, where the WeasyPrint version is one
+    the extension (the module `justify`, imported with WeasyPrint) was written for."""
+    if not justify.supported():
+        yield
+        return
+    with justify.inter_character():
+        yield
 
 
 @contextmanager

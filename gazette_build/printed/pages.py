@@ -2,7 +2,10 @@
 目录 and the web pages' citations) and the range of pages each document's article occupies."""
 from __future__ import annotations
 
-import weasyprint
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by whoever lays out; a cache hit never does
+    import weasyprint
 
 from ..model import Issue
 

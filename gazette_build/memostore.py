@@ -1,0 +1,173 @@
+"""The build memo kept on disk (`.gazette-cache/memo/`), so a build in a fresh process redoes
+only what changed since the last one, as the preview does within its own process.
+
+It is the preview's `Memo` itself, saved and loaded: the keys hold the stages' complete inputs
+(file bytes, the configuration, the layouts' contents), so a result read back is exactly what
+computing it again would give. What the keys cannot see — this program's own code and the
+libraries it renders with — names the folder the entries live in: another version never reads
+them.
+
+The memo is saved as a log of shards: a build appends one shard holding only what it computed,
+and rewrites the whole memo into a single shard only when dead entries (results no build uses
+any more) outweigh live ones. Each shard starts with the sha256 of its payload; a shard whose
+bytes do not match is dropped with a warning and its entries are computed again.
+
+The shards are pickles. They are read only from the site's own `.gazette-cache/`, written by
+this program: whoever can write there can also change the content and the layouts.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .errors import Report
+from .memo import Memo
+
+FOLDER = Path(".gazette-cache") / "memo"
+MAGIC = b"gazette-memo\n"
+MAX_SHARDS = 16  # beyond this, loading pays for too many files: the next save compacts
+# libraries whose output ends up in the stored results
+LIBRARIES = ("jinja2", "markdown-it-py", "pyyaml", "markupsafe")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """sha256 over this package's source files and the versions of the libraries it renders
+    with: stored results of another version are never read."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?\0".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class StoredMemo:
+    """A `Memo` loaded from a site's `.gazette-cache/memo/<code version>/`; `save` after a build."""
+
+    folder: Path
+    memo: Memo = field(default_factory=Memo)
+    shards: dict[Path, dict[str, list]] = field(default_factory=dict)  # shard → its keys by cache
+
+    @property
+    def caches(self) -> dict:
+        return {"documents": self.memo.documents, "pages": self.memo.pages,
+                "shared": self.memo.shared}
+
+    def save(self) -> None:
+        """Keep what this build used: its new results in a shard of their own, or everything in
+        one shard when the stored shards hold more dead entries than live ones."""
+        used = {name: cache.used() for name, cache in self.caches.items()}
+        live = dead = 0
+        for shard, keys in list(self.shards.items()):
+            alive = sum(key in used[name] for name, names in keys.items() for key in names)
+            if not alive:
+                _unlink(shard)
+                del self.shards[shard]
+            live, dead = live + alive, dead + sum(map(len, keys.values())) - alive
+        fresh = {name: {key: cache.peek(key) for key in cache.fresh if key in used[name]}
+                 for name, cache in self.caches.items()}
+        if dead > live or len(self.shards) >= MAX_SHARDS:
+            everything = {name: {key: cache.peek(key) for key in used[name]}
+                          for name, cache in self.caches.items()}
+            _write_shard(self.folder, everything)
+            for shard in self.shards:
+                _unlink(shard)
+        elif any(fresh.values()):
+            _write_shard(self.folder, fresh)
+        for cache in self.caches.values():
+            cache.sweep()
+
+
+def load(root: Path, report: Report) -> StoredMemo:
+    """The memo stored for this code version (an empty one when there is none); a damaged
+    shard is reported, deleted and its entries left to be computed again."""
+    base = root / FOLDER
+    folder = base / code_version()
+    if base.is_dir():  # other versions' memos are never read again
+        for other in base.iterdir():
+            if other != folder:
+                shutil.rmtree(other, ignore_errors=True)
+    stored = StoredMemo(folder)
+    for shard in sorted(folder.glob("*.memo")) if folder.is_dir() else ():
+        try:
+            data = shard.read_bytes()
+        except OSError:  # removed by a build running beside this one
+            continue
+        payload = _verified(data)
+        if payload is None:
+            report.warn(shard, 1, "cache", "damaged (its digest does not match its contents); "
+                        "dropped, its results are computed again")
+            _unlink(shard)
+            continue
+        stored.shards[shard] = {}
+        for name, entries in payload.items():
+            stored.caches[name].preload(entries)
+            stored.shards[shard][name] = list(entries)
+    return stored
+
+
+def _verified(data: bytes) -> dict | None:
+    """The payload of a shard whose sha256 matches, else None."""
+    header_end = len(MAGIC) + 65
+    if not data.startswith(MAGIC) or len(data) < header_end:
+        return None
+    sha, payload = data[len(MAGIC):header_end - 1].decode("ascii", "replace"), \
+        memoryview(data)[header_end:]
+    if hashlib.sha256(payload).hexdigest() != sha:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 — a matching digest over a bad pickle: still damage
+        return None
+
+
+def _write_shard(folder: Path, entries: dict) -> None:
+    """Write a shard atomically (a reader sees all of it or nothing), pickled straight into the
+    file through the digest rather than into one more copy of everything in memory."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(MAGIC + b"0" * 64 + b"\n")  # the digest goes here once known
+            digesting = _Digesting(stream)
+            pickle.dump(entries, digesting, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.seek(len(MAGIC))
+            stream.write(digesting.sha.hexdigest().encode("ascii"))
+        # named by time so that shards load oldest first (a later result wins)
+        os.replace(temporary, folder / f"{time.time_ns():020d}-{os.getpid()}.memo")
+    except BaseException:
+        _unlink(Path(temporary))
+        raise
+
+
+class _Digesting:
+    """A write-only stream that hashes what passes through it."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.sha = stream, hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.sha.update(data)
+        return self.stream.write(data)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,108 @@
+"""`gazette build` keeps its stages' results in .gazette-cache/memo/: a build in a fresh process
+takes what did not change from there, and its output is byte for byte a cold build's."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gazette_build.site import build
+
+from conftest import run_cli
+
+DOC = "content/2024/01/shizhengbanfa-2023-48.md"
+
+
+def _files(folder: Path) -> dict:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _shards(site: Path) -> list[Path]:
+    return sorted((site / ".gazette-cache/memo").glob("*/*.memo"))
+
+
+def _gazette(site: Path, out: Path) -> subprocess.CompletedProcess:
+    """`gazette build --no-pdf` in a process of its own (its str hashes salted differently)."""
+    return subprocess.run([sys.executable, "-m", "gazette_build", "--site", str(site), "build",
+                           "--no-pdf", "--out", str(out)], capture_output=True, text=True,
+                          check=True)
+
+
+def _cold(site: Path, out: Path) -> dict:
+    build(site, out=out, with_pdf=False)  # no stored memo: every stage computed
+    return _files(out)
+
+
+def test_a_rebuild_in_a_fresh_process_computes_nothing_and_writes_the_same_site(
+        shipped_site, tmp_path):
+    first = _gazette(shipped_site, tmp_path / "first")
+    shards = _shards(shipped_site)
+    assert len(shards) == 1
+    stored = {p: p.stat().st_mtime_ns for p in shards}
+
+    again = _gazette(shipped_site, tmp_path / "again")
+    # nothing new was computed, so nothing new was stored
+    assert {p: p.stat().st_mtime_ns for p in _shards(shipped_site)} == stored
+    assert again.stderr.splitlines()[:-1] == first.stderr.splitlines()[:-1]  # same warnings
+    assert _files(tmp_path / "again") == _files(tmp_path / "first") \
+        == _cold(shipped_site, tmp_path / "cold")
+
+
+def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed(
+        shipped_site, tmp_path):
+    assert run_cli("--site", str(shipped_site), "build", "--no-pdf", "--out",
+                   str(tmp_path / "warm")).code == 0
+    path = shipped_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                    encoding="utf-8")
+    _gazette(shipped_site, tmp_path / "warm")
+    assert "五年行动计划" in (tmp_path / "warm/2024/01/shizhengbanfa-2023-48/index.html") \
+        .read_text(encoding="utf-8")
+    assert len(_shards(shipped_site)) == 2  # the first build's, and the edit's few results
+    assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("source, old, new, page", [
+    ("layouts/document.html", '<article class="document">', '<p>改版</p><article class="document">',
+     "2024/01/shizhengfa-2024-1/index.html"),
+    ("site.yaml", "publisher: 晋中市人民政府办公室", "publisher: 晋中市人民政府办公厅", "index.html"),
+], ids=["layout", "site.yaml"])
+def test_a_layout_or_site_yaml_change_gives_a_cold_builds_output(shipped_site, tmp_path, source,
+                                                                 old, new, page):
+    _gazette(shipped_site, tmp_path / "warm")
+    path = shipped_site / source
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _gazette(shipped_site, tmp_path / "warm")
+    assert new.split(": ")[-1] in (tmp_path / "warm" / page).read_text(encoding="utf-8")
+    assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
+
+
+def test_a_damaged_shard_is_dropped_with_a_warning_and_recomputed(shipped_site, tmp_path):
+    _gazette(shipped_site, tmp_path / "first")
+    shard, = _shards(shipped_site)
+    data = shard.read_bytes()
+    shard.write_bytes(data[:len(data) // 2])  # a shard cut short, as by a full disk
+
+    result = run_cli("--site", str(shipped_site), "build", "--no-pdf", "--out",
+                     str(tmp_path / "again"))
+    assert result.code == 0
+    relative = shard.relative_to(shipped_site).as_posix()
+    assert f"warning: {relative}:1: cache: damaged (its digest does not match its contents); " \
+           "dropped, its results are computed again" in result.lines
+    assert _files(tmp_path / "again") == _files(tmp_path / "first")
+    assert not shard.exists() and len(_shards(shipped_site)) == 1  # stored anew, whole
+
+
+def test_results_of_another_code_version_are_never_read(shipped_site, tmp_path):
+    _gazette(shipped_site, tmp_path / "first")
+    shard, = _shards(shipped_site)
+    stale = shipped_site / ".gazette-cache/memo/0123-another-version" / shard.name
+    stale.parent.mkdir()
+    shard.rename(stale)
+    _gazette(shipped_site, tmp_path / "again")
+    assert not stale.parent.exists()  # dropped, not read
+    assert _files(tmp_path / "again") == _files(tmp_path / "first")
