@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 TESTDEPS := $(VENV)/.test-installed
 SYSTEM := tools/install-system-deps.sh
+NODE_TOOLS := node_modules/.installed
 
-.PHONY: build test check serve bench system clean
+.PHONY: build test check serve bench system browser clean
 build: system $(RUNTIME)
 	$(BIN)/gazette build
 
@@ -18,7 +19,7 @@ check: $(RUNTIME)
 serve: system $(RUNTIME)
 	$(BIN)/gazette serve
 
-test: system $(TESTDEPS)
+test: system browser $(TESTDEPS) $(NODE_TOOLS)
 	$(BIN)/python -m pytest
 
 bench: system $(TESTDEPS)
@@ -26,6 +27,15 @@ bench: system $(TESTDEPS)
 
 system:
 	@sh $(SYSTEM)
+
+# the browser tests' tools: Chromium, Java and npm from Debian, then axe-core and vnu-jar from the
+# lock file (--ignore-scripts: vnu-jar's install script would download a Java runtime)
+browser:
+	@sh tools/install-browser-deps.sh
+
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -68,9 +68,11 @@ def image_states(doc: Document) -> tuple:
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
-    # wide tables are wrapped so that they scroll sideways on phones instead of breaking the page
+    # wide tables are wrapped so that they scroll sideways on phones instead of breaking the page;
+    # the wrapper is a named, focusable region so that a keyboard can scroll it too
     def table_open(renderer, tokens, idx, options, env):
-        return '<div class="table-wrap">' + renderer.renderToken(tokens, idx, options, env)
+        return ('<div class="table-wrap" tabindex="0" role="region" aria-label="表格（可滚动）">'
+                + renderer.renderToken(tokens, idx, options, env))
 
     def table_close(renderer, tokens, idx, options, env):
         return renderer.renderToken(tokens, idx, options, env) + "</div>\n"

@@ -140,7 +140,7 @@ def relax_policy(page: bytes, host: str, scripts: tuple[bytes, ...] = ()) -> byt
     return page.replace(b"default-src 'self';", f"default-src 'self'; connect-src 'self' "
                         f"ws://{host};".encode(), 1).replace(
         b"style-src 'self';", b"style-src 'self' 'unsafe-inline';", 1).replace(
-        b"script-src 'self';", f"script-src 'self'{hashes};".encode(), 1)
+        b"script-src 'self'", f"script-src 'self'{hashes}".encode(), 1)
 
 
 def _sha256(script_tag: bytes) -> str:

@@ -145,7 +145,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
     templates = {name: env.get_template(name)
                  for name in ("index.html", "year.html", "issue.html", "document.html",
-                              "numbers.html", "issuers.html", "404.html")}
+                              "numbers.html", "issuers.html", "404.html", "search.html")}
 
     def page(name: str, key: tuple, derived=lambda: {}, **context) -> bytes:
         """`derived` gives the context computed from the key's values: only on a memo miss."""
@@ -167,6 +167,9 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                                 root="", latest=latest, year_counts=year_counts,
                                 page_title=config.title, page_of=latest_page_of, canonical="")}
     all_entries = finding.entries(site)
+    issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
+    pages["search/index.html"] = page("search.html", (issuers,), root="../", issuers=issuers,
+                                      page_title="搜索", canonical="search/")
     for year in site.years:
         # the year page lists issues and the documents' titles, not their bodies
         issues = tuple(header for header in headers if header.year == year)

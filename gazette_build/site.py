@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               memostore, render, structure, svgclean, swap, writer)
+               memostore, render, search, structure, svgclean, swap, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -107,14 +107,16 @@ def _fewer_collections():
 def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: bool = True,
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
-          press: bool = False, stored: bool = False, cluster: str | None = None) -> BuildResult:
+          press: bool = False, stored: bool = False, cluster: str | None = None,
+          with_search: bool = True) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
-    only files whose bytes changed are written; the result is the same as without. `printed`
-    gives print editions laid out elsewhere (the preview's background worker) instead of
-    laying them out here. `stored`: the same memo kept on disk between processes (memostore),
-    so that a build with nothing changed redoes nothing."""
+    only files whose bytes changed are written; the result is the same as without, less the
+    search index. `printed` gives print editions laid out elsewhere (the preview's background
+    worker) instead of laying them out here. `stored`: the same memo kept on disk between
+    processes (memostore), so that a build with nothing changed redoes nothing. `with_search`
+    writes the search index (pagefind/, search/numbers/); a preview build never does."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
@@ -141,6 +143,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     # links are checked by `gazette check` (check_links below), not here: reading every link
     # of 1,500 pages would cost the build ~5% (measured), for the same answer every time
     files, pages = site_files(site, env, printed, report, caches)
+    if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
+        files.update(search.index_files(site, pages, report))
+        files.update(search.number_files(site))
+        report.check()
     changed = list(files)
     if write and memo is not None:
         changed = writer.sync_site(files, target, memo.written)
@@ -193,7 +199,8 @@ def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIs
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
     files.update(data.data_files(site, printed, cache))
-    files.update(feeds.crawler_files(site, [path for path, _, _ in finding.INDEX_PAGES], cache))
+    listed = [path for path, _, _ in finding.INDEX_PAGES] + ["search/index.html"]
+    files.update(feeds.crawler_files(site, listed, cache))
     files.update(writer.collect_assets(site.config.assets_dir, report))
     files.update(publish_images(site, report))
     for issue in site.issues:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +67,41 @@ def web_edition(tmp_path_factory) -> Path:
     result = run_cli("--site", str(REPO), "build", "--no-pdf", "--out", str(out))
     assert result.code == 0, result.err
     return out
+
+
+@pytest.fixture(scope="session")
+def browser_site(tmp_path_factory) -> Path:
+    """The small site of the browser tests, built once with its PDFs: the shipped issue and one
+    synthetic issue of another year (12 documents, 2 years); returns the output folder."""
+    if str(REPO) not in sys.path:  # `tools` is a folder of the repository, not a package
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    root = make_archive(tmp_path_factory.mktemp("browser") / "site", 1)
+    shutil.copytree(REPO / "content" / "2024", root / "content" / "2024")
+    out = root.parent / "public"
+    result = run_cli("--site", str(root), "build", "--jobs", "1", "--out", str(out))
+    assert result.code == 0, result.err
+    return out
+
+
+@pytest.fixture(scope="session")
+def served(browser_site: Path):
+    """That site served by a real HTTP server at http://127.0.0.1:PORT/gongbao/."""
+    from browser import serve
+
+    with serve(browser_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

@@ -45,7 +45,7 @@ def test_a_title_edit_rerenders_only_the_pages_that_show_it(shipped_site, tmp_pa
 
     # the memoised result is byte for byte what a full build gives
     full = tmp_path / "full"
-    build(shipped_site, out=full, with_pdf=False)
+    build(shipped_site, out=full, with_pdf=False, with_search=False)  # as the preview
     assert _files(out) == _files(full)
 
 
@@ -100,7 +100,7 @@ def test_an_image_added_or_removed_later_is_seen_by_the_memo(minimal_site, tmp_p
     added = build(minimal_site, out=out, with_pdf=False, memo=memo)
     assert not added.warnings
     assert (out / "2024/01/pic.png").exists()
-    build(minimal_site, out=tmp_path / "full", with_pdf=False)
+    build(minimal_site, out=tmp_path / "full", with_pdf=False, with_search=False)
     assert _files(out) == _files(tmp_path / "full")
 
     (minimal_site / "content/2024/01/pic.png").unlink()

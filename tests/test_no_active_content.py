@@ -107,7 +107,10 @@ def test_every_page_forbids_inline_script_and_needs_nothing_else(web_edition):
     for page in pages:
         found = _Resources()
         found.feed(page.read_text(encoding="utf-8"))
-        assert found.csp == [CSP], page
+        # the search page alone may compile Pagefind's WebAssembly (still no inline script)
+        expected = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'") \
+            if page.parent.name == "search" else CSP
+        assert found.csp == [expected], page
         assert found.inline_scripts == 0 and found.inline_styles == 0, page
         for url in found.loads:  # all from the gazette's own origin
             assert not re.match(r"^([a-z]+:|//)", url), (page, url)

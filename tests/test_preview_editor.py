@@ -76,36 +76,31 @@ def test_serve_stops_cleanly(minimal_site, how):
         assert probe.connect_ex(("127.0.0.1", running.port)) != 0
 
 
-def test_an_edit_is_swapped_into_the_open_page_in_chromium(minimal_site):
+def test_an_edit_is_swapped_into_the_open_page_in_chromium(minimal_site, chromium):
     """The page is not reloaded for a content edit (its script state and scroll position stay);
-    a stylesheet edit reloads it."""
-    from playwright.sync_api import sync_playwright
-
-    from tools.edit_latency import chromium
-
+    a stylesheet edit reloads it. (The session's Chromium: a second Playwright driver in the
+    same thread is refused.)"""
     running = Preview(minimal_site, "--no-pdf")
     try:
-        with sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 375, "height": 300})
-            page.goto(f"http://127.0.0.1:{running.port}/2024/01/first/index.html")
-            page.wait_for_function("() => window.LiveReload && "
-                                   "window.LiveReload.hasPlugin('gazette-in-place')")
-            time.sleep(0.5)  # the live-reload socket is open
-            page.evaluate("() => { window.notReloaded = true; window.scrollTo(0, 200); }")
-            _edit(minimal_site, "第一段正文。", "浏览器里改过的第一段。")
-            page.wait_for_function("() => document.body.innerText.includes('浏览器里改过的第一段。')",
-                                   timeout=20_000)
-            assert page.evaluate("() => [window.notReloaded, window.scrollY]") == [True, 200]
-            _with_note(minimal_site)  # the warnings box comes with the swapped body
-            page.wait_for_selector("#gazette-warnings", timeout=20_000)
-            assert page.evaluate("() => window.notReloaded") is True
-            css = minimal_site / "assets/site.css"
-            css.write_text(css.read_text(encoding="utf-8") + "\nbody { color: rgb(1, 2, 3); }\n",
-                           encoding="utf-8")
-            page.wait_for_function("() => getComputedStyle(document.body).color === "
-                                   "'rgb(1, 2, 3)'", timeout=20_000)
-            assert page.evaluate("() => window.notReloaded") is None
-            browser.close()
+        page = chromium.new_page(viewport={"width": 375, "height": 300})
+        page.goto(f"http://127.0.0.1:{running.port}/2024/01/first/index.html")
+        page.wait_for_function("() => window.LiveReload && "
+                               "window.LiveReload.hasPlugin('gazette-in-place')")
+        time.sleep(0.5)  # the live-reload socket is open
+        page.evaluate("() => { window.notReloaded = true; window.scrollTo(0, 200); }")
+        _edit(minimal_site, "第一段正文。", "浏览器里改过的第一段。")
+        page.wait_for_function("() => document.body.innerText.includes('浏览器里改过的第一段。')",
+                               timeout=20_000)
+        assert page.evaluate("() => [window.notReloaded, window.scrollY]") == [True, 200]
+        _with_note(minimal_site)  # the warnings box comes with the swapped body
+        page.wait_for_selector("#gazette-warnings", timeout=20_000)
+        assert page.evaluate("() => window.notReloaded") is True
+        css = minimal_site / "assets/site.css"
+        css.write_text(css.read_text(encoding="utf-8") + "\nbody { color: rgb(1, 2, 3); }\n",
+                       encoding="utf-8")
+        page.wait_for_function("() => getComputedStyle(document.body).color === "
+                               "'rgb(1, 2, 3)'", timeout=20_000)
+        assert page.evaluate("() => window.notReloaded") is None
+        page.close()
     finally:
         running.stop()

@@ -2,10 +2,11 @@
 
 What it measures, each figure the median of several runs (the count is printed with it):
 
-- html:  cold web-edition build (`site.build(root, out, with_pdf=False)`) of a synthetic archive of
-         250 issues / 1,500 documents (tools/make_archive.py), in ms per document, next to the
-         "minimal pipeline" floor (tools/floor.py) on the same archive, and their ratio; peak
-         memory (ru_maxrss) of the build process.
+- html:  cold web-edition build (`site.build(root, out, with_pdf=False, with_search=False)`) of
+         a synthetic archive of 250 issues / 1,500 documents (tools/make_archive.py), in ms per
+         document, next to the "minimal pipeline" floor (tools/floor.py) on the same archive, and
+         their ratio; peak memory (ru_maxrss) of the build process. The search index is measured
+         by tools/search_figures.py.
 - memo:  in-process rebuilds with a `site.Memo()`: nothing changed, and one document's title
          edited (the edited page is checked to carry the new title).
 - pdf:   the seed issue's PDF through `gazette_build.printed.layout.render_issue` (font checks, layout,
@@ -99,7 +100,8 @@ def _emit(result: dict) -> None:
 def _child_html(site: str, out: str) -> dict:
     from gazette_build import site as gsite
     started, cpu = time.perf_counter(), time.process_time()
-    result = gsite.build(Path(site), out=Path(out), with_pdf=False)
+    # the pages against the floor; the search index is measured by tools/search_figures.py
+    result = gsite.build(Path(site), out=Path(out), with_pdf=False, with_search=False)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     documents = sum(len(issue.documents) for issue in result.site.issues)
     return {"seconds": seconds, "cpu": cpu, "documents": documents, "pages": result.pages}

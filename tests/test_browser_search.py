@@ -1,0 +1,181 @@
+"""Search on the static site, proven in Chromium: the Pagefind index that `gazette build` writes,
+queried through the site's own search page served under /gongbao/.
+
+The query set: every 文号 typed exactly finds its document first; every issuer name and the
+two-character terms 河长 and 充电 find every document whose text contains them (recall 100 %);
+the filters narrow by year, section and issuer; each result shows title, 文号 and issue."""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+TERMS = ("河长", "充电", "充电桩", "幸福河湖")
+DONE = "document.getElementById('search-status').textContent.match(/找到|没有|出错|不可用/)"
+
+
+class _IndexedText(HTMLParser):
+    """The text Pagefind is told to index on a document page: the article, minus the
+    elements marked data-pagefind-ignore (the 文件信息 table, the citation)."""
+
+    VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # inside the article
+        self.ignored = 0  # depth inside an ignored element
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        names = dict(attrs)
+        if self.depth:
+            self.depth += 1
+            if self.ignored or "data-pagefind-ignore" in names:
+                self.ignored += 1
+        elif "data-pagefind-body" in names:
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not self.depth:
+            return
+        self.depth -= 1
+        if self.ignored:
+            self.ignored -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.ignored:
+            self.parts.append(data)
+
+
+def indexed_text(page: Path) -> str:
+    parser = _IndexedText()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return "".join(parser.parts)
+
+
+@pytest.fixture(scope="module")
+def documents(browser_site: Path) -> dict[str, dict]:
+    """Every document page of the built site: URL path → 文号, issuer, indexed text."""
+    found = {}
+    for page in sorted(browser_site.glob("*/*/*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        number = re.search(r'<p class="doc-number"[^>]*>([^<]+)</p>', html).group(1)
+        issuer = re.search(r'data-pagefind-filter="issuer">([^<]+)<', html).group(1)
+        url = f"/gongbao/{page.parent.relative_to(browser_site).as_posix()}/"
+        found[url] = {"number": number, "issuer": issuer, "text": indexed_text(page)}
+    assert len(found) == 12
+    return found
+
+
+@pytest.fixture(scope="module")
+def searcher(chromium, served):
+    """search(q, **filters) → the results listed on the search page, all of them."""
+    page = chromium.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def search(query: str = "", **filters: str) -> list[dict]:
+        params = urllib.parse.urlencode({"q": query, **filters})
+        page.goto(f"{served}search/index.html?{params}")
+        page.wait_for_function(DONE, timeout=30_000)
+        while page.is_visible("#search-more"):
+            count = page.locator(".search-result").count()
+            page.click("#search-more")
+            page.wait_for_function(
+                f"document.querySelectorAll('.search-result').length > {count}")
+        assert not errors, errors
+        status = page.inner_text("#search-status")
+        assert status.startswith(("找到", "没有")), f"{query!r} {filters}: {status}"
+        return page.eval_on_selector_all(".search-result", """items => items.map(item => ({
+            url: new URL(item.querySelector('a').href).pathname,
+            title: item.querySelector('.search-result-title').textContent,
+            meta: item.querySelector('.search-result-meta').textContent}))""")
+
+    yield search
+    page.close()
+
+
+def test_every_doc_number_typed_exactly_finds_its_document_first(searcher, documents):
+    for url, doc in documents.items():
+        results = searcher(doc["number"])
+        assert results, doc["number"]
+        assert results[0]["url"] == url, (doc["number"], [r["url"] for r in results[:3]])
+
+
+def test_a_doc_number_typed_with_ascii_brackets_finds_the_same_document(searcher, documents):
+    url, doc = next(iter(documents.items()))
+    typed = doc["number"].replace("〔", "[").replace("〕", "]")
+    assert searcher(typed)[0]["url"] == url
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_terms_find_every_document_that_contains_them(searcher, documents, term):
+    expected = {url for url, doc in documents.items() if term in doc["text"]}
+    assert expected, f"the query set's term {term} is in no document"
+    found = {result["url"] for result in searcher(term)}
+    assert expected <= found, f"{term}: missed {sorted(expected - found)}"
+
+
+def test_issuer_names_find_every_document_that_contains_them(searcher, documents):
+    config = yaml.safe_load((REPO / "site.yaml").read_text(encoding="utf-8"))
+    issuers = {name for section in config["sections"] for name in section["issuers"]}
+    for issuer in issuers:
+        expected = {url for url, doc in documents.items() if issuer in doc["text"]}
+        assert expected
+        found = {result["url"] for result in searcher(issuer)}
+        assert expected <= found, f"{issuer}: missed {sorted(expected - found)}"
+
+
+def test_results_show_title_doc_number_and_issue(searcher, documents):
+    results = searcher("充电桩")
+    assert results
+    for result in results:
+        doc = documents[result["url"]]
+        assert result["title"].startswith("晋中市人民政府")
+        assert doc["number"] in result["meta"]
+        assert re.search(r"\d{4}年第\d+期（总第\d+期）", result["meta"]), result["meta"]
+
+
+def test_only_document_pages_are_in_the_index(searcher, documents):
+    found = {result["url"] for result in searcher("晋中市")}
+    assert found and found <= set(documents)
+
+
+def test_filters_narrow_by_year_section_and_issuer(searcher, documents):
+    by_year = searcher("充电", year="2001")
+    assert [r["url"] for r in by_year] == ["/gongbao/2001/01/shizhengbanfa-2001-3/"]
+    office = "晋中市人民政府办公室"
+    by_issuer = searcher("", issuer=office)
+    assert {r["url"] for r in by_issuer} == {u for u, d in documents.items()
+                                             if d["issuer"] == office}
+    by_section = searcher("", section="市政府文件", year="2024")
+    assert {r["url"] for r in by_section} == {u for u, d in documents.items()
+                                              if d["issuer"] == "晋中市人民政府"
+                                              and u.startswith("/gongbao/2024/")}
+
+
+def test_no_result_says_so(searcher):
+    assert searcher("zqxjv") == []
+
+
+def test_a_doc_number_is_looked_up_without_the_full_text_index(chromium, served, documents):
+    url, doc = next(iter(documents.items()))
+    page = chromium.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(f"{served}search/index.html?{urllib.parse.urlencode({'q': doc['number']})}")
+    page.wait_for_function(DONE, timeout=30_000)
+    first = page.eval_on_selector(".search-result a", "a => new URL(a.href).pathname")
+    page.close()
+    assert first == url
+    assert not [address for address in fetched if "/pagefind/" in address]
+    year = re.search(r"〔(\d{4})〕", doc["number"]).group(1)
+    assert f"{served}search/numbers/{year}.json" in fetched
