@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import tables
 from .model import Document, Heading, Part
 
 ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
@@ -156,6 +157,7 @@ def _render(tokens: list[Token], anchor: str, level_shift: int,
             token.attrSet("scope", "col")
     if mark_addressees:
         _mark_addressees(tokens)
+    tables.mark(tokens)
     return MD.renderer.render(tokens, MD.options, {}), tuple(headings)
 
 

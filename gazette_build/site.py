@@ -14,7 +14,7 @@ from typing import Callable, TypeVar
 
 import jinja2
 
-from . import audit, config as config_stage, content, markdown, render, structure, writer
+from . import audit, config as config_stage, content, markdown, numbering, render, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site
@@ -56,7 +56,7 @@ def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     content_dir = site.config.content_dir
 
     def convert(doc: Document, own: Report) -> Document:
-        tokens = markdown.parse(doc)
+        tokens = numbering.restructure(doc, markdown.parse(doc), own)
         audit.audit_document(doc, tokens, content_dir, own)
         return markdown.convert(doc, tokens, content_dir)
 
