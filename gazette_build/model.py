@@ -65,6 +65,8 @@ class SiteConfig:
     fonts: Fonts
     press: bool = False
     pdfa: bool = False
+    saddle_stitch: bool = True  # pad the printed issue to a multiple of 4 pages
+    new_page: tuple[str, ...] = ("attachment",)  # parts that start a new page (print.new_page)
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 

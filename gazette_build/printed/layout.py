@@ -17,7 +17,7 @@ import weasyprint
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, fonts as printfonts
+from . import cache as printcache, continued, fonts as printfonts, saddle
 from .cut import cut_documents
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
@@ -47,7 +47,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     html = render_html(site, issue, env, press=False)
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, weasyprint.__version__, _CODE_DIGEST, html,
-                             press_html, config.pdfa, printfonts.faces_signature(faces)])
+                             press_html, config.pdfa, config.saddle_stitch,
+                             printfonts.faces_signature(faces)])
     entry = printcache.load(root, issue.key, key)
     if entry is None:
         if only_cached:
@@ -69,11 +70,11 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
     """The print HTML of an issue; `press` adds bleed and crop marks (see the template)."""
     config = site.config
-    return env.get_template(TEMPLATE).render(
+    return continued.label_continuations(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=render.cn_date)
+        cn_date=render.cn_date))
 
 
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
@@ -84,20 +85,13 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     page_dir = config.content_dir.resolve() / str(issue.year) / f"{issue.number:02d}" / "page"
     fetcher = SiteFetcher(root)
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
-    laid_out = []  # the finisher hands over the Document the PDF was drawn from
     with _weasyprint_warnings() as messages:
-        # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
-        # that keeps the Document, not render() then Document.write_pdf(): the latter measured
-        # ~0.1 s slower on the seed issue with WeasyPrint 70 (cause not found)
-        pdf = weasyprint.HTML(string=html, base_url=page_dir.as_uri() + "/",
-                              url_fetcher=fetcher).write_pdf(
-            finisher=lambda document, _: laid_out.append(document), **options)
-        document = laid_out[0]
+        document = _render(config, html, page_dir, fetcher)
+        pdf = document.write_pdf(**options)
         press_pdf = None
         if press_html is not None:
             # bleed widens the page box, so the press copy is a layout of its own
-            press_pdf = weasyprint.HTML(string=press_html, base_url=page_dir.as_uri() + "/",
-                                        url_fetcher=fetcher).write_pdf(**options)
+            press_pdf = _render(config, press_html, page_dir, fetcher).write_pdf(**options)
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
     diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
@@ -118,6 +112,18 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
                             page_of=page_of, document_pdfs=documents,
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
+
+
+def _render(config: SiteConfig, html: str, page_dir: Path,
+            fetcher: SiteFetcher) -> weasyprint.Document:
+    """One layout, finished before drawing: 续表 only on continuations, the page count padded
+    for saddle stitching when site.yaml asks for it (the default)."""
+    document = weasyprint.HTML(string=html, base_url=page_dir.as_uri() + "/",
+                               url_fetcher=fetcher).render()
+    continued.unlabel_first_fragments(document)
+    if config.saddle_stitch:
+        saddle.pad_to_sheets(document)
+    return document
 
 
 @contextmanager
