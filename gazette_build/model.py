@@ -162,6 +162,8 @@ class Issue:
     date: dt.date
     path: Path  # the issue.yaml
     sections: tuple[Section, ...]
+    # (stem, start page as printed, line in issue.yaml) for issues printed elsewhere
+    printed_pages: tuple[tuple[str, int, int], ...] = ()
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -195,6 +197,13 @@ class PrintedIssue:
     document_pdfs: dict[str, bytes] = field(default_factory=dict)
     # the press copy (3 mm bleed, crop marks) when site.yaml asks for it (print: press: true)
     press_pdf: bytes | None = None
+    # start pages of an issue printed elsewhere (issue.yaml printed_pages), by anchor
+    recorded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cited(self) -> dict[str, int]:
+        """The page the web edition cites for each anchor: as printed when recorded."""
+        return {**self.page_of, **self.recorded}
 
 
 @dataclass(frozen=True, slots=True)

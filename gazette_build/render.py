@@ -79,7 +79,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     # the home page shows the latest issue's contents and every issue's header
     latest = site.issues[0] if site.issues else None
     latest_print = printed.get(latest.key) if latest else None
-    latest_page_of = latest_print.page_of if latest_print else {}
+    latest_page_of = latest_print.cited if latest_print else {}
     headers = tuple(IssueHeader.of(issue) for issue in site.issues)
     pages = {"index.html": page("index.html", (latest, headers, tuple(latest_page_of.items())),
                                 root="", latest=latest, issues=headers, page_title=config.title,
@@ -91,7 +91,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                                            issues=issues, page_title=f"{year}年")
     for issue, header in zip(site.issues, headers):
         print_ = printed.get(issue.key)
-        page_of = print_.page_of if print_ else {}
+        page_of = print_.cited if print_ else {}
         pdf = pdf_name(config, issue) if print_ else None
         pages[f"{issue.url}index.html"] = page(
             "issue.html", (issue, tuple(page_of.items()), pdf), root="../../", issue=issue,
@@ -142,7 +142,8 @@ def _print_info(config: SiteConfig, issue: Issue, doc: Document,
                 print_: PrintedIssue | None) -> PrintInfo | None:
     if print_ is None or doc.anchor not in print_.page_of:
         return None
-    page = print_.page_of[doc.anchor]
+    page = print_.cited[doc.anchor]  # as printed on paper; the link opens this build's PDF
     citation = (f"《{config.title}》{issue.label}（总第{issue.total}期）第{page}页，{doc.number}")
     document_pdf = f"{doc.stem}.pdf" if doc.stem in print_.document_pdfs else None
-    return PrintInfo(page, f"../{pdf_name(config, issue)}#page={page}", document_pdf, citation)
+    return PrintInfo(page, f"../{pdf_name(config, issue)}#page={print_.page_of[doc.anchor]}",
+                     document_pdf, citation)

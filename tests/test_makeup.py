@@ -11,13 +11,16 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pdfplumber
 import pytest
 
+from gazette_build import render
 from gazette_build.config import load_config
-from gazette_build.errors import Report
+from gazette_build.errors import BuildFailed, Report
+from gazette_build.printed import layout
 from gazette_build.site import load_site
 from gazette_build.tables import unit_names
 from test_pdf import MM, Printed, lay_out, read_back, seed  # noqa: F401 (seed is a fixture)
@@ -282,3 +285,44 @@ def test_no_white_hole_taller_than_four_lines_but_before_an_editorial_break(whic
 def test_the_seed_documents_start_on_the_pages_of_the_printed_original(seed):
     assert [seed.printed.page_of[doc.anchor] for doc in seed.issue.documents] == \
         [3, 3, 7, 14, 15, 21]
+
+
+# ---- start pages recorded for issues printed elsewhere ---------------------------------------
+
+def test_recorded_start_pages_are_read_from_issue_yaml(tmp_path):
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURE, root)
+    issue_yaml = root / "content" / "2024" / "02" / "issue.yaml"
+    text = issue_yaml.read_text(encoding="utf-8")
+    issue_yaml.write_text(text + "printed_pages:\n  plan: 3\n  water: 5\n", encoding="utf-8")
+    site = load_site(root, Report(root))
+    lines = text.count("\n")
+    assert site.issues[0].printed_pages == (("plan", 3, lines + 2), ("water", 5, lines + 3))
+    issue_yaml.write_text(text + "printed_pages:\n  plan: 0\n  nosuch: 5\n", encoding="utf-8")
+    report = Report(root)
+    with pytest.raises(BuildFailed):
+        load_site(root, report)
+    assert [str(d) for d in report.errors] == [
+        f"content/2024/02/issue.yaml:{lines + 2}: printed_pages: plan: expected the page number "
+        "it starts on, got 0",
+        f"content/2024/02/issue.yaml:{lines + 3}: printed_pages: nosuch is not a document of "
+        "this issue"]
+
+
+def test_the_web_edition_cites_recorded_pages_and_the_build_warns_where_they_differ(made):
+    issue = replace(made.issue, printed_pages=(("plan", 3, 8), ("water", 9, 9)))
+    site = replace(made.site, issues=(issue,))
+    env = render.make_env(site.config)
+    report = Report(made.root)
+    printed = layout.render_issue(site, issue, env, report, only_cached=True)
+    assert printed is not None, "the recorded pages do not change the layout"
+    own = printed.page_of["doc-water"]
+    assert own != 9 and printed.page_of["doc-plan"] == 3
+    assert [str(d) for d in report.warnings if d.field == "printed_pages"] == [
+        f"warning: content/2024/02/issue.yaml:9: printed_pages: water starts on page 9 as "
+        f"printed, on page {own} in this layout; the web edition cites page 9"]
+    pages = render.render_pages(site, env, {issue.key: printed})
+    document = pages["2024/02/water/index.html"].decode()
+    assert "第9页" in document and f"第{own}页" not in document
+    assert f".pdf#page={own}" in document, "the link opens this build's PDF where the text is"
+    assert "（9）" in pages["2024/02/index.html"].decode()

@@ -64,7 +64,22 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
                 report.error(doc.path, 1, "print", f"《{doc.title}》: '{anchor}' is on no page "
                              f"of the printed issue (hidden by {TEMPLATE} or print.css?)")
     return PrintedIssue(pdf=entry.pdf, page_count=entry.page_count, page_of=dict(entry.page_of),
-                        document_pdfs=dict(entry.document_pdfs), press_pdf=entry.press_pdf)
+                        document_pdfs=dict(entry.document_pdfs), press_pdf=entry.press_pdf,
+                        recorded=_recorded_pages(issue, entry.page_of, report))
+
+
+def _recorded_pages(issue: Issue, page_of: dict[str, int], report: Report) -> dict[str, int]:
+    """The start pages issue.yaml records for an issue printed elsewhere, by anchor; a warning
+    where this layout puts a document on another page."""
+    anchors = {doc.stem: doc.anchor for doc in issue.documents}
+    recorded = {}
+    for stem, page, line in issue.printed_pages:
+        recorded[anchors[stem]] = page
+        own = page_of.get(anchors[stem])
+        if own is not None and own != page:
+            report.warn(issue.path, line, "printed_pages", f"{stem} starts on page {page} as "
+                        f"printed, on page {own} in this layout; the web edition cites page {page}")
+    return recorded
 
 
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
