@@ -43,7 +43,8 @@ DEFAULT_FONTS = Fonts(
     page_number=("Noto Serif CJK SC",),
 )
 PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"), Field("saddle_stitch", "bool"),
-                Field("new_page", "str-list"))
+                Field("new_page", "str-list"),
+                Field("tagged", "bool"))
 # what may start on a new page by editorial rule, leaving white at the foot of the one before
 NEW_PAGE_RULES = ("document", "embedded", "attachment")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -95,6 +96,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         pdfa=print_options.get("pdfa", False),
         saddle_stitch=print_options.get("saddle_stitch", True),
         new_page=new_page,
+        tagged=print_options.get("tagged", False),
     )
 
 

@@ -67,6 +67,7 @@ class SiteConfig:
     pdfa: bool = False
     saddle_stitch: bool = True  # pad the printed issue to a multiple of 4 pages
     new_page: tuple[str, ...] = ("attachment",)  # parts that start a new page (print.new_page)
+    tagged: bool = False  # a structure tree in reading order (print: tagged: true)
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
