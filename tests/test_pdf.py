@@ -77,13 +77,18 @@ def read_back(root: Path, site: Site, issue: Issue, report: Report,
     return Printed(root, site, issue, report, printed, texts, big, footers, footer_x, words)
 
 
+_SEED: list[Printed] = []  # other test modules import the fixture: one layout for all
+
+
 @pytest.fixture(scope="session")
 def seed(tmp_path_factory) -> Printed:
-    root = copy_site(tmp_path_factory.mktemp("seed") / "site")
-    site = load_site(root, Report(root))
-    issue = site.issues[0]
-    report, printed = lay_out(root, site, issue)
-    return read_back(root, site, issue, report, printed)
+    if not _SEED:
+        root = copy_site(tmp_path_factory.mktemp("seed") / "site")
+        site = load_site(root, Report(root))
+        issue = site.issues[0]
+        report, printed = lay_out(root, site, issue)
+        _SEED.append(read_back(root, site, issue, report, printed))
+    return _SEED[0]
 
 
 def title_page(seed: Printed, title: str, unless_in: str = "") -> int:
