@@ -326,3 +326,26 @@ def test_the_web_edition_cites_recorded_pages_and_the_build_warns_where_they_dif
     assert "第9页" in document and f"第{own}页" not in document
     assert f".pdf#page={own}" in document, "the link opens this build's PDF where the text is"
     assert "（9）" in pages["2024/02/index.html"].decode()
+
+
+def test_new_page_rules_are_followed_in_print(tmp_path):
+    """print.new_page: [embedded] starts the transmitted plan on a page of its own; attachments,
+    no longer listed, run on."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURE, root)
+    for folder in ("layouts", "assets"):
+        shutil.copytree(REPO / folder, root / folder)
+    settings = root / "site.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "print:\n  new_page: [embedded]\n",
+                        encoding="utf-8")
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    _, printed = lay_out(root, site, issue)
+    plan, water = issue.documents
+    assert printed.page_of[plan.parts[0].anchor] > printed.page_of[plan.anchor]
+    with pdfplumber.open(io.BytesIO(printed.pdf)) as document:
+        def first_line(anchor: str) -> str:  # under the running head
+            page = document.pages[printed.page_of[anchor] - 1]
+            return (page.extract_text() or "").split("\n")[1].replace(" ", "")
+        assert first_line(plan.parts[0].anchor) == plan.parts[0].title, "the plan opens its page"
+        assert first_line(water.parts[0].anchor) != water.parts[0].label, "the 附件 runs on"
