@@ -38,7 +38,13 @@ class BuildResult:
 
 def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
-    config = config_stage.load_config(root, report)
+    site_yaml = root / "site.yaml"
+    if memo is not None and site_yaml.is_file():
+        # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
+        config = run_memoised(memo.documents, ("site.yaml", memo.read_bytes(str(site_yaml))),
+                              lambda own: config_stage.load_config(root, own), report)
+    else:
+        config = config_stage.load_config(root, report)
     report.check()
     assert config is not None
     if memo is not None:
@@ -109,7 +115,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         report.check()
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
-    env = render.make_env(site.config)
+    env = memo.environments.get((site.config, render.templates_signature(site.config)),
+                                lambda: render.make_env(site.config)) if memo else \
+        render.make_env(site.config)
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}

@@ -349,3 +349,14 @@ def test_new_page_rules_are_followed_in_print(tmp_path):
             return (page.extract_text() or "").split("\n")[1].replace(" ", "")
         assert first_line(plan.parts[0].anchor) == plan.parts[0].title, "the plan opens its page"
         assert first_line(water.parts[0].anchor) != water.parts[0].label, "the 附件 runs on"
+
+
+def test_the_continued_label_spans_a_table_with_a_merged_head():
+    from gazette_build import gridtable
+    from gazette_build.printed import continued
+
+    html = gridtable.render(gridtable.parse(
+        "| 县（区、市） | 充电桩 | < | 合计 |\n| ^ | 公共 | 专用 | ^ |\n|---|---|---|---|\n"
+        "| 榆次区 | 10 | 2 | 12 |"), lambda text: text)
+    assert '<tr class="continued"><th colspan="4" class="continued">续表</th></tr>' in \
+        continued.label_continuations(html)

@@ -14,13 +14,16 @@ import re
 import weasyprint
 
 LABEL = "续表"
+COLSPAN = re.compile(r'\bcolspan="(\d+)"')
 HEAD_ROW = re.compile(r"<thead>\s*<tr>(?P<cells>.*?)</tr>", re.DOTALL)
 
 
 def label_continuations(html: str) -> str:
     """Put a 续表 row, as wide as the table, on top of every table head of the print HTML."""
     def add_row(match: re.Match) -> str:
-        columns = len(re.findall(r"<th[\s>]", match["cells"]))
+        # as wide as the table: a merged head cell (gridtable.py) counts its colspan
+        columns = sum(int(COLSPAN.search(attributes)[1]) if COLSPAN.search(attributes) else 1
+                      for attributes in re.findall(r"<th\b([^>]*)>", match["cells"]))
         return (f'<thead>\n<tr class="continued"><th colspan="{columns}" class="continued">'
                 f"{LABEL}</th></tr>\n<tr>{match['cells']}</tr>")
     return HEAD_ROW.sub(add_row, html)
