@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import gridtable, tables
+from . import cells, gridtable
 from .model import Document, Heading, Part
 
 ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
@@ -167,7 +167,7 @@ def _render(tokens: list[Token], anchor: str, level_shift: int,
             token.attrSet("scope", "col")
     if mark_addressees:
         _mark_addressees(tokens)
-    tables.mark(tokens)
+    cells.mark(tokens)
     return MD.renderer.render(tokens, MD.options, {}), tuple(headings)
 
 

@@ -68,6 +68,7 @@ class SiteConfig:
     saddle_stitch: bool = True  # pad the printed issue to a multiple of 4 pages
     new_page: tuple[str, ...] = ("attachment",)  # parts that start a new page (print.new_page)
     tagged: bool = False  # a structure tree in reading order (print: tagged: true)
+    organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -130,6 +131,11 @@ class Document:
     headings: tuple[Heading, ...] = ()
     parts: tuple[Part, ...] = ()
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
+    # optional 政务公开 metadata from the front-matter
+    keywords: tuple[str, ...] = ()  # 主题词
+    index_number: str | None = None  # 索引号 after the organisation code: 2024-00012
+    topic: str | None = None  # 主题分类
+    validity: str | None = None  # 有效性
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -194,6 +200,8 @@ class PrintedIssue:
     pdf: bytes
     page_count: int
     page_of: dict[str, int] = field(default_factory=dict)
+    # {stem: (first, last)} printed pages each document's article runs over (citations: 第6—13页)
+    document_pages: dict[str, tuple[int, int]] = field(default_factory=dict)
     # per-document PDFs cut from the same layout, by document stem
     document_pdfs: dict[str, bytes] = field(default_factory=dict)
     # the press copy (3 mm bleed, crop marks) when site.yaml asks for it (print: press: true)

@@ -1,105 +1,72 @@
-"""Table cells as a typesetter sets them, for the web page and print alike.
-
-- Numeric columns (every body cell a number: 1000, 3.64, 12%, 2,871) get `class="num"` on
-  their head and cells, so that the stylesheets right-align them; a first column counting 1, 2,
-  3 … (序号) gets `class="seq"` instead: it is a numbering, centred, not a quantity.
-- A cell that lists unit names (市水利局 市财政局, or 太谷区、祁县) wraps each name with its
-  separator in `<span class="unit">`, so that lines break between names, never inside one
-  (市水/利局); the stylesheets keep a unit's span on one line. Names are split at 、 and spaces
-  outside brackets (榆次区（市城区、晋中开发区） is one name).
-"""
+"""Each table of a document as CSV: the cells read back from the document's HTML, one file per
+table (`<stem>-table-<n>.csv` beside the page), and a download link under the table."""
 from __future__ import annotations
 
+import csv
+import html
+import io
 import re
+from dataclasses import replace
 
-from markdown_it.token import Token
+from .model import Document
 
-NUMBER = re.compile(r"^[-−+]?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[-−+]?\d+(\.\d+)?%?$")
-# a cell with a sentence's punctuation is prose, not a list of names
-PROSE = re.compile(r"[，。；：！？,;:!?]")
-NAME_MAX_CHARS = 16
-OPENING, CLOSING = "（(〔【《“", "）)〕】》”"
+# a table as markdown.py writes it, with the wrapper that lets it scroll sideways when present
+TABLE = re.compile(r"<table\b.*?</table>(?:\s*</div>)?", re.S)
 
 
-def mark(tokens: list[Token]) -> None:
-    """Mark numeric columns and unit-name lists in every table of the token stream."""
-    start = None
-    for i, token in enumerate(tokens):
-        if token.type == "table_open":
-            start = i
-        elif token.type == "table_close" and start is not None:
-            _mark_table(tokens[start:i + 1])
-            start = None
+def csv_name(doc: Document, index: int) -> str:
+    """The file name of the document's `index`-th table (1-based), beside its page."""
+    return f"{doc.stem}-table-{index}.csv"
 
 
-def _mark_table(tokens: list[Token]) -> None:
-    rows: list[list[tuple[Token, Token]]] = []  # (cell open token, inline) per row
-    in_body = False
-    for i, token in enumerate(tokens):
-        if token.type == "tbody_open":
-            in_body = True
-        elif token.type == "tr_open":
-            rows.append([])
-        elif token.type in ("th_open", "td_open"):
-            rows[-1].append((token, tokens[i + 1]))
-        elif token.type == "inline" and in_body:
-            _wrap_units(token)
-    if len(rows) < 2:
-        return
-    head, body = rows[0], rows[1:]
-    for column in range(len(head)):
-        cells = [row[column][1].content.strip() for row in body if column < len(row)]
-        filled = [cell for cell in cells if cell]
-        if not filled:
-            continue
-        if column == 0 and filled == [str(n) for n in range(1, len(filled) + 1)]:
-            kind = "seq"
-        elif all(NUMBER.match(cell) for cell in filled):
-            kind = "num"
-        else:
-            continue
-        for row in rows:
-            if column < len(row):
-                _add_class(row[column][0], kind)
+def document_tables(doc: Document) -> list[list[list[str]]]:
+    """The rows of every table of the document, the notice's first, then its parts'."""
+    if "<table" not in doc.html and not any("<table" in part.html for part in doc.parts):
+        return []
+    return [_rows(match[0]) for text in _htmls(doc) for match in TABLE.finditer(text)]
 
 
-def _add_class(token: Token, name: str) -> None:
-    existing = token.attrGet("class")
-    token.attrSet("class", f"{existing} {name}" if existing else name)
+def csv_files(doc: Document, tables: list[list[list[str]]]) -> dict[str, bytes]:
+    """{output path: CSV bytes} for each of the document's `tables`; UTF-8 with a byte order
+    mark, which spreadsheet programs need to read Chinese CSV as UTF-8."""
+    files = {}
+    for index, rows in enumerate(tables, 1):
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        files[f"{doc.url}{csv_name(doc, index)}"] = ("\ufeff" + text.getvalue()).encode("utf-8")
+    return files
 
 
-def unit_names(text: str) -> list[str] | None:
-    """The names of a list of units, each with the separator after it, or None when the text
-    is prose or a single long phrase."""
-    if not text or PROSE.search(text) or NUMBER.match(text):
-        return None
-    names, current, depth = [], "", 0
-    for char in text:
-        depth += (char in OPENING) - (char in CLOSING)
-        if depth == 0 and char in "、 \u3000":
-            names.append(current + (char if char == "、" else ""))
-            current = ""
-            continue
-        current += char
-    names.append(current)
-    names = [name for name in names if name.strip()]
-    if not names or any(len(name.rstrip("、")) > NAME_MAX_CHARS for name in names):
-        return None
-    return names
+def with_download_links(doc: Document) -> Document:
+    """The document with a CSV download link under each of its tables (for its web page)."""
+    if "<table" not in doc.html and not any("<table" in part.html for part in doc.parts):
+        return doc
+    count = 0
+
+    def link(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return (f'{match[0]}\n<p class="table-download"><a href="{csv_name(doc, count)}" '
+                f'download>下载本表数据（CSV）</a></p>')
+
+    html = TABLE.sub(link, doc.html)
+    parts = tuple(replace(part, html=TABLE.sub(link, part.html)) for part in doc.parts)
+    return replace(doc, html=html, parts=parts)
 
 
-def _wrap_units(inline: Token) -> None:
-    children = inline.children or []
-    if len(children) != 1 or children[0].type != "text":
-        return  # emphasis, links or images in the cell: leave it as written
-    names = unit_names(children[0].content.strip())
-    if names is None:
-        return
-    wrapped: list[Token] = []
-    for index, name in enumerate(names):
-        if index and not names[index - 1].endswith("、"):
-            wrapped.append(Token("text", "", 0, content=" "))
-        wrapped.append(Token("html_inline", "", 0, content='<span class="unit">'))
-        wrapped.append(Token("text", "", 0, content=name))
-        wrapped.append(Token("html_inline", "", 0, content="</span>"))
-    inline.children = wrapped
+def _htmls(doc: Document) -> list[str]:
+    return [doc.html, *(part.html for part in doc.parts)]
+
+
+ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S)
+TAG = re.compile(r"<[^>]+>")
+BREAK = re.compile(r"<br\s*/?>")
+
+
+def _rows(table_html: str) -> list[list[str]]:
+    """The text of each th/td, row by row, whitespace squeezed. markdown.py writes the table
+    (markup in cells is inline only), so regular expressions read it exactly and ~10× faster
+    than an HTML parser over 1,500 documents."""
+    return [[" ".join(html.unescape(TAG.sub("", BREAK.sub(" ", cell))).split())
+             for cell in CELL.findall(row)] for row in ROW.findall(table_html)]

@@ -22,7 +22,7 @@ from gazette_build.config import load_config
 from gazette_build.errors import BuildFailed, Report
 from gazette_build.printed import layout
 from gazette_build.site import load_site
-from gazette_build.tables import unit_names
+from gazette_build.cells import unit_names
 from test_pdf import MM, Printed, lay_out, read_back, seed  # noqa: F401 (seed is a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
