@@ -17,7 +17,8 @@ import weasyprint
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, continued, cut, fonts as printfonts, saddle
+from . import cache as printcache, clreq, continued, cut, fonts as printfonts, justify, saddle
+from . import titles
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
 
@@ -83,13 +84,21 @@ def _recorded_pages(issue: Issue, page_of: dict[str, int], report: Report) -> di
 
 
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
-    """The print HTML of an issue; `press` adds bleed and crop marks (see the template)."""
+    """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py);
+    `press` adds bleed and crop marks (see the template)."""
     config = site.config
-    return continued.label_continuations(env.get_template(TEMPLATE).render(
+    return continued.label_continuations(clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=render.cn_date))
+        cn_date=render.cn_date, title_html=_title_html(config))))
+
+
+def _title_html(config: SiteConfig):
+    """title_html(title, issuer, lines, kind=…) for the template: balanced lines (titles.py)."""
+    width = printfonts.title_width(config)
+    return lambda title, issuer="", lines=(), kind="document": titles.title_html(
+        title, issuer, tuple(lines), kind=kind, width=width)
 
 
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
@@ -102,7 +111,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
     if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
         options["pdf_tags"] = True
-    with _weasyprint_warnings() as messages:
+    with _weasyprint_warnings() as messages, _justified():
         document = _render(config, html, page_dir, fetcher)
         pdf = document.write_pdf(**options)
         press_pdf = None
@@ -110,7 +119,10 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
             # bleed widens the page box, so the press copy is a layout of its own
             press_pdf = _render(config, press_html, page_dir, fetcher).write_pdf(**options)
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
-    diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "
+    diagnostics = [] if justify.supported() else [[
+        template, 1, "print", f"WeasyPrint {weasyprint.__version__} is not one the Chinese "
+        "justification was written for (gazette_build/printed/justify.py): lines are ragged"]]
+    diagnostics += [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
     diagnostics += [[template, 1, "print", f"{url} does not exist"]
                     for url in dict.fromkeys(fetcher.missing)]
@@ -148,6 +160,17 @@ def _render(config: SiteConfig, html: str, page_dir: Path,
     if config.saddle_stitch:
         saddle.pad_to_sheets(document)
     return document
+
+
+@contextmanager
+def _justified():
+    """Chinese lines justified between their characters, where the WeasyPrint version is one
+    the extension was written for."""
+    if not justify.supported():
+        yield
+        return
+    with justify.inter_character():
+        yield
 
 
 @contextmanager
