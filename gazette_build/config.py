@@ -45,7 +45,11 @@ DEFAULT_FONTS = Fonts(
     heading3=("FandolFang",),
     page_number=("Noto Serif CJK SC",),
 )
-PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"), Field("tagged", "bool"))
+PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"), Field("saddle_stitch", "bool"),
+                Field("new_page", "str-list"),
+                Field("tagged", "bool"))
+# what may start on a new page by editorial rule, leaving white at the foot of the one before
+NEW_PAGE_RULES = ("document", "embedded", "attachment")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -69,6 +73,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     footer = _footer(entries.get("footer"), path, report)
     fonts = _fonts(entries.get("fonts"), path, report)
     print_options = _sub(entries.get("print"), PRINT_FIELDS, path, report)
+    new_page = _new_page(entries.get("print"), print_options, path, report)
     if "slug" in values and not SLUG.match(values["slug"]):
         report.error(path, entries["slug"].line, "slug", f"'{values['slug']}' must be lower-case "
                      "ASCII letters, digits and '-' (it names the PDF files)")
@@ -96,6 +101,8 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         fonts=fonts,
         press=print_options.get("press", False),
         pdfa=print_options.get("pdfa", False),
+        saddle_stitch=print_options.get("saddle_stitch", True),
+        new_page=new_page,
         tagged=print_options.get("tagged", False),
         **({"image_limit_kb": values["image_limit_kb"]} if "image_limit_kb" in values else {}),
         organisation_code=values.get("organisation_code", ""),
@@ -106,6 +113,19 @@ def _sub(entry: Entry | None, fields: tuple[Field, ...], path: Path, report: Rep
     if entry is None or not isinstance(entry.children, dict):
         return {}
     return validate(entry.children, fields, path, entry.line, report)
+
+
+def _new_page(entry: Entry | None, print_options: dict, path: Path,
+              report: Report) -> tuple[str, ...]:
+    """print.new_page: the parts that start a new page (GB/T 9704 §7.3.7: attachments)."""
+    rules = print_options.get("new_page")
+    if rules is None:
+        return ("attachment",)
+    for rule in rules:
+        if rule not in NEW_PAGE_RULES:
+            report.error(path, entry.children["new_page"].line, "new_page", f"'{rule}' is not "
+                         f"one of {', '.join(NEW_PAGE_RULES)}")
+    return tuple(dict.fromkeys(rules))
 
 
 def _sections(entry: Entry | None, path: Path, report: Report) -> tuple[SectionSpec, ...]:

@@ -20,6 +20,7 @@ ISSUE_FIELDS = (
     Field("total", "int", True),
     Field("date", "date", True),
     Field("documents", "str-list"),
+    Field("printed_pages", "mapping"),
 )
 DOCUMENT_FIELDS = (
     Field("title", "str", True),
@@ -70,6 +71,7 @@ class IssueSource:
     date: dt.date
     total_line: int
     documents: tuple[Document, ...]
+    printed_pages: tuple[tuple[str, int, int], ...] = ()  # (stem, page as printed, line)
 
 
 def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
@@ -137,8 +139,9 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
                            lambda own: load_document(path, data, values, config, own), report)
         if doc is not None:
             documents.append(doc)
+    printed_pages = _printed_pages(yaml_path, lines, stems, report)
     return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
-                       values["date"], lines["total"], tuple(documents))
+                       values["date"], lines["total"], tuple(documents), printed_pages)
 
 
 def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
@@ -160,7 +163,26 @@ def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
     lines = {key: entry.line for key, entry in entries.items()}
     if "documents" in entries:
         lines["documents items"] = entries["documents"].children or ()
+    if isinstance(entries.get("printed_pages") and entries["printed_pages"].children, dict):
+        lines["printed_pages items"] = {stem: (entry.value, entry.line) for stem, entry
+                                        in entries["printed_pages"].children.items()}
     return values, lines
+
+
+def _printed_pages(yaml_path: Path, lines: dict, stems: list[str],
+                   report: Report) -> tuple[tuple[str, int, int], ...]:
+    """issue.yaml `printed_pages`: the page each document starts on in an issue printed
+    elsewhere (stem: page), cited by the web edition instead of this build's layout."""
+    recorded = []
+    for stem, (page, line) in lines.get("printed_pages items", {}).items():
+        if stem not in stems:
+            report.error(yaml_path, line, "printed_pages", f"{stem} is not a document of this issue")
+        elif not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            report.error(yaml_path, line, "printed_pages",
+                         f"{stem}: expected the page number it starts on, got {page!r}")
+        else:
+            recorded.append((stem, page, line))
+    return tuple(recorded)
 
 
 def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: Report) -> list[str]:

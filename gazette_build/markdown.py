@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from . import gridtable
+from . import cells, gridtable
 from .model import Document, Heading, Part
 
 # possessive: a heading of 附件 and a long run of spaces must not be tried split every way
@@ -196,6 +196,7 @@ def _render(tokens: list[Token], anchor: str, level_shift: int,
             token.attrSet("scope", "col")
     if mark_addressees:
         _mark_addressees(tokens)
+    cells.mark(tokens)
     return MD.renderer.render(tokens, MD.options, {}), tuple(headings)
 
 

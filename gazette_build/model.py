@@ -74,6 +74,8 @@ class SiteConfig:
     fonts: Fonts
     press: bool = False
     pdfa: bool = False
+    saddle_stitch: bool = True  # pad the printed issue to a multiple of 4 pages
+    new_page: tuple[str, ...] = ("attachment",)  # parts that start a new page (print.new_page)
     tagged: bool = False  # a structure tree in reading order (print: tagged: true)
     image_limit_kb: int = 5120  # an image above it is a warning (site.yaml image_limit_kb)
     organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
@@ -188,6 +190,8 @@ class Issue:
     date: dt.date
     path: Path  # the issue.yaml
     sections: tuple[Section, ...]
+    # (stem, start page as printed, line in issue.yaml) for issues printed elsewhere
+    printed_pages: tuple[tuple[str, int, int], ...] = ()
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -223,6 +227,13 @@ class PrintedIssue:
     document_pdfs: dict[str, bytes] = field(default_factory=dict)
     # the press copy (3 mm bleed, crop marks) when site.yaml asks for it (print: press: true)
     press_pdf: bytes | None = None
+    # start pages of an issue printed elsewhere (issue.yaml printed_pages), by anchor
+    recorded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cited(self) -> dict[str, int]:
+        """The page the web edition cites for each anchor: as printed when recorded."""
+        return {**self.page_of, **self.recorded}
 
 
 @dataclass(frozen=True, slots=True)

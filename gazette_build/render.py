@@ -160,7 +160,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     # stays small however long the archive
     latest = site.issues[0] if site.issues else None
     latest_print = printed.get(latest.key) if latest else None
-    latest_page_of = latest_print.page_of if latest_print else {}
+    latest_page_of = latest_print.cited if latest_print else {}
     headers = tuple(IssueHeader.of(issue) for issue in site.issues)
     year_counts = tuple((year, sum(1 for h in headers if h.year == year)) for year in site.years)
     pages = {"index.html": page("index.html", (latest, year_counts, tuple(latest_page_of.items())),
@@ -206,7 +206,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                              page_title="页面未找到", latest=newest)
     for issue, header in zip(site.issues, headers):
         print_ = printed.get(issue.key)
-        page_of = print_.page_of if print_ else {}
+        page_of = print_.cited if print_ else {}
         pdf = pdf_name(config, issue) if print_ else None
         pdf_facts = (len(print_.pdf), print_.page_count) if print_ else None
         pages[f"{issue.url}index.html"] = page(
@@ -272,11 +272,12 @@ def _print_info(config: SiteConfig, issue: Issue, doc: Document,
                 print_: PrintedIssue | None) -> PrintInfo | None:
     if print_ is None or doc.anchor not in print_.page_of:
         return None
-    page = print_.page_of[doc.anchor]
-    last = max(page, print_.document_pages.get(doc.stem, (page, page))[1])
+    own = print_.page_of[doc.anchor]  # in this build's PDF, which the link opens
+    page = print_.cited[doc.anchor]  # as printed on paper (issue.yaml printed_pages)
+    last = page + max(own, print_.document_pages.get(doc.stem, (own, own))[1]) - own
     citation = (f"《{config.title}》{issue.label}（总第{issue.total}期）{page_range(page, last)}，"
                 f"{doc.number}")
     pdf = print_.document_pdfs.get(doc.stem)
-    return PrintInfo(page, last, f"../{pdf_name(config, issue)}#page={page}",
+    return PrintInfo(page, last, f"../{pdf_name(config, issue)}#page={own}",
                      f"{doc.stem}.pdf" if pdf is not None else None,
                      len(pdf) if pdf is not None else 0, citation)

@@ -61,6 +61,8 @@ print:
   press: false   # also write a press copy with 3 mm bleed and crop marks
   pdfa: false    # write PDF/A-3b for archiving, each PDF carrying its Markdown sources
   tagged: false  # tag the PDFs (structure tree in reading order, for screen readers)
+  saddle_stitch: true   # pad the issue with blank pages to a multiple of 4 (saddle-stitched booklet)
+  new_page: [attachment]  # what starts a new page by editorial rule (document, embedded, attachment)
 """
 
 ISSUE_YAML = """\

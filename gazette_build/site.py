@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               memostore, render, search, structure, svgclean, swap, writer)
+               memostore, numbering, render, search, structure, svgclean, swap, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -73,7 +73,7 @@ def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
     content_dir = site.config.content_dir
 
     def convert(doc: Document, own: Report) -> Document:
-        tokens = markdown.parse(doc)
+        tokens = numbering.restructure(doc, markdown.parse(doc), own)
         audit.audit_document(doc, tokens, content_dir, own)
         return markdown.convert(doc, tokens, content_dir)
 

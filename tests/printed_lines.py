@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pdfplumber
 
-BODY_SIZE = 10.5  # pt; print.css sets the body text at 五号
+BODY_SIZE = 11  # pt; print.css sets the body text on the grid of the printed original
 
 
 @dataclass

@@ -133,7 +133,7 @@ def test_tables_are_wrapped_to_scroll_on_phones(web_edition):
     html = (web_edition / "2024/01/shizhengbanfa-2024-3/index.html").read_text(encoding="utf-8")
     assert ('<div class="table-wrap" tabindex="0" role="region" aria-label="表格（可滚动）"><table>'
             in html)
-    assert '<th scope="col">序号</th>' in html
+    assert '<th scope="col" class="seq">序号</th>' in html
 
 
 def test_home_and_year_pages_link_the_issue(web_edition):

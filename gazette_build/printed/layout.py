@@ -18,7 +18,7 @@ import jinja2
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, clreq, fonts as printfonts, limits, titles
+from . import cache as printcache, clreq, continued, fonts as printfonts, limits, titles
 from .pages import document_pages, page_map
 
 TEMPLATE = "print/issue.html"
@@ -56,7 +56,7 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     html = render_html(site, issue, env, press=False)
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, WEASYPRINT_VERSION, _CODE_DIGEST, html,
-                             press_html, config.pdfa, config.tagged,
+                             press_html, config.pdfa, config.tagged, config.saddle_stitch,
                              printfonts.faces_signature(faces)])
     entry = printcache.load(root, issue.key, key,
                             lambda folder, message: report.warn(folder, 1, "cache", message))
@@ -81,18 +81,33 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
                              f"of the printed issue (hidden by {TEMPLATE} or print.css?)")
     return PrintedIssue(pdf=entry.pdf, page_count=entry.page_count, page_of=dict(entry.page_of),
                         document_pages=dict(entry.document_pages),
-                        document_pdfs=dict(entry.document_pdfs), press_pdf=entry.press_pdf)
+                        document_pdfs=dict(entry.document_pdfs), press_pdf=entry.press_pdf,
+                        recorded=_recorded_pages(issue, entry.page_of, report))
+
+
+def _recorded_pages(issue: Issue, page_of: dict[str, int], report: Report) -> dict[str, int]:
+    """The start pages issue.yaml records for an issue printed elsewhere, by anchor; a warning
+    where this layout puts a document on another page."""
+    anchors = {doc.stem: doc.anchor for doc in issue.documents}
+    recorded = {}
+    for stem, page, line in issue.printed_pages:
+        recorded[anchors[stem]] = page
+        own = page_of.get(anchors[stem])
+        if own is not None and own != page:
+            report.warn(issue.path, line, "printed_pages", f"{stem} starts on page {page} as "
+                        f"printed, on page {own} in this layout; the web edition cites page {page}")
+    return recorded
 
 
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
     """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py);
     `press` adds bleed and crop marks (see the template)."""
     config = site.config
-    return clreq.mark_up(env.get_template(TEMPLATE).render(
+    return continued.label_continuations(clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=render.cn_date, title_html=_title_html(config)))
+        cn_date=render.cn_date, title_html=_title_html(config))))
 
 
 def _title_html(config: SiteConfig):
@@ -117,20 +132,13 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
     if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
         options["pdf_tags"] = True
-    laid_out = []  # the finisher hands over the Document the PDF was drawn from
     with _weasyprint_warnings() as messages, _justified(justify):
-        # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
-        # that keeps the Document, not render() then Document.write_pdf(): the latter measured
-        # ~0.1 s slower on the seed issue with WeasyPrint 70 (cause not found)
-        pdf = weasyprint.HTML(string=html, base_url=page_dir.as_uri() + "/",
-                              url_fetcher=fetcher).write_pdf(
-            finisher=lambda document, _: laid_out.append(document), **options)
-        document = laid_out[0]
+        document = _render(config, html, page_dir, fetcher)
+        pdf = document.write_pdf(**options)
         press_pdf = None
         if press_html is not None:
             # bleed widens the page box, so the press copy is a layout of its own
-            press_pdf = weasyprint.HTML(string=press_html, base_url=page_dir.as_uri() + "/",
-                                        url_fetcher=fetcher).write_pdf(**options)
+            press_pdf = _render(config, press_html, page_dir, fetcher).write_pdf(**options)
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
     diagnostics = [] if justify.supported() else [[
         template, 1, "print", f"WeasyPrint {weasyprint.__version__} is not one the Chinese "
@@ -161,6 +169,21 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
                                             for stem, (first, last) in ranges.items()},
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
+
+
+def _render(config: SiteConfig, html: str, page_dir: Path, fetcher):
+    """One layout (a weasyprint.Document), finished before drawing: 续表 only on continuations,
+    the page count padded for saddle stitching when site.yaml asks for it (the default)."""
+    import weasyprint
+
+    from . import saddle
+
+    document = weasyprint.HTML(string=html, base_url=page_dir.as_uri() + "/",
+                               url_fetcher=fetcher).render()
+    continued.unlabel_first_fragments(document)
+    if config.saddle_stitch:
+        saddle.pad_to_sheets(document)
+    return document
 
 
 @contextmanager

@@ -67,7 +67,9 @@ def _copy(element, parent, cut: pikepdf.Pdf, pages: dict, annotations: dict,
 
 def _value(value, cut: pikepdf.Pdf):
     """An attribute of an element (/A, /Alt, /Lang…) owned by `cut`: pikepdf copies indirect
-    objects between files, direct containers are rebuilt."""
+    objects between files, direct containers are rebuilt, numbers (/ColSpan 5) are Python's."""
+    if not isinstance(value, pikepdf.Object):
+        return value
     if value.is_indirect:
         return cut.copy_foreign(value)
     if isinstance(value, pikepdf.Dictionary):
