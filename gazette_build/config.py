@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .errors import Report
 from .frontmatter import read_text
+from .record import signing
 from .model import Fonts, FooterItem, SectionSpec, SiteConfig
 from .writer import output_problem
 from .yamlschema import Entry, Field, load_mapping, validate
@@ -25,6 +26,7 @@ SITE_FIELDS = (
     Field("footer", "mapping"),
     Field("fonts", "mapping"),
     Field("print", "mapping"),
+    Field("signing", "mapping"),
 )
 SECTION_FIELDS = (Field("name", "str", True), Field("issuers", "str-list", True))
 # The government-site footer (conventions §5.1). Values come from the site operator; an empty
@@ -62,6 +64,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     footer = _footer(entries.get("footer"), path, report)
     fonts = _fonts(entries.get("fonts"), path, report)
     print_options = _sub(entries.get("print"), PRINT_FIELDS, path, report)
+    signing_config = signing.load_signing(entries.get("signing"), root, path, report)
     if "slug" in values and not SLUG.match(values["slug"]):
         report.error(path, entries["slug"].line, "slug", f"'{values['slug']}' must be lower-case "
                      "ASCII letters, digits and '-' (it names the PDF files)")
@@ -89,6 +92,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         fonts=fonts,
         press=print_options.get("press", False),
         pdfa=print_options.get("pdfa", False),
+        signing=signing_config,
     )
 
 

@@ -19,6 +19,7 @@ ISSUE_FIELDS = (
     Field("total", "int", True),
     Field("date", "date", True),
     Field("documents", "str-list"),
+    Field("published", "date"),
 )
 DOCUMENT_FIELDS = (
     Field("title", "str", True),
@@ -28,7 +29,14 @@ DOCUMENT_FIELDS = (
     Field("section", "str"),
     Field("disclosure", "str"),
     Field("notes", "str-list"),
+    Field("status", "str"),
+    Field("corrects", "str"),
+    Field("repealed_by", "str"),
+    Field("amended_by", "str-list"),
 )
+# 有效性 a document may carry (conventions §5.3); the relations name other documents by 文号
+STATUSES = ("现行有效", "已修改", "已废止")
+RELATIONS = ("corrects", "repealed_by", "amended_by")
 YEAR_DIR = re.compile(r"^\d{4}$")
 ISSUE_DIR = re.compile(r"^\d{2}$")
 STEM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -50,6 +58,7 @@ class IssueSource:
     date: dt.date
     total_line: int
     documents: tuple[Document, ...]
+    published: dt.date | None = None  # the issue is frozen from then on (record.frozen)
 
 
 def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
@@ -111,7 +120,7 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
         if doc is not None:
             documents.append(doc)
     return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
-                       values["date"], lines["total"], tuple(documents))
+                       values["date"], lines["total"], tuple(documents), values.get("published"))
 
 
 def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
@@ -207,11 +216,31 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
     if len(note_lines) != len(notes):  # `notes: text` rather than a list
         note_lines = (line_of["notes"],) * len(notes)
     notes = tuple(zip(note_lines, notes))
+    status = values.get("status")
+    if status is not None and status not in STATUSES:
+        report.error(path, line_of["status"], "status",
+                     f"'{status}' is not a 有效性; write one of {'、'.join(STATUSES)}")
+    relations = tuple(_relations(values, parts.entries, line_of))
     return Document(
         stem=path.stem, path=path, title=values["title"], number=values["number"],
         date=values["date"], issuer=values["issuer"], section=section,
         disclosure=values.get("disclosure"), notes=notes, body_markdown=parts.body,
-        body_line=parts.body_line, number_line=line_of["number"], year=issue["year"], issue_number=issue["number"])
+        body_line=parts.body_line, number_line=line_of["number"], year=issue["year"],
+        issue_number=issue["number"], status=status, relations=relations)
+
+
+def _relations(values: dict, entries: dict, line_of: dict):
+    """(field, 文号, line) for each document the front-matter names: the line of each list
+    item when `amended_by` is a list."""
+    for name in RELATIONS:
+        value = values.get(name)
+        if value is None:
+            continue
+        numbers = (value,) if isinstance(value, str) else value
+        lines = entries[name].children if isinstance(value, tuple) else None
+        if not lines or len(lines) != len(numbers):
+            lines = (line_of[name],) * len(numbers)
+        yield from ((name, number, line) for number, line in zip(numbers, lines))
 
 
 def _check_number(number: str, date: dt.date, path: Path, line: int, report: Report) -> bool:

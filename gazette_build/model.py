@@ -46,6 +46,21 @@ class Fonts:
 
 
 @dataclass(frozen=True, slots=True)
+class Signing:
+    """site.yaml `signing`: the office's PKCS#12 key, the environment variable holding its
+    passphrase (never a file), the CA certificates readers trust, an optional RFC 3161 service."""
+
+    key: Path
+    passphrase_env: str | None
+    trust: tuple[Path, ...]
+    timestamp_url: str | None
+    lines: tuple[tuple[str, int], ...]  # site.yaml line of each field, for located errors
+
+    def line(self, name: str) -> int:
+        return dict(self.lines).get(name, dict(self.lines)["signing"])
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """Everything `site.yaml` says, with paths resolved against the site folder (`root`)."""
 
@@ -65,6 +80,7 @@ class SiteConfig:
     fonts: Fonts
     press: bool = False
     pdfa: bool = False
+    signing: Signing | None = None
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -105,6 +121,30 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class DocRef:
+    """Another document named by a 文号, as a link shows it; `url` is None when the archive
+    does not hold it (an older document, or one of another gazette)."""
+
+    number: str
+    title: str | None = None
+    url: str | None = None
+    issue_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """How a document stands to others (filled by `record.links`): corrections (勘误) both
+    ways, and the documents that repeal or amend it and that it repeals or amends."""
+
+    corrects: DocRef | None = None  # this document is a 勘误 of that one
+    corrected_by: tuple[DocRef, ...] = ()
+    repealed_by: DocRef | None = None
+    amended_by: tuple[DocRef, ...] = ()
+    repeals: tuple[DocRef, ...] = ()
+    amends: tuple[DocRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One document of an issue: front-matter, Markdown body and, after conversion, its HTML."""
 
@@ -122,6 +162,10 @@ class Document:
     number_line: int  # the line of `number:`, for archive-wide 文号 checks
     year: int
     issue_number: int
+    # validity (有效性) and the 文号 of related documents, as the front-matter says them
+    status: str | None = None  # 现行有效, 已修改 or 已废止
+    relations: tuple[tuple[str, str, int], ...] = ()  # (field, 文号, line): corrects, repealed_by, amended_by
+    links: Links = Links()  # filled by record.links
     # filled by markdown.convert
     html: str = ""
     headings: tuple[Heading, ...] = ()
@@ -160,6 +204,7 @@ class Issue:
     date: dt.date
     path: Path  # the issue.yaml
     sections: tuple[Section, ...]
+    published: dt.date | None = None  # set once the issue is published: it is then frozen
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 

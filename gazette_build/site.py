@@ -17,6 +17,7 @@ import jinja2
 from . import audit, config as config_stage, content, markdown, render, structure, writer
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
+from .record import frozen, links, signing
 from .model import Document, Issue, PrintedIssue, Site
 
 
@@ -44,11 +45,16 @@ def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     if memo is not None:
         config = memo.same(config)
     folders = content.discover_issue_folders(config, report)
+    for folder in folders:  # a published issue's sources are frozen
+        frozen.check_sources(folder, config.root, report)
     sources = [s for s in (content.load_issue(f, config, report, memo) for f in folders) if s]
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    return convert_site(site, report, memo.documents if memo else None)
+    site = convert_site(site, report, memo.documents if memo else None)
+    site = links.link_documents(site, report)
+    report.check()
+    return site
 
 
 def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
@@ -110,6 +116,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
     env = render.make_env(site.config)
+    # the key is opened before the long work: a wrong passphrase fails at once
+    seal = _open_seal(site, report) if with_pdf and write and memo is None else None
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress) if with_pdf else {}
@@ -123,6 +131,14 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     for issue in site.issues:
         if issue.key in printed:
             files.update(pdf_files(site, issue, printed[issue.key]))
+    if seal is not None:  # at write time: the print cache keeps the unsigned bytes
+        files = signing.sign_files(files, seal, f"{site.config.publisher}发布",
+                                   site.config.signing, site.config.root / "site.yaml", report)
+        report.check()
+        files.update(signing.published_files(site, env, seal))
+    elif progress and with_pdf and write and memo is None:
+        progress("the PDFs are unsigned (no signing key in site.yaml)")
+    records = _published_records(site, printed, report) if write and memo is None else {}
     changed = list(files)
     if write and memo is not None:
         changed = writer.sync_site(files, target, memo.written)
@@ -131,9 +147,42 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         writer.write_site(files, target)
     if progress and write and with_pdf:  # a build that prints is long enough to narrate
         progress(f"wrote {len(files)} files ({len(pages)} pages)")
+    for issue, outputs in records.items():  # after the site is written: a failed build records nothing
+        frozen.record(issue.path.parent, site.config.root, issue.published.isoformat(), outputs)
+        if progress:
+            progress(f"{issue.label} is published: its record is in "
+                     f"{report.relative(frozen.record_dir(issue.path.parent))}/ (commit it)")
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
                        sum(1 for p in files if p.endswith(".pdf")),
                        time.perf_counter() - started, printed, changed)
+
+
+def _published_records(site: Site, printed: dict[str, PrintedIssue],
+                       report: Report) -> dict[Issue, dict[str, bytes]]:
+    """The unsigned PDFs of each published issue that has no record yet; a recorded issue
+    whose PDFs come out different now is warned about (layout, stylesheet or fonts changed)."""
+    records = {}
+    for issue in site.issues:
+        if issue.key not in printed:
+            continue
+        outputs = pdf_files(site, issue, printed[issue.key])
+        check = frozen.check_outputs(issue.path.parent, outputs)
+        if check is None and issue.published:
+            records[issue] = outputs
+        elif check is not None and (check.differing or check.missing):
+            report.warn(frozen.record_dir(issue.path.parent) / frozen.OUTPUTS, 1, "published",
+                        f"the PDFs of {issue.label} laid out now differ from the published ones "
+                        f"({', '.join(check.differing + check.missing)}): the layout, stylesheet "
+                        "or fonts changed since publication")
+    return records
+
+
+def _open_seal(site: Site, report: Report):
+    if site.config.signing is None:
+        return None
+    seal = signing.open_key(site.config.signing, site.config.root / "site.yaml", report)
+    report.check()
+    return seal
 
 
 def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int = 1,

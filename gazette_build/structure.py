@@ -19,7 +19,7 @@ def assemble(config: SiteConfig, sources: list[IssueSource], report: Report) -> 
             if docs:
                 sections.append(Section(spec.name, docs))
         issues.append(Issue(source.year, source.number, source.total, source.date,
-                            source.yaml_path, tuple(sections)))
+                            source.yaml_path, tuple(sections), source.published))
     issues.sort(key=lambda issue: (issue.year, issue.number), reverse=True)
     return Site(config, tuple(issues))
 

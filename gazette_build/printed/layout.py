@@ -36,9 +36,10 @@ layout_count = 0
 
 
 def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Report, *,
-                 only_cached: bool = False) -> PrintedIssue | None:
+                 only_cached: bool = False, fresh: bool = False) -> PrintedIssue | None:
     """Lay out one issue (or take it from the cache) and report what went wrong on the way;
-    with `only_cached`, return None instead of laying out an issue the cache does not hold."""
+    with `only_cached`, return None instead of laying out an issue the cache does not hold;
+    with `fresh`, lay it out even if the cache holds it (`gazette verify --issue`)."""
     global layout_count
     config = site.config
     root = config.root.resolve()
@@ -48,7 +49,7 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, weasyprint.__version__, _CODE_DIGEST, html,
                              press_html, config.pdfa, printfonts.faces_signature(faces)])
-    entry = printcache.load(root, issue.key, key)
+    entry = None if fresh else printcache.load(root, issue.key, key)
     if entry is None:
         if only_cached:
             return None

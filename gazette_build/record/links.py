@@ -1,0 +1,93 @@
+"""Link documents to the documents their front-matter names by 文号: a 勘误 (`corrects`) to what
+it corrects and back, a repealed or amended document (`repealed_by`, `amended_by`) to the
+document that did it and back. A correction must stand in a later issue than what it corrects;
+a 文号 the archive does not hold is a warning (the document may predate the archive)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from ..errors import Report
+from ..model import DocRef, Document, Issue, Links, Site
+
+# the status each relation implies for the document it names, for a consistency warning
+IMPLIED_STATUS = {"repealed_by": "已废止", "amended_by": "已修改"}
+
+
+def link_documents(site: Site, report: Report) -> Site:
+    """The site with every document's `links` filled in; problems reported with their lines."""
+    by_number = {doc.number: (doc, issue) for issue in site.issues for doc in issue.documents}
+    if not any(doc.relations for doc, _ in by_number.values()):
+        return site  # the common case: nothing to link, nothing rebuilt
+    forward: dict[str, dict] = defaultdict(dict)
+    backward: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    inverse = {"corrects": "corrected_by", "repealed_by": "repeals", "amended_by": "amends"}
+    for doc, issue in by_number.values():
+        for field_name, number, line in doc.relations:
+            target = by_number.get(number)
+            if number == doc.number:
+                report.error(doc.path, line, field_name, f"names the document itself ({number})")
+                continue
+            if target is None:
+                report.warn(doc.path, line, field_name, f"{number} is not in the archive; "
+                            "it is shown without a link")
+                ref = DocRef(number)
+            else:
+                ref = _ref(*target)
+                _check_order(field_name, doc, issue, target, line, report)
+                backward[number][inverse[field_name]].append(_ref(doc, issue))
+            if field_name == "amended_by":
+                forward[doc.number].setdefault(field_name, []).append(ref)
+            else:
+                forward[doc.number][field_name] = ref
+        _check_status(doc, report)
+    issues = []
+    for issue in site.issues:
+        sections = []
+        for section in issue.sections:
+            docs = tuple(_with_links(doc, forward.get(doc.number, {}),
+                                     backward.get(doc.number, {}))
+                         for doc in section.documents)
+            sections.append(replace(section, documents=docs))
+        issues.append(replace(issue, sections=tuple(sections)))
+    return replace(site, issues=tuple(issues))
+
+
+def _ref(doc: Document, issue: Issue) -> DocRef:
+    return DocRef(doc.number, doc.title, doc.url, issue.label)
+
+
+def _with_links(doc: Document, forward: dict, backward: dict) -> Document:
+    if not forward and not backward:
+        return doc
+    links = Links(corrects=forward.get("corrects"),
+                  corrected_by=tuple(backward.get("corrected_by", ())),
+                  repealed_by=forward.get("repealed_by"),
+                  amended_by=tuple(forward.get("amended_by", ())),
+                  repeals=tuple(backward.get("repeals", ())),
+                  amends=tuple(backward.get("amends", ())))
+    return replace(doc, links=links)
+
+
+def _check_order(field_name: str, doc: Document, issue: Issue, target: tuple[Document, Issue],
+                 line: int, report: Report) -> None:
+    """A 勘误 is published after what it corrects: in a later issue."""
+    if field_name != "corrects":
+        return
+    corrected, corrected_issue = target
+    if (issue.year, issue.number) <= (corrected_issue.year, corrected_issue.number):
+        report.error(doc.path, line, field_name,
+                     f"a 勘误 must be published in a later issue than what it corrects; "
+                     f"{corrected.number} is in {corrected_issue.label}, this document in "
+                     f"{issue.label}")
+
+
+def _check_status(doc: Document, report: Report) -> None:
+    """`repealed_by` without 已废止 (or `amended_by` without 已修改/已废止) says two things."""
+    for field_name, _, line in doc.relations:
+        implied = IMPLIED_STATUS.get(field_name)
+        if implied and doc.status != implied and not (implied == "已修改" and doc.status == "已废止"):
+            report.warn(doc.path, line, field_name, f"the document names a document that "
+                        f"{'repealed' if implied == '已废止' else 'amended'} it, but its status is "
+                        f"{doc.status or 'not given'}; write status: {implied}")
+            return

@@ -1,0 +1,185 @@
+"""Signed PDFs: site.yaml's `signing` read and checked, the office's key opened, and every PDF
+the build writes sealed with a PAdES signature (pyHanko), timestamped when a service is set.
+
+Signing happens at write time, after the print cache: the cache keeps the unsigned bytes, so
+unchanged issues are still not laid out again and unsigned builds stay byte-identical. A
+signature holds the signing time (and a timestamp token), so signed files differ from build to
+build; what they sign is the same bytes each time.
+"""
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..errors import Report
+from ..model import Signing
+from ..yamlschema import Entry, Field, validate
+
+SIGNING_FIELDS = (
+    Field("key", "str", True),
+    Field("passphrase_env", "str"),
+    Field("trust", "str-list", True),
+    Field("timestamp_url", "str"),
+)
+FIELD_NAME = "GazetteSeal"  # the (invisible) signature field every sealed PDF carries
+
+
+def load_signing(entry: Entry | None, root: Path, path: Path, report: Report) -> Signing | None:
+    """site.yaml's `signing` mapping, with its files checked to exist; None when absent."""
+    if entry is None or entry.value is None:
+        return None
+    if not isinstance(entry.children, dict):
+        report.error(path, entry.line, "signing", "expected a mapping: key, passphrase_env, "
+                     "trust and optionally timestamp_url")
+        return None
+    values = validate(entry.children, SIGNING_FIELDS, path, entry.line, report)
+    lines = (("signing", entry.line),
+             *((name, child.line) for name, child in entry.children.items()))
+    line_of = dict(lines)
+    if "key" not in values or "trust" not in values:
+        return None
+    key = (root / values["key"]).resolve()
+    if not key.is_file():
+        report.error(path, line_of["key"], "key", f"{key} does not exist (the office's "
+                     "PKCS#12 file, .p12 or .pfx)")
+    trust = tuple((root / name).resolve() for name in values["trust"])
+    for name in trust:
+        if not name.is_file():
+            report.error(path, line_of["trust"], "trust", f"{name} does not exist (a PEM file "
+                         "of a CA certificate that readers trust)")
+    url = values.get("timestamp_url")
+    if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+        report.error(path, line_of["timestamp_url"], "timestamp_url",
+                     f"'{url}' is not an http(s) URL of an RFC 3161 timestamp service")
+    passphrase_env = values.get("passphrase_env")
+    if passphrase_env and not passphrase_env.replace("_", "").isalnum():
+        report.error(path, line_of["passphrase_env"], "passphrase_env",
+                     f"'{passphrase_env}' is not the name of an environment variable; the "
+                     "passphrase itself never goes in a file")
+    return Signing(key, passphrase_env, trust, url, lines)
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The office's opened key, ready to sign: the pyHanko signer and its timestamper."""
+
+    signer: object
+    timestamper: object | None
+    certificate_pem: bytes  # the office's certificate, published beside the verification page
+    subject: str
+
+
+def open_key(signing: Signing, config_path: Path, report: Report) -> Seal | None:
+    """Open the PKCS#12 key with the passphrase from the environment and check that its
+    certificate chains to `trust`; report what stops that, with its site.yaml line."""
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    passphrase = None
+    if signing.passphrase_env:
+        passphrase = os.environ.get(signing.passphrase_env)
+        if passphrase is None:
+            report.error(config_path, signing.line("passphrase_env"), "passphrase_env",
+                         f"the environment variable {signing.passphrase_env} is not set; "
+                         f"export the key's passphrase in it before building")
+            return None
+    trust = _trust_roots(signing, config_path, report)
+    if trust is None:
+        return None
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(
+            signing.key.read_bytes(), other_certs=[],
+            passphrase=passphrase.encode() if passphrase else None)
+    except (ValueError, OSError) as exc:
+        report.error(config_path, signing.line("key"), "key",
+                     f"cannot open {signing.key}: wrong passphrase or not a PKCS#12 file "
+                     f"({exc.__cause__ or exc})")
+        return None
+    certificate = signer.signing_cert
+    if not _chains(certificate, list(signer.cert_registry), trust):
+        report.error(config_path, signing.line("trust"), "trust",
+                     f"the key's certificate ({certificate.subject.human_friendly}) does not "
+                     "chain to any certificate in trust; readers could not verify the PDFs")
+        return None
+    timestamper = HTTPTimeStamper(signing.timestamp_url) if signing.timestamp_url else None
+    from asn1crypto import pem
+    return Seal(signer, timestamper, pem.armor("CERTIFICATE", certificate.dump()),
+                certificate.subject.human_friendly)
+
+
+def _trust_roots(signing: Signing, config_path: Path, report: Report) -> list | None:
+    from .verification import load_roots
+
+    try:
+        return load_roots(list(signing.trust))
+    except ValueError as exc:
+        report.error(config_path, signing.line("trust"), "trust", str(exc))
+        return None
+
+
+def _chains(certificate, intermediates: list, roots: list) -> bool:
+    from pyhanko_certvalidator import CertificateValidator, ValidationContext
+    from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+
+    context = ValidationContext(trust_roots=roots, other_certs=intermediates,
+                                allow_fetching=False, revocation_mode="soft-fail")
+    try:
+        validator = CertificateValidator(certificate, validation_context=context)
+        asyncio.run(validator.async_validate_usage(set()))
+    except (PathBuildingError, PathValidationError):
+        return False
+    return True
+
+
+def sign_pdf(pdf: bytes, seal: Seal, reason: str) -> bytes:
+    """The PDF with a PAdES signature appended as an incremental update (the original bytes
+    stay in front, untouched)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        reason=reason)
+    output = signers.PdfSigner(metadata, signer=seal.signer,
+                               timestamper=seal.timestamper).sign_pdf(writer)
+    return output.getvalue()
+
+
+def sign_files(files: dict[str, bytes], seal: Seal, reason: str, signing: Signing,
+               config_path: Path, report: Report) -> dict[str, bytes]:
+    """`files` with every PDF signed (the other files as they are); a timestamp service that
+    does not answer is an error at its site.yaml line (nothing is written unsigned)."""
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+    signed = {}
+    for path, data in files.items():
+        try:
+            signed[path] = sign_pdf(data, seal, reason) if path.endswith(".pdf") else data
+        except TimestampRequestError as exc:
+            report.error(config_path, signing.line("timestamp_url"), "timestamp_url",
+                         f"the timestamp service {signing.timestamp_url} did not answer "
+                         f"({exc.__cause__ or exc}); the PDFs were not signed")
+            return files
+    return signed
+
+
+VERIFY_DIR = "verify/"  # the page explaining verification and the certificates readers need
+
+
+def published_files(site, env, seal: Seal) -> dict[str, bytes]:
+    """The verification page and the certificates it offers: the office's own and the CA
+    certificates of `signing.trust`, by their file names."""
+    config = site.config
+    signing = config.signing
+    trust = {f"{VERIFY_DIR}{path.name}": path.read_bytes() for path in signing.trust}
+    files = {f"{VERIFY_DIR}office-certificate.pem": seal.certificate_pem, **trust}
+    page = env.get_template("verify.html").render(
+        config=config, years=site.years, root="../", page_title="核验电子签名", canonical=VERIFY_DIR,
+        subject=seal.subject, certificates=sorted(path.name for path in signing.trust), timestamped=bool(seal.timestamper))
+    files[f"{VERIFY_DIR}index.html"] = page.encode("utf-8")
+    return files
