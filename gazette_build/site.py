@@ -133,7 +133,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             files.update(pdf_files(site, issue, printed[issue.key]))
     if seal is not None:  # at write time: the print cache keeps the unsigned bytes
         files = signing.sign_files(files, seal, f"{site.config.publisher}发布",
-                                   site.config.signing, site.config.root / "site.yaml", report)
+                                   site.config.signing, site.config.root, report)
         report.check()
         files.update(signing.published_files(site, env, seal))
     elif progress and with_pdf and write and memo is None:

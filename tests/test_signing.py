@@ -192,3 +192,33 @@ def test_a_key_not_issued_by_the_trusted_ca_is_refused(minimal_site, tmp_path, m
     assert result.code == 1
     assert any(": trust: the key's certificate (" in line and "does not chain to any "
                "certificate in trust" in line for line in result.lines), result.err
+
+
+def test_an_unchanged_rebuild_reuses_the_signatures_byte_for_byte(signed, tmp_path, monkeypatch):
+    site, out, _, tsa = signed
+    requests = tsa.requests
+    monkeypatch.setenv(ENV, PASSPHRASE)
+    again = tmp_path / "again"
+    result = run_cli("--site", str(site), "build", "--jobs", "1", "--out", str(again))
+    assert result.code == 0, result.err
+    assert tsa.requests == requests  # nothing signed anew
+    for pdf in _pdfs(out):
+        assert (again / pdf.relative_to(out)).read_bytes() == pdf.read_bytes()
+
+
+def test_a_timestamp_service_that_does_not_answer_is_a_located_error(minimal_site, tmp_path,
+                                                                     monkeypatch):
+    pki = make_pki(tmp_path / "pki")
+    tsa = TimestampAuthority(pki)
+    url = tsa.url
+    tsa.close()  # nothing listens there any more
+    _add_signing(minimal_site, pki, timestamp_url=url)
+    monkeypatch.setenv(ENV, PASSPHRASE)
+    out = tmp_path / "out"
+    result = run_cli("--site", str(minimal_site), "build", "--jobs", "1", "--out", str(out))
+    assert result.code == 1
+    line = (minimal_site / "site.yaml").read_text(encoding="utf-8").splitlines().index(
+        f"  timestamp_url: {url}") + 1
+    assert any(text.startswith(f"site.yaml:{line}: timestamp_url: the timestamp service {url} "
+                               "did not answer") for text in result.lines), result.err
+    assert not out.exists()

@@ -9,6 +9,7 @@ build; what they sign is the same bytes each time.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ SIGNING_FIELDS = (
     Field("trust", "str-list", True),
     Field("timestamp_url", "str"),
 )
+SIGNED_CACHE = ".gazette-cache/signed"  # signed PDFs by unsigned bytes and key
 FIELD_NAME = "GazetteSeal"  # the (invisible) signature field every sealed PDF carries
 
 
@@ -151,21 +153,48 @@ def sign_pdf(pdf: bytes, seal: Seal, reason: str) -> bytes:
 
 
 def sign_files(files: dict[str, bytes], seal: Seal, reason: str, signing: Signing,
-               config_path: Path, report: Report) -> dict[str, bytes]:
-    """`files` with every PDF signed (the other files as they are); a timestamp service that
-    does not answer is an error at its site.yaml line (nothing is written unsigned)."""
+               root: Path, report: Report) -> dict[str, bytes]:
+    """`files` with every PDF signed (the other files as they are).
+
+    A PDF whose unsigned bytes were signed by the same key before is taken from
+    `.gazette-cache/signed/` (signing costs ~0.2 s a PDF, most of an unchanged build): its
+    signature still holds, and an unchanged PDF stays byte-identical from build to build. A
+    timestamp service that does not answer is an error at its site.yaml line."""
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-    signed = {}
+    cache = root / SIGNED_CACHE
+    identity = seal.certificate_pem + f"|{signing.timestamp_url}|{reason}".encode()
+    signed, used = {}, set()
     for path, data in files.items():
+        if not path.endswith(".pdf"):
+            signed[path] = data
+            continue
+        entry = cache / f"{hashlib.sha256(identity + data).hexdigest()}.pdf"
+        used.add(entry.name)
         try:
-            signed[path] = sign_pdf(data, seal, reason) if path.endswith(".pdf") else data
+            signed[path] = entry.read_bytes()
+            continue
+        except OSError:
+            pass
+        try:
+            signed[path] = sign_pdf(data, seal, reason)
         except TimestampRequestError as exc:
-            report.error(config_path, signing.line("timestamp_url"), "timestamp_url",
+            report.error(root / "site.yaml", signing.line("timestamp_url"), "timestamp_url",
                          f"the timestamp service {signing.timestamp_url} did not answer "
                          f"({exc.__cause__ or exc}); the PDFs were not signed")
             return files
+        _store(entry, signed[path])
+    for old in cache.glob("*.pdf") if cache.is_dir() else ():
+        if old.name not in used:  # the cache holds the current build's PDFs only
+            old.unlink(missing_ok=True)
     return signed
+
+
+def _store(entry: Path, data: bytes) -> None:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    temporary = entry.with_name(f".{entry.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, entry)
 
 
 VERIFY_DIR = "verify/"  # the page explaining verification and the certificates readers need
