@@ -125,10 +125,11 @@ class DocRef:
     """Another document named by a 文号, as a link shows it; `url` is None when the archive
     does not hold it (an older document, or one of another gazette)."""
 
-    number: str
+    number: str  # the 文号, or the issue and page (2024年第1期第7页) a 勘误 names
     title: str | None = None
     url: str | None = None
     issue_label: str | None = None
+    page: int | None = None  # the printed page, when a 勘误 names an issue and page
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +206,7 @@ class Issue:
     path: Path  # the issue.yaml
     sections: tuple[Section, ...]
     published: dt.date | None = None  # set once the issue is published: it is then frozen
+    corrected_by: tuple[DocRef, ...] = ()  # 勘误 naming a page of this issue (record.links)
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 

@@ -132,3 +132,27 @@ def test_a_status_contradicting_its_relation_is_a_warning(minimal_site):
     assert result.code == 0, result.err
     assert ("warning: content/2024/01/second.md:6: repealed_by: the document names a document "
             "that repealed it, but its status is not given; write status: 已废止") in result.lines
+
+
+def test_a_correction_of_an_issue_page_links_to_the_issue_and_back(minimal_site, tmp_path):
+    _second_issue(minimal_site, {"kanwu": CORRECTION.replace(
+        "corrects: 市政办发〔2024〕2号", "corrects: 2024年第1期第4页")})
+    out = tmp_path / "out"
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 0, result.err
+    correction = out / "2024/02/kanwu/index.html"
+    assert "勘误：本文更正2024年第1期第4页。" in squeeze(page_text(correction))
+    assert "../../../2024/01/index.html" in page_links(correction)
+    issue = out / "2024/01/index.html"
+    assert ("勘误：本期的更正见《关于《晋中市人民政府办公室关于测试乙的通知》的勘误》"
+            "（市政办发〔2024〕9号，2024年第2期）。") in squeeze(page_text(issue))
+    assert "../../2024/02/kanwu/index.html" in page_links(issue)
+
+
+def test_a_correction_of_a_page_of_a_missing_issue_is_a_warning(minimal_site):
+    _second_issue(minimal_site, {"kanwu": CORRECTION.replace(
+        "corrects: 市政办发〔2024〕2号", "corrects: 2023年第9期第4页")})
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 0, result.err
+    assert ("warning: content/2024/02/kanwu.md:6: corrects: 2023年第9期 is not in the archive; "
+            "it is shown without a link") in result.lines

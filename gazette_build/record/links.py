@@ -1,9 +1,13 @@
 """Link documents to the documents their front-matter names by 文号: a 勘误 (`corrects`) to what
 it corrects and back, a repealed or amended document (`repealed_by`, `amended_by`) to the
 document that did it and back. A correction must stand in a later issue than what it corrects;
-a 文号 the archive does not hold is a warning (the document may predate the archive)."""
+a 文号 the archive does not hold is a warning (the document may predate the archive).
+
+A 勘误 may name an issue and page instead (`corrects: 2024年第1期第7页`): it links to that page
+of the issue's PDF, and the issue's page lists it."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 
@@ -12,18 +16,28 @@ from ..model import DocRef, Document, Issue, Links, Site
 
 # the status each relation implies for the document it names, for a consistency warning
 IMPLIED_STATUS = {"repealed_by": "已废止", "amended_by": "已修改"}
+PAGE_REFERENCE = re.compile(r"^(?P<year>\d{4})年第(?P<number>\d+)期第(?P<page>\d+)页$")
 
 
 def link_documents(site: Site, report: Report) -> Site:
     """The site with every document's `links` filled in; problems reported with their lines."""
     by_number = {doc.number: (doc, issue) for issue in site.issues for doc in issue.documents}
+    by_label = {issue.label: issue for issue in site.issues}
     if not any(doc.relations for doc, _ in by_number.values()):
         return site  # the common case: nothing to link, nothing rebuilt
     forward: dict[str, dict] = defaultdict(dict)
     backward: dict[str, dict] = defaultdict(lambda: defaultdict(list))
     inverse = {"corrects": "corrected_by", "repealed_by": "repeals", "amended_by": "amends"}
+    issue_corrections: dict[str, list[DocRef]] = defaultdict(list)
     for doc, issue in by_number.values():
         for field_name, number, line in doc.relations:
+            page = PAGE_REFERENCE.match(number) if field_name == "corrects" else None
+            if page:
+                ref = _page_ref(page, doc, issue, by_label, line, report)
+                if ref is not None and ref.url:
+                    issue_corrections[ref.issue_label].append(_ref(doc, issue))
+                forward[doc.number][field_name] = ref
+                continue
             target = by_number.get(number)
             if number == doc.number:
                 report.error(doc.path, line, field_name, f"names the document itself ({number})")
@@ -49,8 +63,26 @@ def link_documents(site: Site, report: Report) -> Site:
                                      backward.get(doc.number, {}))
                          for doc in section.documents)
             sections.append(replace(section, documents=docs))
-        issues.append(replace(issue, sections=tuple(sections)))
+        issues.append(replace(issue, sections=tuple(sections),
+                              corrected_by=tuple(issue_corrections.get(issue.label, ()))))
     return replace(site, issues=tuple(issues))
+
+
+def _page_ref(page: re.Match, doc: Document, issue: Issue, by_label: dict[str, Issue],
+              line: int, report: Report) -> DocRef | None:
+    """`corrects: 2024年第1期第7页`: a link to that page of an earlier issue in the archive."""
+    label = f"{page['year']}年第{int(page['number'])}期"
+    text = f"{label}第{int(page['page'])}页"
+    target = by_label.get(label)
+    if target is None:
+        report.warn(doc.path, line, "corrects", f"{label} is not in the archive; "
+                    "it is shown without a link")
+        return DocRef(text)
+    if (issue.year, issue.number) <= (target.year, target.number):
+        report.error(doc.path, line, "corrects", f"a 勘误 must be published in a later issue "
+                     f"than what it corrects; this document is in {issue.label}")
+        return None
+    return DocRef(text, url=target.url, issue_label=label, page=int(page["page"]))
 
 
 def _ref(doc: Document, issue: Issue) -> DocRef:
