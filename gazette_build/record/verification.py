@@ -30,8 +30,8 @@ class Verdict:
         if self.signer:
             details.append(f"  signer: {self.signer}")
         if self.signed_at:
-            details.append(f"  signed: {self.signed_at}"
-                           f"{' (RFC 3161 timestamp)' if self.timestamped else ' (signer’s clock, no timestamp)'}")
+            source = "RFC 3161 timestamp" if self.timestamped else "signer's clock, no timestamp"
+            details.append(f"  signed: {self.signed_at} ({source})")
         details.append(f"  intact: {'yes, the signature covers the whole file' if self.intact else 'NO'}")
         details.append(f"  trusted: {'yes, the certificate chains to the trusted CA' if self.trusted else 'NO'}")
         if self.problem:
