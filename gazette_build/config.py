@@ -44,7 +44,7 @@ DEFAULT_FONTS = Fonts(
     heading3=("FandolFang", "Noto Serif CJK SC"),
     page_number=("Noto Serif CJK SC",),
 )
-PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"))
+PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"), Field("tagged", "bool"))
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -92,6 +92,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         fonts=fonts,
         press=print_options.get("press", False),
         pdfa=print_options.get("pdfa", False),
+        tagged=print_options.get("tagged", False),
         signing=signing_config,
     )
 

@@ -80,6 +80,7 @@ class SiteConfig:
     fonts: Fonts
     press: bool = False
     pdfa: bool = False
+    tagged: bool = False  # a structure tree in reading order (print: tagged: true)
     signing: Signing | None = None
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)

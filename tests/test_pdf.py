@@ -8,12 +8,15 @@ every expected number is read from the PDF itself.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pdfplumber
+import pikepdf
 import pypdf
 import pytest
 
@@ -247,6 +250,59 @@ def test_document_pdfs_hold_each_documents_pages(seed):
         assert reader.metadata["/Title"].startswith(doc.title)
 
 
+def _cff_glyph_counts(data: bytes) -> dict[str, tuple[int, int]]:
+    """{font name: (glyphs in its embedded program, distinct CIDs its pages draw)}."""
+    from fontTools.cffLib import CFFFontSet
+
+    from gazette_build.printed import slim
+
+    document = pikepdf.open(io.BytesIO(data))
+    drawn = slim.union(slim.glyph_usage(document.pages))
+    counts = {}
+    for page in document.pages:
+        for font in page.obj.Resources.Font.values():
+            program = font.DescendantFonts[0].FontDescriptor.FontFile3
+            assert program.Subtype == "/CIDFontType0C", "a bare CFF program, no OpenType wrapper"
+            cff = CFFFontSet()
+            cff.decompile(io.BytesIO(program.read_bytes()), None)
+            counts[str(font.BaseFont)] = (len(cff.topDictIndex[0].charset),
+                                          len(drawn[str(font.BaseFont)] | {0}))
+    return counts
+
+
+def test_every_pdf_carries_only_the_glyphs_its_pages_draw(seed):
+    for data in (seed.printed.pdf, *seed.printed.document_pdfs.values()):
+        counts = _cff_glyph_counts(data)
+        # HarfBuzz may keep a glyph another one needs (its closure): a couple at most, where
+        # WeasyPrint's subsets kept every glyph up to the highest one used (63,164 slots)
+        assert counts and all(drawn <= held <= drawn + 2 for held, drawn in counts.values()), \
+            counts
+
+
+def test_document_pdfs_look_exactly_like_the_issue_pages(seed, tmp_path):
+    """Rasterised, every page of a document's PDF is the issue's page, pixel for pixel (the
+    slimmed fonts draw the same glyphs; text extraction alone would not show a lost glyph)."""
+    def pages_as_png(data: bytes, name: str) -> list[bytes]:
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)
+        return [png.read_bytes() for png in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+    issue_pages = pages_as_png(seed.printed.pdf, "issue")
+    for doc in seed.issue.documents:
+        start = seed.printed.page_of[doc.anchor]
+        cut = pages_as_png(seed.printed.document_pdfs[doc.stem], doc.stem)
+        assert cut == issue_pages[start - 1:start - 1 + len(cut)], doc.stem
+
+
+def test_pdfs_weigh_what_they_hold(seed):
+    sizes = {stem: len(data) for stem, data in seed.printed.document_pdfs.items()}
+    one_page = [stem for stem, data in seed.printed.document_pdfs.items()
+                if len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1]
+    assert one_page and all(sizes[stem] <= 150_000 for stem in one_page), sizes
+    assert len(seed.printed.pdf) <= 900_000, "the issue PDF: 1.21 MB with WeasyPrint's subsets"
+
+
 def test_second_render_is_a_cache_hit_with_identical_bytes(seed):
     before = pdf.layout_count
     _, again = lay_out(seed.root, seed.site, seed.issue)
@@ -337,6 +393,103 @@ def test_press_copy_and_pdfa(made_up):
     xmp = archival.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     assert float(archival.pages[2].mediabox.width) == pytest.approx(210 * MM, abs=0.01)
+
+
+def structure_order_text(data: bytes) -> str:
+    """The text of a tagged PDF in the order of its structure tree (what a screen reader
+    follows), whitespace dropped: each element's marked content, element after element."""
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        marked: dict[tuple[int, int], list[str]] = {}
+        for page in document.pages:
+            for char in page.chars:
+                if char.get("mcid") is not None:
+                    marked.setdefault((page.page_number, char["mcid"]), []).append(char["text"])
+        pieces: list[str] = []
+
+        def walk(element: dict) -> None:
+            pieces.extend("".join(marked.get((element.get("page_number"), mcid), []))
+                          for mcid in element.get("mcids", []))
+            for child in element.get("children", []):
+                walk(child)
+
+        for element in document.structure_tree:
+            walk(element)
+    return re.sub(r"\s", "", "".join(pieces))
+
+
+def test_pdfa_and_tags_cover_every_document_pdf(made_up):
+    root, site, issue = made_up
+    site = replace(site, config=replace(site.config, pdfa=True, tagged=True))
+    _, printed = lay_out(root, site, issue)
+    for doc in issue.documents:
+        document = pikepdf.open(io.BytesIO(printed.document_pdfs[doc.stem]))
+        xmp = bytes(document.Root.Metadata.read_bytes()).decode()
+        assert re.search(r"pdfaid:part(>|=\")3", xmp) and \
+            re.search(r"pdfaid:conformance(>|=\")B", xmp), xmp
+        assert f">{document.docinfo.Title}<" in xmp, "XMP and document information agree"
+        assert "/OutputIntents" in document.Root and document.Root.Lang == site.config.language
+        attached = {name: spec for name, spec in document.attachments.items()}
+        assert attached[doc.path.name].get_file().read_bytes() == doc.path.read_bytes()
+        record = json.loads(attached[f"{doc.stem}.json"].get_file().read_bytes())
+        assert record["number"] == doc.number and record["first_page"] == \
+            printed.page_of[doc.anchor]
+        relationships = sorted(str(spec.AFRelationship) for spec in document.Root.AF)
+        assert relationships == ["/Data", "/Source"]
+        fonts = [font for page in document.pages for font in page.obj.Resources.Font.values()]
+        assert fonts and all("/FontFile3" in font.DescendantFonts[0].FontDescriptor
+                             for font in fonts), "every font embedded"
+        # tagged: a structure tree of its own pages only, in reading order (the 120 rows of
+        # the long table one after another, each row's cells together)
+        assert document.Root.MarkInfo.Marked and "/StructTreeRoot" in document.Root
+        page_objects = [o for o in document.objects
+                        if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page"]
+        assert len(page_objects) == len(document.pages), "no page of another document"
+        text = structure_order_text(printed.document_pdfs[doc.stem])
+        rows = [text.find(f"{n}第{n}项工作任务，按期完成并报送进展情况。市直有关单位")
+                for n in range(1, 121)]
+        assert -1 not in rows and rows == sorted(rows)
+    issue_pdf = pikepdf.open(io.BytesIO(printed.pdf))
+    assert {doc.path.name for doc in issue.documents} <= set(issue_pdf.attachments)
+    assert "/StructTreeRoot" in issue_pdf.Root
+
+
+def _png(width: int, height: int) -> bytes:
+    """A grey PNG of the given size, made without an imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([(x * 7 + y * 3) % 256 for x in range(width)])
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                                  0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
+    root = copy_site(tmp_path / "site")
+    (root / "content" / "2024" / "01" / "chart.png").write_bytes(_png(400, 300))
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    shown, plain = issue.documents[0], issue.documents[-1]
+    shown = replace(shown, html=shown.html + '<p><img src="../chart.png" alt="图表"></p>')
+    sections = tuple(replace(section, documents=tuple(
+        shown if doc.stem == shown.stem else doc for doc in section.documents))
+        for section in issue.sections)
+    issue = replace(issue, sections=sections)
+    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
+
+    def images(data: bytes) -> int:
+        document = pikepdf.open(io.BytesIO(data))
+        return sum(1 for o in document.objects
+                   if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
+
+    assert images(printed.pdf) == 1
+    assert images(printed.document_pdfs[shown.stem]) == 1
+    assert images(printed.document_pdfs[plain.stem]) == 0
 
 
 def test_fetcher_serves_only_the_site_folder(tmp_path):

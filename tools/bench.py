@@ -160,7 +160,8 @@ def _child_pdf(site: str) -> dict:
     if pdf.layout_count != 1:
         return {"error": "render_issue did not lay the issue out (a cache hit?): not a cold run"}
     return {"seconds": seconds, "cpu": cpu, "pages": printed.page_count, "bytes": len(printed.pdf),
-            "document_pdfs": len(printed.document_pdfs)}
+            "document_pdfs": len(printed.document_pdfs),
+            "document_bytes": sorted(len(data) for data in printed.document_pdfs.values())}
 
 
 def _child_rawpdf(site: str) -> dict:
@@ -529,6 +530,14 @@ class Bench:
                  f"{ours[0]['bytes'] / 1024:.0f} KiB, {ours[0]['document_pdfs']} document PDFs   "
                  f"runs: {_list(x['seconds'] for x in ours)}")
         self.row("seed PDF, render_issue", f"{o:.2f} s", "")
+        weights = ours[0]["document_bytes"]
+        self.say(f"  weights: issue PDF {ours[0]['bytes'] / 1024:.0f} KiB"
+                 + (f" (raw WeasyPrint {raws[0]['bytes'] / 1024:.0f} KiB)" if raw_ok else "")
+                 + f"; document PDFs {', '.join(f'{w / 1024:.0f}' for w in weights)} KiB, together "
+                 f"{sum(weights) / ours[0]['bytes']:.2f}× the issue PDF")
+        self.row("seed PDF weights", f"issue {ours[0]['bytes'] / 1024:.0f} KiB, smallest document "
+                 f"{weights[0] / 1024:.0f} KiB, documents {sum(weights) / ours[0]['bytes']:.2f}× issue",
+                 _aim(weights[0] <= 150_000, "one-page notice ≤ 150 KB"))
         if raw_ok:
             pair = statistics.median(x["seconds"] / y["seconds"] for x, y in zip(ours, raws))
             cpu = statistics.median(x["cpu"] / y["cpu"] for x, y in zip(ours, raws))

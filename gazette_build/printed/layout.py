@@ -18,7 +18,7 @@ from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
 from . import cache as printcache, fonts as printfonts
-from .cut import cut_documents
+from . import cut
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
 
@@ -48,7 +48,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     html = render_html(site, issue, env, press=False)
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, weasyprint.__version__, _CODE_DIGEST, html,
-                             press_html, config.pdfa, printfonts.faces_signature(faces)])
+                             press_html, config.pdfa, config.tagged,
+                             printfonts.faces_signature(faces)])
     entry = None if fresh else printcache.load(root, issue.key, key)
     if entry is None:
         if only_cached:
@@ -85,6 +86,8 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     page_dir = config.content_dir.resolve() / str(issue.year) / f"{issue.number:02d}" / "page"
     fetcher = SiteFetcher(root)
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
+    if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
+        options["pdf_tags"] = True
     laid_out = []  # the finisher hands over the Document the PDF was drawn from
     with _weasyprint_warnings() as messages:
         # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
@@ -114,9 +117,12 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         diagnostics.append([stylesheet, int(css[1]), "css", message] if css
                            else [template, 1, "print", f"WeasyPrint: {message}"])
     page_of = page_map(document, issue)
-    documents = cut_documents(pdf, document_pages(document, issue), config, issue, page_of)
-    return printcache.Entry(pdf=pdf, press_pdf=press_pdf, page_count=len(document.pages),
-                            page_of=page_of, document_pdfs=documents,
+    finished = cut.finish(pdf, document_pages(document, issue), config, issue, page_of)
+    if press_pdf is not None:
+        press_pdf = cut.slimmed(press_pdf)
+    return printcache.Entry(pdf=finished.issue_pdf, press_pdf=press_pdf,
+                            page_count=len(document.pages),
+                            page_of=page_of, document_pdfs=finished.document_pdfs,
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
 
