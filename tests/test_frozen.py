@@ -156,3 +156,17 @@ def test_an_unpublished_issue_has_no_record(minimal_site):
     result = run_cli("--site", str(minimal_site), "verify", "--issue", "2024/01")
     assert result.code == 1
     assert "the issue has no record (.published/)" in result.out
+
+
+def test_a_build_warns_when_a_recorded_pdf_comes_out_different(site, tmp_path):
+    record = site / ISSUE / ".published/outputs-sha256.txt"
+    lines = record.read_text(encoding="utf-8").splitlines()
+    lines = [("0" * 64 + line[64:]) if line.endswith("first.pdf") else line for line in lines]
+    record.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("--site", str(site), "build", "--jobs", "1", "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert (f"warning: {ISSUE}/.published/outputs-sha256.txt:1: published: the PDFs of 2024年第1期 "
+            "laid out now differ from the published ones (2024/01/first/first.pdf): the layout, "
+            "stylesheet or fonts changed since publication") in result.lines
+    assert "is published: its record is in" not in result.err  # the record is not rewritten
+    assert record.read_text(encoding="utf-8").splitlines() == lines
