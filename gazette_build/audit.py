@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from markdown_it.token import Token
 
+from . import gridtable
 from .errors import Report
 from .markdown import image_problem
 from .model import Document
@@ -31,9 +32,21 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
         _check_markup(doc, tokens, content_dir, report)
     if "|" not in text:
         return
+    if "```table" in text:
+        _check_merged_tables(doc, tokens, report)
     for header, rows in _tables(tokens):
         _check_row_totals(doc, header, rows, report)
         _check_column_totals(doc, header, rows, report)
+
+
+def _check_merged_tables(doc: Document, tokens: list[Token], report: Report) -> None:
+    """A merge mark (`<`, `^`) of a ```table block with nothing to merge with is shown as text."""
+    for token in tokens:
+        if token.type == "fence" and token.info.strip() == "table":
+            for offset, message in gridtable.parse(token.content).problems:
+                # the block's rows start on the line after the fence (blank lines not counted)
+                report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0) + offset,
+                            "body", message)
 
 
 def _check_parts(doc: Document, tokens: list[Token], report: Report) -> None:

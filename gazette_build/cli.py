@@ -1,4 +1,5 @@
-"""The `gazette` command: build, check, serve, verify. Exit 0 ok, 1 content or build errors, 2 usage.
+"""The `gazette` command: build, check, serve, verify, import, new. Exit 0 ok, 1 content or build
+errors, 2 usage.
 
 Only this module prints or exits; every problem is printed as `path:line: field: message`.
 """
@@ -41,6 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-pdf", action="store_true", help="do not refresh the PDFs")
+    importing = commands.add_parser("import", help="import Word (.docx) 公文 into an issue")
+    importing.add_argument("files", nargs="+", type=Path, metavar="FILE.docx")
+    importing.add_argument("--issue", metavar="YEAR/NN",
+                           help="the issue folder, e.g. 2024/02 (default: the latest issue)")
+    importing.add_argument("--replace", action="store_true",
+                           help="replace a document imported before from the same 文号")
+    new = commands.add_parser("new", help="create a site folder or the next issue")
+    what = new.add_subparsers(dest="what", metavar="WHAT", required=True)
+    new_site = what.add_parser("site", help="a new site folder that builds at once")
+    new_site.add_argument("dir", type=Path, metavar="DIR")
+    what.add_parser("issue", help="the next issue folder, numbered on from the archive")
     return parser
 
 
@@ -60,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .server import serve
             return serve(root, host=args.host, port=args.port, with_pdf=not args.no_pdf)
+        if args.command == "import":
+            return _import(root, args)
+        if args.command == "new":
+            return _new(root, args)
     except BuildFailed as failure:
         _print_diagnostics(failure.diagnostics)
         errors = sum(not d.is_warning for d in failure.diagnostics)
@@ -142,6 +158,41 @@ def _site_trust(root: Path) -> list[Path] | None:
 
     config = load_config(root, Report(root)) if (root / "site.yaml").is_file() else None
     return list(config.signing.trust) if config and config.signing else None
+
+
+def _import(root: Path, args: argparse.Namespace) -> int:
+    from .importer import import_documents
+    from .scaffold import issue_folder
+
+    report = Report(root)
+    folder = issue_folder(root, args.issue, report)
+    if folder is None:
+        _print_diagnostics(report.diagnostics)
+        return 2
+    written = import_documents([f.resolve() for f in args.files], folder, report, args.replace)
+    _print_diagnostics(report.diagnostics)
+    for path in written:
+        print(f"gazette: imported {report.relative(path)}", file=sys.stderr)
+    failed = len(args.files) - len(written)
+    if failed:
+        print(f"gazette: {failed} of {len(args.files)} file{'s' * (len(args.files) != 1)} "
+              "not imported", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _new(root: Path, args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    report = Report(root)
+    if args.what == "site":
+        made = args.dir.resolve() if scaffold.new_site(args.dir.resolve(), report) else None
+    else:
+        made = scaffold.new_issue(root, report)
+    _print_diagnostics(report.diagnostics)
+    if made is None:
+        return 1
+    print(f"gazette: created {report.relative(made)}", file=sys.stderr)
+    return 0
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:

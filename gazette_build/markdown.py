@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from . import gridtable
 from .model import Document, Heading, Part
 
 ATTACHMENT = re.compile(r"^(?P<label>附件\s*\d*)\s*[：:]\s*(?P<title>.+)$")
@@ -72,6 +73,16 @@ def _parser() -> MarkdownIt:
 
     md.add_render_rule("table_open", table_open)
     md.add_render_rule("table_close", table_close)
+
+    # ```table blocks: tables with merged cells (gridtable.py); other fences stay code blocks
+    default_fence = md.renderer.rules["fence"]
+
+    def fence(renderer, tokens, idx, options, env):
+        if tokens[idx].info.strip() == "table":
+            return gridtable.render(gridtable.parse(tokens[idx].content), md.renderInline)
+        return default_fence(tokens, idx, options, env)
+
+    md.add_render_rule("fence", fence)
     return md
 
 

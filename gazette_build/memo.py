@@ -54,6 +54,9 @@ class Memo:
     # object it gave last time, whose hash Python has already computed
     sources: dict[str, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
     shared: Cache = field(default_factory=Cache)  # a value → the equal value seen first
+    # (configuration, layouts' contents) → the Jinja environment: its compiled templates are
+    # kept between rebuilds (compiling them was ~3/4 of an edit's rebuild at the seed's size)
+    environments: Cache = field(default_factory=Cache)
 
     read_now: set = field(default_factory=set)  # paths read by the build under way
 
@@ -72,7 +75,7 @@ class Memo:
         return self.shared.get(value, lambda: value)
 
     def sweep(self) -> None:
-        for cache in (self.documents, self.pages, self.shared):
+        for cache in (self.documents, self.pages, self.shared, self.environments):
             cache.sweep()
         self.sources = {path: self.sources[path] for path in self.read_now}  # drop deleted files
         self.read_now = set()

@@ -14,6 +14,7 @@ import html
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -27,9 +28,11 @@ from livereload.handlers import StaticFileHandler
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop, PeriodicCallback
 
+from . import inplace
 from .errors import BuildFailed, Report
 from .memo import Memo
 from .model import PrintedIssue, Site
+from .notices import warnings_banner
 from .site import build, load_site
 
 POLL_MS = 50  # how often the sources are scanned (~7 ms at 1,500 documents)
@@ -46,7 +49,10 @@ class Preview:
         self.root, self.out = root, out
         self.memo = Memo()
         self.errors: list[str] = []
+        self.warnings: list[str] = []  # of the last build, shown on the pages they concern
+        self.pdf_warnings: dict[str, list[str]] = {}  # what the last good layout of an issue said
         self.snapshot: dict[str, tuple[int, int]] = {}
+        self.changed: set[str] = set()  # the files changed since the browser was last told
         self.seen_at = 0.0  # when the last change was seen (the bench measures from it)
         self.rebuilds = 0
         self.printed: dict[str, PrintedIssue] = {}  # the newest PDF of each issue
@@ -87,6 +93,8 @@ class Preview:
             self.seen_at = time.perf_counter()
             give_up = self.seen_at + MAX_WAIT_S  # a file written without pause still builds
             while current != self.snapshot and time.perf_counter() < give_up:
+                self.changed |= {p for p in current.keys() | self.snapshot.keys()
+                                 if current.get(p) != self.snapshot.get(p)}
                 self.snapshot = current
                 time.sleep(QUIET_MS / 1000)
                 current = self.sources()
@@ -106,6 +114,7 @@ class Preview:
                            printed=dict(self.printed))
         except BuildFailed as failure:
             self.errors = [str(d) for d in failure.diagnostics if not d.is_warning]
+            self.warnings = [str(d) for d in failure.diagnostics if d.is_warning]
             _say("rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
             return
         except Exception:  # a bug must not end the preview: show it like a content error
@@ -115,6 +124,7 @@ class Preview:
             return
         self.rebuilds += 1
         self.errors = []
+        self.warnings = [str(d) for d in result.warnings]
         for warning in result.warnings:
             _say(str(warning))
         _say(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms, "
@@ -170,6 +180,7 @@ class Preview:
         for message in messages:
             _say(message)
         self.pdf_errors[key] = [] if printed else messages
+        self.pdf_warnings[key] = messages if printed else []
         if printed is None:
             self.pdf_arrived.set()  # show the messages
             return
@@ -195,6 +206,8 @@ class Preview:
                          'background:#fff0f0;color:#900;border:2px solid #c00;padding:.8em;'
                          'font:14px/1.5 monospace;white-space:pre-wrap">'
                          f'<strong>重建失败，仍显示上次成功的页面 (rebuild failed):</strong>\n{lines}</div>')
+        pdf_warnings = [m for lines in self.pdf_warnings.values() for m in lines]
+        parts.append(warnings_banner(self.warnings + pdf_warnings, url_path))
         if self.worker and any(url_path.startswith(p) for p in self.stale_issue_urls()):
             parts.append('<div id="gazette-pdf-stale" style="background:#fff8dc;padding:.5em;'
                          'font:14px sans-serif">印刷版 PDF 正在更新，页码可能不是最新的。'
@@ -208,7 +221,29 @@ _WORKER_MEMO = Memo()
 
 def _pdf_worker() -> ProcessPoolExecutor:
     # spawn, not fork: the server process holds threads (tornado, the executor's own)
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_start)
+
+
+def _worker_start() -> None:
+    """In the PDF worker: Ctrl-C in the terminal reaches the whole process group, but only the
+    server decides to stop (it ends the worker). (A lower priority was tried: on a shared
+    machine the worker then starved behind everything else.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# -- stopping: SIGTERM and Ctrl-C end the loop; serve() then ends the worker ------------------
+
+def _stop_on_signals(loop: IOLoop) -> None:
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.asyncio_loop.add_signal_handler(number, loop.stop)
+
+
+def _stop_worker(worker: ProcessPoolExecutor) -> None:
+    """End the PDF worker now, even in the middle of a layout (its result is not wanted)."""
+    for process in list(getattr(worker, "_processes", {}).values()):
+        process.terminate()
+    worker.shutdown(wait=True, cancel_futures=True)
 
 
 def print_in_worker(root: str, issue_key: str) -> tuple[PrintedIssue | None, list[str]]:
@@ -241,6 +276,7 @@ class PreviewFileHandler(StaticFileHandler):
             data = handle.read()
         url = "/" + Path(abspath).relative_to(cls.preview.out).as_posix()
         banner = cls.preview.banner(url)
+        data = data.replace(b"</head>", inplace.SCRIPT + b"</head>", 1)
         return data.replace(b"<main", banner + b"<main", 1) if banner else data
 
     @classmethod
@@ -271,7 +307,9 @@ class PreviewWatcher(Watcher):
         if self._changes:
             return self._changes.pop()
         if self.preview.poll():
-            self.filepath = "*"
+            # content edits swap the open page's body in place; the rest reloads it
+            self.filepath = inplace.reload_path(self.preview.changed, str(self.preview.root))
+            self.preview.changed = set()
             # '__livereload__' bypasses livereload's 3-second reload suppression
             return "__livereload__", None
         return None, None
@@ -284,6 +322,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
     out.mkdir(parents=True)
     preview = Preview(root, out, with_pdf)
     preview.loop = IOLoop.current()  # the loop livereload is about to run
+    _stop_on_signals(preview.loop)
     preview.snapshot = preview.sources()
     preview.rebuild()
     if not (out / "index.html").exists():  # nothing built yet: a page to carry the errors
@@ -298,7 +337,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
         server.serve(host=host, port=port, root=str(out), restart_delay=0)
     finally:
         if preview.worker:
-            preview.worker.shutdown(cancel_futures=True)
+            _stop_worker(preview.worker)
+    _say("stopped")
     return 0
 
 

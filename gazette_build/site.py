@@ -39,7 +39,13 @@ class BuildResult:
 
 def load_site(root: Path, report: Report, memo: Memo | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
-    config = config_stage.load_config(root, report)
+    site_yaml = root / "site.yaml"
+    if memo is not None and site_yaml.is_file():
+        # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
+        config = run_memoised(memo.documents, ("site.yaml", memo.read_bytes(str(site_yaml))),
+                              lambda own: config_stage.load_config(root, own), report)
+    else:
+        config = config_stage.load_config(root, report)
     report.check()
     assert config is not None
     if memo is not None:
@@ -115,7 +121,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         report.check()
     if press:  # --press: the press copies too, whatever site.yaml says
         site = replace(site, config=replace(site.config, press=True))
-    env = render.make_env(site.config)
+    env = memo.environments.get((site.config, render.templates_signature(site.config)),
+                                lambda: render.make_env(site.config)) if memo else \
+        render.make_env(site.config)
     # the key is opened before the long work: a wrong passphrase fails at once
     seal = _open_seal(site, report) if with_pdf and write and memo is None else None
     # print before HTML: the web pages cite the printed page numbers

@@ -1,0 +1,63 @@
+"""`gazette import`: the offices' Word files (.docx) become documents of an issue folder.
+
+Read top-down: package.py reads the .docx parts (paragraphs, tables, images, what cannot be
+placed), numbering.py resolves Word's automatic numbering to the labels Word shows, recognise.py
+finds the 公文's parts (文号, title, body, signature block, attachments), write.py writes the
+Markdown document, its images and the issue.yaml entry. Problems are diagnostics naming the Word
+file and its paragraph (`file.docx:12: field: paragraph 12 “…”: message`); a file with errors
+writes nothing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Report
+from . import package, recognise, write
+
+
+def import_documents(paths: list[Path], issue_dir: Path, report: Report,
+                     replace: bool = False) -> list[Path]:
+    """Import each Word file into `issue_dir`; return the Markdown files written."""
+    written = []
+    for path in paths:
+        target = import_one(path, issue_dir, report, replace)
+        if target is not None:
+            written.append(target)
+    return written
+
+
+def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = False) -> Path | None:
+    try:
+        word = package.read(path)
+    except package.DocxError as exc:
+        report.error(path, 1, "docx", f"{path.name} {exc}")
+        return None
+    draft = recognise.recognise(word)
+    for number, field_name, message in draft.warnings:
+        report.warn(path, number, field_name, message)
+    for number, field_name, message in draft.errors:
+        report.error(path, number, field_name, message)
+    if draft.errors:
+        return None
+    stem = write.stem_for(draft.number)
+    target = issue_dir / f"{stem}.md"
+    if target.exists() and not replace:
+        report.error(path, 1, "import", f"{report.relative(target)} already exists; remove it "
+                     "or import with --replace")
+        return None
+    images = write.image_names(draft, stem)
+    shown, unshown = write.usable_images(images)
+    for name in unshown:
+        report.warn(path, 1, "image", f"{name} is a picture format browsers do not show "
+                    "(EMF/WMF/TIFF); it is saved but not placed — save it as PNG and link it")
+    text = write.document_text(draft, shown, word.descriptions)
+    for part, name in images.items():
+        if part in word.images:
+            (issue_dir / name).write_bytes(word.images[part])
+        else:
+            report.warn(path, 1, "image", f"the picture {part} is missing from the Word file")
+    target.write_text(text, encoding="utf-8")
+    issue_yaml = issue_dir / "issue.yaml"
+    if issue_yaml.is_file() and not write.add_to_issue(issue_yaml, stem):
+        report.warn(issue_yaml, 1, "documents", f"add {stem} to the documents list by hand")
+    return target

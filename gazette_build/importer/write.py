@@ -1,0 +1,170 @@
+"""Write a recognised 公文 as a document of the archive: front-matter, Markdown body, images.
+
+The file is named as the shipped content names its files: the 文号's 机关代字 in pinyin, its year
+and serial (市政办发〔2024〕11号 → shizhengbanfa-2024-11.md). Images are saved beside it as
+<stem>-<n>.<ext>. Text is escaped so that it reads back as itself (a line starting with `#` or
+`1. ` stays text); tables without merged cells are GFM pipe tables, the others ```table blocks.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from pathlib import Path
+
+import yaml
+from pypinyin import Style, lazy_pinyin
+
+from .. import gridtable
+from ..markdown import IMAGE_TYPES
+from .package import Table
+from .recognise import DOC_NUMBER, Block, Draft
+
+INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<]|&(?=#?\w+;))")
+LINE_START_SPECIAL = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](\s|$))|=+\s*$|"
+                                r"-+\s*$|`{3,}|~{3,}|\|)")
+
+
+def stem_for(number: str) -> str:
+    """市政办发〔2024〕11号 → shizhengbanfa-2024-11."""
+    match = DOC_NUMBER.match(number)
+    code = "".join(lazy_pinyin(match["code"], style=Style.NORMAL, errors="ignore")).lower()
+    code = re.sub(r"[^a-z0-9]", "", code) or "wen"
+    return f"{code}-{match['year']}-{int(match['serial'])}"
+
+
+def escape(text: str) -> str:
+    """Markdown that shows `text` as it is."""
+    text = INLINE_SPECIAL.sub(r"\\\1", text)
+    match = LINE_START_SPECIAL.match(text)
+    if match and match[1][0].isdigit():  # "1. text" would start a list: "1\. text"
+        text = text[:len(match[1])] + "\\" + text[len(match[1]):]
+    elif match:
+        text = "\\" + text
+    return text
+
+
+def _yaml_value(value: str) -> str:
+    """A scalar written plain when YAML reads it back as the same string, else double-quoted."""
+    try:
+        if yaml.safe_load(f"k: {value}") == {"k": value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def front_matter(draft: Draft) -> str:
+    lines = ["---", f"title: {_yaml_value(draft.title)}", f"number: {_yaml_value(draft.number)}",
+             f"date: {draft.date.isoformat()}", f"issuer: {_yaml_value(draft.issuer)}"]
+    if draft.disclosure:
+        lines.append(f"disclosure: {_yaml_value(draft.disclosure)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
+
+
+def cell_text(cell) -> str:
+    return " ".join(t for t in (" ".join(p.text.replace("\n", " ").split())
+                                for p in cell.paragraphs) if t)
+
+
+def table_markdown(table: Table) -> str:
+    """A pipe table, or a ```table block when cells are merged (gridtable.py's syntax)."""
+    grid: list[list[str]] = []
+    merged = False
+    open_above: dict[int, bool] = {}  # column → a vMerge run is open above
+    for row in table.rows:
+        cells: list[str] = []
+        for cell in row:
+            column = len(cells)
+            if cell.merge == "continue" and open_above.get(column):
+                cells.append("^")
+                merged = True
+            else:
+                cells.append(gridtable.escape_cell(escape(cell_text(cell))))
+            for extra in range(1, cell.span):
+                cells.append("<")
+                merged = True
+            for c in range(column, column + cell.span):
+                open_above[c] = cell.merge in ("restart", "continue")
+        grid.append(cells)
+    width = max((len(r) for r in grid), default=0)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    header_rows = max(table.header_rows, 1)
+    # a header cell merged downwards takes the rows it spans into the header
+    while merged and header_rows < len(grid) - 1 and "^" in grid[header_rows]:
+        header_rows += 1
+    separator = "|" + "|".join("---" for _ in range(width)) + "|"
+    rows = ["| " + " | ".join(r) + " |" for r in grid]
+    if not merged:
+        return "\n".join([rows[0], separator, *rows[1:]])
+    return "\n".join(["```table", *rows[:header_rows], separator, *rows[header_rows:], "```"])
+
+
+def body_markdown(blocks: list[Block], images: dict[str, str],
+                  descriptions: dict[str, str]) -> list[str]:
+    out = []
+    for block in blocks:
+        if block.kind == "heading":
+            out.append("#" * (block.level + 1) + " " + escape(block.text))
+        elif block.kind == "paragraph":
+            out.append(escape(block.text))
+        elif block.kind == "bullet":
+            out.append("- " + escape(block.text))
+        elif block.kind == "image" and block.text in images:
+            out.append(f"![{escape(descriptions.get(block.text, '图'))}]({images[block.text]})")
+        elif block.kind == "table":
+            out.append(table_markdown(block.table))
+    return out
+
+
+def image_names(draft: Draft, stem: str) -> dict[str, str]:
+    """Package part → file name beside the document, for every picture the text shows."""
+    parts = [b.text for b in draft.body + [b for p in draft.parts for b in p.blocks]
+             if b.kind == "image"]
+    names: dict[str, str] = {}
+    for part in parts:
+        if part not in names:
+            extension = posixpath.splitext(part)[1].lower()
+            names[part] = f"{stem}-{len(names) + 1}{extension}"
+    return names
+
+
+def document_text(draft: Draft, images: dict[str, str], descriptions: dict[str, str]) -> str:
+    """The document file: front-matter, the notice's body, then each part under its `#`."""
+    chunks = body_markdown(draft.body, images, descriptions)
+    for part in draft.parts:
+        chunks.append("# " + escape(part.title))
+        chunks.extend(body_markdown(part.blocks, images, descriptions))
+    return front_matter(draft) + "\n" + "\n\n".join(chunks) + "\n"
+
+
+def usable_images(images: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The pictures a browser shows; the others (EMF, WMF, TIFF) are named for a warning."""
+    shown = {part: name for part, name in images.items() if name.endswith(IMAGE_TYPES)}
+    return shown, [name for name in images.values() if name not in shown.values()]
+
+
+def add_to_issue(issue_yaml: Path, stem: str) -> bool:
+    """List the stem in issue.yaml's `documents` when it has that list (block style);
+    False when it needs a hand edit (a flow-style list)."""
+    text = issue_yaml.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    key = next((i for i, line in enumerate(lines) if re.match(r"^documents\s*:", line)), None)
+    if key is None:
+        return True  # no list: documents are taken in file-name order
+    if lines[key].split(":", 1)[1].strip() not in ("", "[]"):
+        return False
+    if lines[key].split(":", 1)[1].strip() == "[]":
+        lines[key] = "documents:"
+    last = key
+    for i in range(key + 1, len(lines)):
+        if re.match(r"^\s+-\s", lines[i]):
+            if lines[i].split("-", 1)[1].strip() == stem:
+                return True
+            last = i
+        elif lines[i].strip() and not lines[i].lstrip().startswith("#"):
+            break
+    lines.insert(last + 1, f"  - {stem}")
+    issue_yaml.write_text("\n".join(lines), encoding="utf-8")
+    return True

@@ -1,0 +1,377 @@
+"""`gazette import`: Word files from the offices become documents, as a reader and an editor see
+them — the written Markdown, the built pages, the PDF, and every warning naming the paragraph."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pdfplumber
+import pytest
+import yaml
+from docx import Document
+
+import wordfiles as wf
+from conftest import REPO, copy_site, run_cli
+from gazette_build.importer.numbering import chinese_count, format_number
+from test_web_edition import page_text, squeeze
+
+SEED = REPO / "content/2024/01"
+RARE = "𠮷"  # U+20BB7, outside the Basic Multilingual Plane
+
+
+def _png() -> bytes:
+    """A 1×1 red PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+PNG = _png()
+
+
+def split(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8")
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+# -- the seed issue, written out to Word and imported back -------------------------------------
+
+@pytest.fixture(scope="session")
+def seed_round_trip(tmp_path_factory) -> dict:
+    """The six shipped documents written as Word files, imported into an empty copy of the
+    issue, and both sites built (web edition)."""
+    base = tmp_path_factory.mktemp("roundtrip")
+    site = base / "site"
+    for name in ("layouts", "assets"):
+        shutil.copytree(REPO / name, site / name)
+    shutil.copy(REPO / "site.yaml", site / "site.yaml")
+    issue = site / "content/2024/01"
+    issue.mkdir(parents=True)
+    shutil.copy(SEED / "issue.yaml", issue / "issue.yaml")
+    files = []
+    for source in sorted(SEED.glob("*.md")):
+        target = base / f"来文-{source.stem}.docx"
+        wf.seed_to_docx(source, target)
+        files.append(str(target))
+    imported = run_cli("--site", str(site), "import", *files, "--issue", "2024/01")
+    built = run_cli("--site", str(site), "build", "--no-pdf", "--out", str(base / "public"))
+    shipped = run_cli("--site", str(REPO), "build", "--no-pdf", "--out", str(base / "shipped"))
+    assert shipped.code == 0, shipped.err
+    return {"site": site, "issue": issue, "import": imported, "build": built,
+            "public": base / "public", "shipped": base / "shipped"}
+
+
+def test_seed_documents_import_without_a_problem(seed_round_trip):
+    result = seed_round_trip["import"]
+    assert result.code == 0, result.err
+    assert [line for line in result.lines if "imported" not in line] == []
+    assert sorted(p.name for p in seed_round_trip["issue"].glob("*.md")) == \
+        sorted(p.name for p in SEED.glob("*.md"))  # the stems follow the project's naming
+
+
+def test_every_character_of_the_seed_bodies_comes_back(seed_round_trip):
+    total = 0
+    for source in sorted(SEED.glob("*.md")):
+        _, original = split(source)
+        _, imported = split(seed_round_trip["issue"] / source.name)
+        paragraphs = [p for p in re.split(r"\n\s*\n", original) if p.strip()]
+        missing = [p for p in paragraphs if p.strip() not in imported]
+        assert missing == [], source.name
+        assert imported.strip() == original.strip(), source.name  # headings, tables, parts too
+        total += len(squeeze(original))
+    assert total > 20_000  # the whole issue: ~25,000 characters
+
+
+def test_seed_front_matter_is_the_shipped_one(seed_round_trip):
+    for source in sorted(SEED.glob("*.md")):
+        shipped, _ = split(source)
+        imported, _ = split(seed_round_trip["issue"] / source.name)
+        shipped.pop("notes", None)  # the editors' notes on the printed source are not in Word
+        assert imported == shipped, source.name
+
+
+def test_seed_pages_built_from_the_import_read_the_same(seed_round_trip):
+    assert seed_round_trip["build"].code == 0, seed_round_trip["build"].err
+    pages = sorted((seed_round_trip["shipped"] / "2024/01").glob("*/index.html"))
+    assert len(pages) == 6
+    for page in pages:
+        rebuilt = seed_round_trip["public"] / page.relative_to(seed_round_trip["shipped"])
+        assert squeeze(page_text(rebuilt)) == squeeze(page_text(page)), page.parent.name
+
+
+# -- a 公文 with automatic numbering, merged cells, an attachment, a picture -------------------
+
+def office_file(path: Path) -> Path:
+    """A 公文 as an office sends it: 版头, 文号 with square brackets, automatic multi-level
+    Chinese numbering restarted in the attachment, typed numbering, a table with row and column
+    merges, full-width punctuation, a rare character, a picture and a signature block."""
+    doc = Document()
+    wf.paragraph(doc, "晋中市人民政府办公室文件", wf.CENTER)
+    wf.paragraph(doc, "市政办发[2024]11号", wf.CENTER)
+    wf.paragraph(doc, "晋中市人民政府办公室关于做好", wf.CENTER)
+    wf.paragraph(doc, "冬春季森林防火工作的通知", wf.CENTER)
+    wf.paragraph(doc, "各县（区、市）人民政府，市直有关单位：", indent=False)
+    wf.paragraph(doc, f"为做好防火工作，现就有关事项通知如下：地名“{RARE}家庄”照录。")
+    levels = [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"),
+              ("decimal", "%3."), ("decimalEnclosedParen", "%4")]
+    num = wf.numbering_definition(doc, levels)
+    wf.numbered(doc, "总体要求", num, 0)
+    wf.numbered(doc, "压实责任", num, 1)
+    wf.numbered(doc, "落实到人", num, 2)
+    wf.numbered(doc, "逐级签订责任书。各地要于12月底前完成。", num, 3)
+    wf.numbered(doc, "逐户宣传到位。", num, 3)
+    wf.numbered(doc, "加强巡查", num, 2)
+    wf.numbered(doc, "强化保障", num, 1)
+    wf.numbered(doc, "工作措施", num, 0)
+    wf.numbered(doc, "加强值守", num, 1)  # （一）again: level 2 restarts under a new 一、
+    wf.paragraph(doc, "三、有关要求")  # typed numbering goes on where the automatic one stopped
+    wf.paragraph(doc, "（一）及时报告")
+    wf.paragraph(doc, "1.发现火情立即报告，不得迟报、漏报、瞒报。")
+    pic = doc.add_paragraph()
+    image = path.parent / "map.png"
+    image.write_bytes(PNG)
+    pic.add_run().add_picture(str(image))
+    pic._p.xpath(".//wp:docPr")[0].set("descr", "防火区域示意图")
+    wf.paragraph(doc, "附件：晋中市森林防火责任分工表")
+    wf.signature(doc, "晋中市人民政府办公室", "2024年3月1日")
+    wf.page_break(doc)
+    wf.paragraph(doc, "附件", indent=False)
+    wf.paragraph(doc, "晋中市森林防火责任分工表", wf.CENTER)
+    table = wf.table(doc, [["县（区、市）", "巡查", "", "合计"],
+                           ["", "人数", "次数", ""],
+                           ["榆次区", "10", "20", "30"],
+                           ["太谷区", "5", "", "5"]])
+    wf.merge(table, (0, 1), (0, 2), "巡查")  # a column merge (gridSpan)
+    wf.merge(table, (0, 0), (1, 0), "县（区、市）")  # row merges (vMerge)
+    wf.merge(table, (0, 3), (1, 3), "合计")
+    wf.merge(table, (3, 1), (3, 2), "5")
+    auto = wf.numbering_definition(doc, [("ideographTraditional", "%1、")])
+    wf.numbered(doc, "甲类区域每日巡查。", auto, 0)
+    wf.numbered(doc, "乙类区域隔日巡查。", auto, 0)
+    doc.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def imported_office_file(tmp_path_factory) -> dict:
+    base = tmp_path_factory.mktemp("office")
+    site = copy_site(REPO / "tests/sites/minimal", base / "site")
+    issue = next(site.glob("content/*/*/issue.yaml")).parent
+    source = office_file(base / "森林防火通知.docx")
+    result = run_cli("--site", str(site), "import", str(source),
+                     "--issue", f"{issue.parent.name}/{issue.name}")
+    return {"site": site, "issue": issue, "result": result, "base": base,
+            "md": issue / "shizhengbanfa-2024-11.md"}
+
+
+def test_office_file_front_matter(imported_office_file):
+    assert imported_office_file["result"].code == 0, imported_office_file["result"].err
+    front, body = split(imported_office_file["md"])
+    assert front == {"title": "晋中市人民政府办公室关于做好冬春季森林防火工作的通知",
+                     "number": "市政办发〔2024〕11号", "date": dt.date(2024, 3, 1),
+                     "issuer": "晋中市人民政府办公室", "disclosure": "此件公开发布"}
+    assert "2024年3月1日" not in body and "此件公开发布" not in body  # the builder signs
+
+
+def test_office_file_numbering_becomes_headings(imported_office_file):
+    _, body = split(imported_office_file["md"])
+    lines = [line for line in body.splitlines() if line.strip()]
+    assert lines[:2] == ["各县（区、市）人民政府，市直有关单位：",
+                         f"为做好防火工作，现就有关事项通知如下：地名“{RARE}家庄”照录。"]
+    assert lines[2:16] == [
+        "## 一、总体要求", "### （一）压实责任", "#### 1.落实到人",
+        "（1）逐级签订责任书。各地要于12月底前完成。", "（2）逐户宣传到位。",
+        "#### 2.加强巡查", "### （二）强化保障", "## 二、工作措施", "### （一）加强值守",
+        "## 三、有关要求", "### （一）及时报告", "1.发现火情立即报告，不得迟报、漏报、瞒报。",
+        "![防火区域示意图](shizhengbanfa-2024-11-1.png)", "附件：晋中市森林防火责任分工表"]
+    assert (imported_office_file["issue"] / "shizhengbanfa-2024-11-1.png").read_bytes() == PNG
+
+
+def test_office_file_attachment_and_merged_table(imported_office_file):
+    _, body = split(imported_office_file["md"])
+    part = body.split("# 附件：晋中市森林防火责任分工表\n", 1)[1]
+    assert "```table\n| 县（区、市） | 巡查 | < | 合计 |\n| ^ | 人数 | 次数 | ^ |\n|---|---|---|---|\n" \
+           "| 榆次区 | 10 | 20 | 30 |\n| 太谷区 | 5 | < | 5 |\n```" in part
+    assert "甲、甲类区域每日巡查。" in part and "乙、乙类区域隔日巡查。" in part
+
+
+def test_office_file_builds_with_merged_cells_on_the_web_and_in_print(imported_office_file):
+    site, base = imported_office_file["site"], imported_office_file["base"]
+    result = run_cli("--site", str(site), "build", "--out", str(base / "public"))
+    assert result.code == 0, result.err
+    page = next((base / "public").glob("*/*/shizhengbanfa-2024-11/index.html"))
+    html = page.read_text(encoding="utf-8")
+    assert '<th scope="col" rowspan="2">县（区、市）</th>' in html
+    assert '<th scope="colgroup" colspan="2">巡查</th>' in html
+    assert '<td colspan="2">5</td>' in html
+    assert '<h2 id="doc-shizhengbanfa-2024-11-h1" class="level1">一、总体要求</h2>' in html
+    assert RARE in page_text(page)
+    pdf = base / "public" / page.parent.relative_to(base / "public") / "shizhengbanfa-2024-11.pdf"
+    with pdfplumber.open(pdf) as document:
+        text = "".join(p.extract_text() or "" for p in document.pages)
+        tables = [t for p in document.pages for t in p.extract_tables()]
+    assert "晋中市森林防火责任分工表" in text
+    merged = next(t for t in tables if any("榆次区" in (c or "") for row in t for c in row))
+    assert merged[0].count("巡查") == 1  # the merged header is one cell in print too
+
+
+# -- what cannot be placed is a warning naming the Word file and the paragraph -----------------
+
+def import_saved(doc, source: Path, site: Path):
+    """Save a python-docx document and import it into the site's issue; (result, issue)."""
+    doc.save(source)
+    issue = next(site.glob("content/*/*/issue.yaml")).parent
+    result = run_cli("--site", str(site), "import", str(source),
+                     "--issue", f"{issue.parent.name}/{issue.name}")
+    assert result.code == 0, result.err
+    return result, issue
+
+
+def test_text_box_footnote_and_unknown_field_are_warnings(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕7号", "晋中市人民政府关于测试的通知")
+    wf.paragraph(doc, "各有关单位：", indent=False)
+    wf.text_box(wf.paragraph(doc, "第一段正文。"), "浮动文本框里的话")
+    para = wf.paragraph(doc, "第二段正文。")
+    wf.field(para, 'DATE \\@ "yyyy年M月d日"', "2024年3月1日")
+    wf.footnote_reference(wf.paragraph(doc, "第三段正文。"))
+    wf.signature(doc, "晋中市人民政府", "二〇二四年三月一日")
+    source = tmp_path / "测试.docx"
+    result, issue = import_saved(doc, source, minimal_site)
+    where = str(source)
+    assert f"warning: {where}:4: text box: paragraph 4 “第一段正文。”: a text box “浮动文本框里的话” " \
+           "is not imported; move its text into the body" in result.lines
+    assert any(line.startswith(f"warning: {where}:5: field: paragraph 5 “第二段正文。2024年3月1日”: "
+                               "the Word field {DATE") for line in result.lines)
+    assert any(line.startswith(f"warning: {where}:6: footnote: paragraph 6") for line in result.lines)
+    front, body = split(issue / "shizhengfa-2024-7.md")
+    assert front["date"].isoformat() == "2024-03-01"  # the date in Chinese numerals
+    assert "第一段正文。" in body and "浮动文本框" not in body
+
+
+# -- files that are not Word documents ---------------------------------------------------------
+
+def _ole_file(path: Path, encrypted: bool) -> Path:
+    """The start of an OLE compound file, as Word writes for a password-protected .docx
+    (streams EncryptionInfo and EncryptedPackage) or a Word 97–2003 .doc."""
+    stream = ("EncryptedPackage" if encrypted else "WordDocument").encode("utf-16-le")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + stream + bytes(1024))
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: _ole_file(p, True), "is password-protected (encrypted); remove the password"),
+    (lambda p: _ole_file(p, False), "is an old Word 97–2003 .doc file"),
+    (lambda p: p.write_bytes(b"not a zip at all") and p, "is not a Word .docx file"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("hello.txt", "hi") or p,
+     "is a ZIP file but not a Word document"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("word/document.xml", "<w:document") or p,
+     "is damaged: its XML does not parse"),
+])
+def test_broken_files_are_clear_errors(tmp_path, minimal_site, make, message):
+    source = tmp_path / "来文.docx"
+    make(source)
+    issue = next(minimal_site.glob("content/*/*/issue.yaml")).parent
+    before = sorted(p.name for p in issue.iterdir())
+    result = run_cli("--site", str(minimal_site), "import", str(source),
+                     "--issue", f"{issue.parent.name}/{issue.name}")
+    assert result.code == 1
+    assert result.lines[0].startswith(f"{source}:1: docx: 来文.docx {message}")
+    assert "Traceback" not in result.err
+    assert sorted(p.name for p in issue.iterdir()) == before
+
+
+def test_a_document_is_not_overwritten_without_replace(seed_round_trip, tmp_path):
+    source = tmp_path / "again.docx"
+    wf.seed_to_docx(SEED / "shizhengfa-2024-1.md", source)
+    result = run_cli("--site", str(seed_round_trip["site"]), "import", str(source))
+    assert result.code == 1
+    assert "content/2024/01/shizhengfa-2024-1.md already exists; remove it or import with " \
+           "--replace" in result.err
+
+
+# -- numbering formats ---------------------------------------------------------------------------
+
+def test_chinese_counting_follows_the_way_numbers_are_written():
+    assert [chinese_count(n) for n in (1, 10, 11, 20, 21, 99, 100, 105, 110, 1005)] == \
+        ["一", "十", "十一", "二十", "二十一", "九十九", "一百", "一百零五", "一百一十", "一千零五"]
+    assert format_number(12, "chineseLegalSimplified") == "壹拾贰"
+    assert format_number(3, "ideographTraditional") == "丙"
+    assert format_number(2, "decimalEnclosedCircle") == "②"
+    assert format_number(10, "ideographDigital") == "一〇"
+
+
+def test_a_restarted_list_starts_again(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕8号", "晋中市人民政府关于编号的通知")
+    wf.paragraph(doc, "各有关单位：", indent=False)
+    num = wf.numbering_definition(doc, [("decimal", "（%1）")])
+    wf.numbered(doc, "第一项。", num)
+    wf.numbered(doc, "第二项。", num)
+    again = wf.restart_instance(doc, num)
+    wf.numbered(doc, "重新开始。", again)
+    wf.numbered(doc, "继续。", again)
+    wf.numbered(doc, "原列表续编。", num)  # the same abstract numbering: it counts on
+    wf.signature(doc, "晋中市人民政府", "2024年3月2日", None)
+    import_saved(doc, tmp_path / "编号.docx", minimal_site)
+    front, body = split(next(minimal_site.glob("content/*/*/shizhengfa-2024-8.md")))
+    assert [line for line in body.splitlines() if line.startswith("（")] == \
+        ["（1）第一项。", "（2）第二项。", "（1）重新开始。", "（2）继续。", "（3）原列表续编。"]
+    assert "disclosure" not in front
+
+
+def test_an_undefined_number_warns_and_an_impossible_date_is_an_error(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕9号", "晋中市人民政府关于日期的通知")
+    wf.numbered(doc, "没有定义的编号。", "77")
+    wf.signature(doc, "晋中市人民政府", "2024年2月30日")
+    source = tmp_path / "日期.docx"
+    doc.save(source)
+    issue = next(minimal_site.glob("content/*/*/issue.yaml")).parent
+    result = run_cli("--site", str(minimal_site), "import", str(source),
+                     "--issue", f"{issue.parent.name}/{issue.name}")
+    assert result.code == 1
+    assert f"warning: {source}:3: numbering: paragraph 3 “没有定义的编号。”: its automatic number " \
+           "(numId 77) is not defined in the file; imported without it — type the number" \
+           in result.lines
+    assert f"{source}:5: date: paragraph 5 “2024年2月30日”: the 成文日期 is not a real date" \
+           in result.lines
+    assert not (issue / "shizhengfa-2024-9.md").exists()
+
+
+def test_half_width_punctuation_between_chinese_is_made_full_width(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕6号", "晋中市人民政府关于标点的通知")
+    wf.paragraph(doc, "各县(区、市)人民政府,市直有关单位:", indent=False)
+    wf.paragraph(doc, "按1:8的比例配置,2021-2035年完成。")
+    wf.paragraph(doc, "附件：1.晋中市森林防火责任分工表")
+    wf.paragraph(doc, "2.晋中市森林防火联络表")  # the list of attachments: not a heading
+    wf.signature(doc, "晋中市人民政府", "2024年3月1日")
+    result, issue = import_saved(doc, tmp_path / "标点.docx", minimal_site)
+    _, body = split(issue / "shizhengfa-2024-6.md")
+    assert body.split() == ["各县（区、市）人民政府，市直有关单位：", "按1:8的比例配置，2021-2035年完成。",
+                            "附件：1.晋中市森林防火责任分工表", "2.晋中市森林防火联络表"]
+    assert sum("half-width punctuation between Chinese characters was made full-width" in line
+               for line in result.lines) == 2
+
+
+def test_a_signature_typed_with_a_line_break_is_read(tmp_path, minimal_site):
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕5号", "晋中市人民政府关于落款的通知")
+    wf.paragraph(doc, "各有关单位：", indent=False)
+    wf.paragraph(doc, "正文。")
+    signature = wf.paragraph(doc, "晋中市人民政府", wf.RIGHT)
+    signature.add_run().add_break()  # Shift+Enter
+    signature.add_run("2024年3月4日")
+    _, issue = import_saved(doc, tmp_path / "落款.docx", minimal_site)
+    front, body = split(issue / "shizhengfa-2024-5.md")
+    assert (front["issuer"], front["date"]) == ("晋中市人民政府", dt.date(2024, 3, 4))
+    assert body.split() == ["各有关单位：", "正文。"]

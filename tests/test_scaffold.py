@@ -1,0 +1,57 @@
+"""`gazette new site` and `gazette new issue`: what they make builds at once and continues the
+archive's numbering."""
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+
+import wordfiles as wf
+from conftest import REPO, run_cli
+from gazette_build.errors import Report
+from gazette_build.scaffold import new_issue
+from test_web_edition import page_text
+
+
+def test_new_site_builds_at_once(tmp_path):
+    site = tmp_path / "新公报"
+    made = run_cli("new", "site", str(site))
+    assert made.code == 0, made.err
+    assert "# 栏目" in (site / "site.yaml").read_text(encoding="utf-8")  # commented for editors
+    built = run_cli("--site", str(site), "build", "--no-pdf")
+    assert built.code == 0, built.err
+    year = dt.date.today().year
+    page = site / f"public/{year}/01/shizhengfa-{year}-1/index.html"
+    assert "示例市人民政府关于印发公报编辑示例的通知" in page_text(page)
+    assert run_cli("new", "site", str(site)).lines == [f"{site}:1: site: is not empty; give a new "
+                                                        "folder"]
+
+
+def test_new_issue_continues_the_archive(shipped_site):
+    report = Report(shipped_site)
+    folder = new_issue(shipped_site, report, dt.date(2024, 4, 2))
+    assert folder == shipped_site / "content/2024/02"
+    values = yaml.safe_load((folder / "issue.yaml").read_text(encoding="utf-8"))
+    assert values == {"year": 2024, "number": 2, "total": 26, "date": dt.date(2024, 4, 2)}
+    next_year = new_issue(shipped_site, report, dt.date(2025, 1, 8))
+    assert next_year == shipped_site / "content/2025/01"
+    assert yaml.safe_load((next_year / "issue.yaml").read_text(encoding="utf-8"))["total"] == 27
+    assert report.diagnostics == []
+
+
+def test_a_new_issue_is_ready_for_import(shipped_site, tmp_path):
+    made = run_cli("--site", str(shipped_site), "new", "issue")
+    assert made.code == 0, made.err
+    folder = sorted(shipped_site.glob("content/*/*/issue.yaml"))[-1].parent
+    assert made.lines == [f"gazette: created {folder.relative_to(shipped_site).as_posix()}"]
+    values = yaml.safe_load((folder / "issue.yaml").read_text(encoding="utf-8"))
+    assert (values["total"], values["date"]) == (26, dt.date.today())
+    source = tmp_path / "来文.docx"
+    wf.seed_to_docx(REPO / "content/2024/01/shizhengfa-2024-1.md", source)
+    # the same 文号 is already in 2024年第1期: the archive-wide check must still catch it
+    imported = run_cli("--site", str(shipped_site), "import", str(source))  # the latest issue
+    assert imported.code == 0, imported.err
+    assert (folder / "shizhengfa-2024-1.md").is_file()
+    checked = run_cli("--site", str(shipped_site), "check")
+    assert checked.code == 1
+    assert "市政发〔2024〕1号 is already the 文号 of content/2024/01/shizhengfa-2024-1.md" in checked.err
