@@ -61,6 +61,13 @@ print:
   press: false   # also write a press copy with 3 mm bleed and crop marks
   pdfa: false    # write PDF/A-3b for archiving, each PDF carrying its Markdown sources
   tagged: false  # tag the PDFs (structure tree in reading order, for screen readers)
+
+# Sign every PDF with the office's key (PAdES); see README "The authentic record".
+# signing:
+#   key: /etc/gazette/office-seal.p12       # PKCS#12, kept out of the repository
+#   passphrase_env: GAZETTE_KEY_PASSPHRASE  # the variable's NAME; never the passphrase itself
+#   trust: [keys/office-ca.pem]             # CA certificates readers trust (published)
+#   timestamp_url: http://tsa.example.cn/tsa  # optional RFC 3161 timestamp service
 """
 
 ISSUE_YAML = """\
@@ -71,6 +78,7 @@ total: {total}          # 总第N期
 date: {date}  # 编印 date
 # documents:       # optional: the order of the documents (file stems); else file-name order
 #   - shizhengfa-{year}-1
+# published: {date}  # once published: the next build records the issue and freezes it
 """
 
 EXAMPLE_DOCUMENT = """\
