@@ -97,10 +97,13 @@ def _positive(text: str) -> int:
 
 
 def _check(root: Path) -> int:
-    from .site import load_site
+    from .config import check_footer
+    from .site import check_links, load_site
 
     report = Report(root)
-    load_site(root, report)
+    site = load_site(root, report)
+    check_footer(root, report)
+    check_links(root, site, report)
     _print_diagnostics(sorted_diagnostics(report.diagnostics))
     count = len(report.warnings)
     print(f"gazette check: no errors, {count} warning{'s' * (count != 1)}", file=sys.stderr)

@@ -26,6 +26,7 @@ SITE_FIELDS = (
     Field("footer", "mapping"),
     Field("fonts", "mapping"),
     Field("print", "mapping"),
+    Field("organisation_code", "str"),
     Field("signing", "mapping"),
 )
 SECTION_FIELDS = (Field("name", "str", True), Field("issuers", "str-list", True))
@@ -93,6 +94,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         press=print_options.get("press", False),
         pdfa=print_options.get("pdfa", False),
         tagged=print_options.get("tagged", False),
+        organisation_code=values.get("organisation_code", ""),
         signing=signing_config,
     )
 
@@ -143,6 +145,25 @@ def _footer(entry: Entry | None, path: Path, report: Report) -> tuple[FooterItem
             url = f"https://www.beian.gov.cn/portal/registerSystemInfo?recordcode={digits}"
         items.append(FooterItem(spec.name, value, url))
     return tuple(items)
+
+
+def check_footer(root: Path, report: Report) -> None:
+    """`gazette check`: warn, once each, about the footer items the 政府网站发展指引 requires
+    that site.yaml leaves empty (the pages leave them out rather than invent them)."""
+    path = root / "site.yaml"
+    text = read_text(path, Report(root))
+    entries = load_mapping(text, path, 1, Report(root)) if text is not None else None
+    if entries is None:
+        return
+    footer = entries.get("footer")
+    children = footer.children if footer is not None and isinstance(footer.children, dict) else {}
+    for spec in FOOTER_FIELDS:
+        entry = children.get(spec.name)
+        if entry is None or not isinstance(entry.value, str) or not entry.value.strip():
+            line = entry.line if entry is not None else (footer.line if footer else 1)
+            report.warn(path, line, f"footer.{spec.name}", "is empty: the 政府网站发展指引 "
+                        "requires it in the footer of every page; it is left out until the site "
+                        "operator gives its value")
 
 
 def _fonts(entry: Entry | None, path: Path, report: Report) -> Fonts:

@@ -29,17 +29,23 @@ DOCUMENT_FIELDS = (
     Field("section", "str"),
     Field("disclosure", "str"),
     Field("notes", "str-list"),
+    # 政务公开 metadata (conventions §5.3), shown in the information box when given
+    Field("keywords", "str-list"),      # 主题词
+    Field("index_number", "str"),       # 索引号 after the organisation code: 2024-00012
+    Field("topic", "str"),              # 主题分类, e.g. 综合政务\政务公开
+    Field("validity", "str"),           # 有效性, e.g. 现行有效
     Field("status", "str"),
     Field("corrects", "str"),
     Field("repealed_by", "str"),
     Field("amended_by", "str-list"),
 )
 # 有效性 a document may carry (conventions §5.3); the relations name other documents by 文号
-STATUSES = ("现行有效", "已修改", "已废止")
+STATUSES = ("现行有效", "已修改", "已废止", "已失效", "部分有效")
 RELATIONS = ("corrects", "repealed_by", "amended_by")
 YEAR_DIR = re.compile(r"^\d{4}$")
 ISSUE_DIR = re.compile(r"^\d{2}$")
 STEM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+INDEX_NUMBER = re.compile(r"^\d{4}-\d{5}$")  # year - 5-digit serial (目录系统实施指引)
 # 发文字号: 机关代字〔年份〕序号号 (GB/T 9704 §7.2.5)
 DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>[1-9]\d*)号$")
 WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P<year>\d{4})[\]】）)］〕]\s*"
@@ -207,6 +213,11 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         report.error(path, line_of["date"], "date",
                      f"成文日期 {values['date']} is later than the issue's 编印 date {issue['date']}")
     section = _section_of(values, line_of, config, path, report)
+    if "index_number" in values and not INDEX_NUMBER.match(values["index_number"]):
+        report.error(path, line_of["index_number"], "index_number",
+                     f"'{values['index_number']}' must be the year and a 5-digit serial, e.g. "
+                     "2024-00012 (the 索引号 is the organisation code of site.yaml, '/', this)")
+        return None
     if not parts.body.strip():
         report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
     if section is None or not number_ok:
@@ -220,13 +231,20 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
     if status is not None and status not in STATUSES:
         report.error(path, line_of["status"], "status",
                      f"'{status}' is not a 有效性; write one of {'、'.join(STATUSES)}")
+    # `status` (issue 11) and `validity` (the 政务公开 box) both say the 有效性: one value
+    validity = status or values.get("validity")
+    if status and values.get("validity") not in (None, status):
+        report.error(path, line_of["validity"], "validity", f"says {values['validity']} but "
+                     f"status says {status}; keep one of the two")
     relations = tuple(_relations(values, parts.entries, line_of))
     return Document(
         stem=path.stem, path=path, title=values["title"], number=values["number"],
         date=values["date"], issuer=values["issuer"], section=section,
         disclosure=values.get("disclosure"), notes=notes, body_markdown=parts.body,
         body_line=parts.body_line, number_line=line_of["number"], year=issue["year"],
-        issue_number=issue["number"], status=status, relations=relations)
+        issue_number=issue["number"], keywords=tuple(values.get("keywords", ())),
+        index_number=values.get("index_number"), topic=values.get("topic"),
+        validity=validity, relations=relations)
 
 
 def _relations(values: dict, entries: dict, line_of: dict):

@@ -81,6 +81,7 @@ class SiteConfig:
     press: bool = False
     pdfa: bool = False
     tagged: bool = False  # a structure tree in reading order (print: tagged: true)
+    organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
     signing: Signing | None = None
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
@@ -164,8 +165,7 @@ class Document:
     number_line: int  # the line of `number:`, for archive-wide 文号 checks
     year: int
     issue_number: int
-    # validity (有效性) and the 文号 of related documents, as the front-matter says them
-    status: str | None = None  # 现行有效, 已修改 or 已废止
+    # the documents the front-matter names by 文号 (corrects, repealed_by, amended_by)
     relations: tuple[tuple[str, str, int], ...] = ()  # (field, 文号, line): corrects, repealed_by, amended_by
     links: Links = Links()  # filled by record.links
     # filled by markdown.convert
@@ -173,6 +173,11 @@ class Document:
     headings: tuple[Heading, ...] = ()
     parts: tuple[Part, ...] = ()
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
+    # optional 政务公开 metadata from the front-matter
+    keywords: tuple[str, ...] = ()  # 主题词
+    index_number: str | None = None  # 索引号 after the organisation code: 2024-00012
+    topic: str | None = None  # 主题分类
+    validity: str | None = None  # 有效性
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -237,6 +242,8 @@ class PrintedIssue:
     pdf: bytes
     page_count: int
     page_of: dict[str, int] = field(default_factory=dict)
+    # {stem: (first, last)} printed pages each document's article runs over (citations: 第6—13页)
+    document_pages: dict[str, tuple[int, int]] = field(default_factory=dict)
     # per-document PDFs cut from the same layout, by document stem
     document_pdfs: dict[str, bytes] = field(default_factory=dict)
     # the press copy (3 mm bleed, crop marks) when site.yaml asks for it (print: press: true)

@@ -6,10 +6,15 @@ that names a missing variable fails with its template name and line instead of p
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
+from . import finding, structured, tables
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
@@ -25,12 +30,34 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["cn_date"] = cn_date
+    env.filters["file_size"] = file_size
+    env.filters["domain"] = lambda url: urlsplit(url).hostname or ""
+    env.filters["json_script"] = json_script
     return env
 
 
 def cn_date(value: dt.date) -> str:
     """2024-01-25 → 2024年1月25日 (GB/T 9704 §7.3.5.4: no zero padding)."""
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def json_script(value) -> Markup:
+    """JSON for a <script type="application/ld+json">: Chinese kept readable, and the three
+    characters that could end the script element or start markup escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def file_size(size: int) -> str:
+    """Bytes as a reader sizes a download: 820 KB, 1.2 MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def page_range(first: int, last: int) -> str:
+    """第6页, or 第6—13页 for a document that runs over several printed pages."""
+    return f"第{first}页" if first == last else f"第{first}—{last}页"
 
 
 def pdf_name(config: SiteConfig, issue: Issue) -> str:
@@ -42,9 +69,19 @@ class PrintInfo:
     """Where a document stands in print, for the web page (absent when no PDF was built)."""
 
     page: int
+    last_page: int  # the last printed page the document runs onto
     issue_pdf: str  # URL relative to the page
     document_pdf: str | None
+    document_pdf_size: int  # bytes, for the link's label
     citation: str
+
+    @property
+    def pages(self) -> str:
+        return page_range(self.page, self.last_page)
+
+    @property
+    def page_count(self) -> int:
+        return self.last_page - self.page + 1
 
 
 def templates_signature(config: SiteConfig) -> tuple:
@@ -67,35 +104,74 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         signature = memo.get(signature, lambda: signature)
 
     templates = {name: env.get_template(name)
-                 for name in ("index.html", "year.html", "issue.html", "document.html")}
+                 for name in ("index.html", "year.html", "issue.html", "document.html",
+                              "numbers.html", "issuers.html", "404.html")}
 
-    def page(name: str, key: tuple, **context) -> bytes:
+    def page(name: str, key: tuple, derived=lambda: {}, **context) -> bytes:
+        """`derived` gives the context computed from the key's values: only on a memo miss."""
         def render_page() -> bytes:
-            html = templates[name].render(config=config, years=site.years, **context)
+            html = templates[name].render(config=config, years=site.years, **context,
+                                          **derived())
             return html.encode("utf-8")
         return memo.get((name, signature, key), render_page) if memo is not None \
             else render_page()
 
-    # the home page shows the latest issue's contents and every issue's header
+    # the home page shows the latest issue's contents and the years, not every issue: it
+    # stays small however long the archive
     latest = site.issues[0] if site.issues else None
     latest_print = printed.get(latest.key) if latest else None
     latest_page_of = latest_print.page_of if latest_print else {}
     headers = tuple(IssueHeader.of(issue) for issue in site.issues)
-    pages = {"index.html": page("index.html", (latest, headers, tuple(latest_page_of.items())),
-                                root="", latest=latest, issues=headers, page_title=config.title,
-                                page_of=latest_page_of)}
+    year_counts = tuple((year, sum(1 for h in headers if h.year == year)) for year in site.years)
+    pages = {"index.html": page("index.html", (latest, year_counts, tuple(latest_page_of.items())),
+                                root="", latest=latest, year_counts=year_counts,
+                                page_title=config.title, page_of=latest_page_of, canonical="")}
+    all_entries = finding.entries(site)
     for year in site.years:
-        # the year page lists issues, not their documents: an edited title leaves it alone
+        # the year page lists issues and the documents' titles, not their bodies
         issues = tuple(header for header in headers if header.year == year)
-        pages[f"{year}/index.html"] = page("year.html", (issues,), root="../", year=year,
-                                           issues=issues, page_title=f"{year}年")
+        documents = finding.of_year(all_entries, year)
+        earlier, later = finding.neighbours(site.years, year)
+        pages[f"{year}/index.html"] = page(
+            "year.html", (issues, documents, earlier, later), root="../", year=year,
+            issues=issues, documents=documents, earlier=earlier, later=later,
+            page_title=f"{year}年", canonical=f"{year}/")
+    groups = {"numbers.html": finding.by_number(all_entries),
+              "issuers.html": finding.by_issuer(all_entries)}
+    entries_template = env.get_template("_index_entries.html")
+
+    def by_year(name: str, group_list: tuple) -> tuple:
+        """Each group's entries as one rendered list per year, each list memoised apart."""
+        def rendered(entries: tuple) -> Markup:
+            def render_list() -> Markup:
+                return Markup(entries_template.render(entries=entries, root="../",
+                                                      by_number=name == "numbers.html"))
+            return memo.get(("index-list", signature, name, entries), render_list) \
+                if memo is not None else render_list()
+        return tuple((group, tuple((year, rendered(tuple(entries))) for year, entries
+                                   in itertools.groupby(group.entries, lambda e: e.year)))
+                     for group in group_list)
+
+    for path, name, title in finding.INDEX_PAGES:
+        # the lists are looked up on every build, so that the memo keeps the unchanged ones
+        lists = by_year(name, groups[name])
+        pages[path] = page(name, (groups[name],), root="../", page_title=title,
+                           canonical=path.removesuffix("index.html"), groups=lists)
+    # served for any missing URL, at any depth: links are absolute from base_url's path
+    newest = headers[0] if headers else None
+    pages["404.html"] = page("404.html", (newest,), root=urlsplit(config.base_url).path,
+                             page_title="页面未找到", latest=newest)
     for issue, header in zip(site.issues, headers):
         print_ = printed.get(issue.key)
         page_of = print_.page_of if print_ else {}
         pdf = pdf_name(config, issue) if print_ else None
+        pdf_facts = (len(print_.pdf), print_.page_count) if print_ else None
         pages[f"{issue.url}index.html"] = page(
-            "issue.html", (issue, tuple(page_of.items()), pdf), root="../../", issue=issue,
-            page_title=issue.label, pdf=pdf, page_of=page_of, canonical=issue.url)
+            "issue.html", (issue, tuple(page_of.items()), pdf, pdf_facts), root="../../",
+            issue=issue, page_title=issue.label, pdf=pdf, pdf_facts=pdf_facts, page_of=page_of,
+            canonical=issue.url, derived=lambda issue=issue, pdf=pdf, facts=pdf_facts,
+            page_of=page_of: {"jsonld": structured.publication_issue(config, issue, pdf, facts,
+                                                                     page_of)})
         documents = issue.documents
         for index, doc in enumerate(documents):
             previous = Neighbour.of(documents[index - 1]) if index > 0 else None
@@ -103,9 +179,20 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
             print_info = _print_info(config, issue, doc, print_)
             pages[f"{doc.url}index.html"] = page(
                 "document.html", (doc, header, previous, next_, print_info), root="../../../",
-                issue=header, doc=doc, page_title=doc.title, previous=previous, next=next_,
-                print_info=print_info, canonical=doc.url)
+                issue=header, page_title=doc.title, previous=previous, next=next_,
+                print_info=print_info, canonical=doc.url,
+                derived=lambda doc=doc, header=header, print_info=print_info: _document_context(
+                    config, doc, header, print_info))
     return pages
+
+
+def _document_context(config: SiteConfig, doc: Document, header, print_info) -> dict:
+    """What a document page shows beyond its key's values: its tables' download links and the
+    head's structured data, derived only when the page is rendered."""
+    summary = structured.description(doc)
+    return {"doc": tables.with_download_links(doc), "description": summary,
+            "keywords": structured.keywords(doc),
+            "jsonld": structured.legislation(config, header, doc, print_info, summary)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +230,10 @@ def _print_info(config: SiteConfig, issue: Issue, doc: Document,
     if print_ is None or doc.anchor not in print_.page_of:
         return None
     page = print_.page_of[doc.anchor]
-    citation = (f"《{config.title}》{issue.label}（总第{issue.total}期）第{page}页，{doc.number}")
-    document_pdf = f"{doc.stem}.pdf" if doc.stem in print_.document_pdfs else None
-    return PrintInfo(page, f"../{pdf_name(config, issue)}#page={page}", document_pdf, citation)
+    last = max(page, print_.document_pages.get(doc.stem, (page, page))[1])
+    citation = (f"《{config.title}》{issue.label}（总第{issue.total}期）{page_range(page, last)}，"
+                f"{doc.number}")
+    pdf = print_.document_pdfs.get(doc.stem)
+    return PrintInfo(page, last, f"../{pdf_name(config, issue)}#page={page}",
+                     f"{doc.stem}.pdf" if pdf is not None else None,
+                     len(pdf) if pdf is not None else 0, citation)

@@ -45,20 +45,54 @@ def test_web_toc_numbers_are_the_printed_pages(built):
     assert "jzgb-2024-01.pdf" in page_links(issue_page)
 
 
-def test_document_pages_cite_their_printed_page(built):
+def test_document_pages_cite_their_printed_page_range(built):
+    import io
+    import pypdf
+
     root, site = built
     printed = _printed(root, site)
     issue = site.issues[0]
-    for doc in issue.documents:
+    documents = issue.documents
+    ranges = []
+    for index, doc in enumerate(documents):
         page = title_page(printed, doc.title)
         html = root / "public" / doc.url / "index.html"
         text = squeeze(page_text(html))
-        assert (f"引用：《晋中市人民政府公报》2024年第1期（总第25期）第{page}页，{doc.number}"
-                in text)
+        cited = re.search(r"引用：《晋中市人民政府公报》2024年第1期（总第25期）第(\d+)(?:—(\d+))?页，"
+                          + re.escape(doc.number), text)
+        assert cited, text[:400]
+        first, last = int(cited[1]), int(cited[2] or cited[1])
+        assert first == page and (cited[2] is None or last > first)
+        ranges.append((first, last))
+        # the last cited page holds the document's signature date, the page after it does not
+        # hold the document's title or anything before the next title
+        date = f"{doc.date.year}年{doc.date.month}月{doc.date.day}日"
+        if not doc.parts:
+            assert date in squeeze(printed.texts[last - 1])
+        if index + 1 < len(documents):
+            assert title_page(printed, documents[index + 1].title) in (last, last + 1)
         links = page_links(html)
         assert f"../jzgb-2024-01.pdf#page={page}" in links
         assert f"{doc.stem}.pdf" in links
-        assert (root / "public" / doc.url / f"{doc.stem}.pdf").stat().st_size > 1000
+        pdf_path = root / "public" / doc.url / f"{doc.stem}.pdf"
+        pages = len(pypdf.PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
+        assert pages == last - first + 1
+        # the link says the size and page count of the file it leads to
+        size = pdf_path.stat().st_size
+        label = f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{round(size / 1024)} KB"
+        assert squeeze(f"本文 PDF（{label}，{pages}页）") in text
+    assert ranges[-1][1] >= 6  # the seed's documents run over several pages
+    assert any(last > first for first, last in ranges)
+
+
+def test_issue_pdf_link_says_size_and_pages(built):
+    root, site = built
+    pdf_path = root / "public/2024/01/jzgb-2024-01.pdf"
+    size = pdf_path.stat().st_size
+    label = f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{round(size / 1024)} KB"
+    pages = len(_printed(root, site).texts)
+    text = squeeze(page_text(root / "public/2024/01/index.html"))
+    assert squeeze(f"下载本期印刷版 PDF（{label}，{pages}页）") in text
 
 
 def test_a_second_build_lays_nothing_out_and_writes_the_same_bytes(built):
@@ -125,3 +159,37 @@ def test_a_missing_stylesheet_is_named_and_its_return_lays_the_issue_out_again(m
     result = run_cli("--site", str(minimal_site), "build")
     assert result.code == 0 and pdf.layout_count == layouts + 1
     assert not [line for line in result.lines if "does not exist" in line]
+
+
+def test_data_layer_and_json_ld_give_the_printed_pages_and_pdfs(built):
+    import io
+    import json
+
+    import jsonschema
+    import pypdf
+
+    from test_crawlers import head
+    from test_data_layer import SCHEMA
+
+    root, site = built
+    out = root / "public"
+    printed = _printed(root, site)
+    issue = json.loads((out / "2024/01/issue.json").read_text(encoding="utf-8"))
+    jsonschema.validate(issue, SCHEMA)
+    issue_pdf = out / "2024/01/jzgb-2024-01.pdf"
+    assert issue["pdf"] == {"url": "https://www.sxjz.gov.cn/gongbao/2024/01/jzgb-2024-01.pdf",
+                            "bytes": issue_pdf.stat().st_size, "pages": len(printed.texts)}
+    for doc, record in zip(site.issues[0].documents, issue["documents"]):
+        first, last = record["printed"]["first_page"], record["printed"]["last_page"]
+        assert first == title_page(printed, doc.title)
+        pdf = out / doc.url / f"{doc.stem}.pdf"
+        pages = len(pypdf.PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+        assert record["pdf"] == {"url": f"https://www.sxjz.gov.cn/gongbao/{doc.url}{doc.stem}.pdf",
+                                 "bytes": pdf.stat().st_size, "pages": pages}
+        assert last - first + 1 == pages
+        assert record["issue_pdf"].endswith(f"jzgb-2024-01.pdf#page={first}")
+        [data] = head(out / doc.url / "index.html").jsonld
+        assert (data["pageStart"], data["pageEnd"]) == (first, last)
+        assert data["encoding"]["contentUrl"] == record["pdf"]["url"]
+    [data] = head(out / "2024/01/index.html").jsonld
+    assert data["pageEnd"] == len(printed.texts)

@@ -23,14 +23,23 @@ def test_a_title_edit_rerenders_only_the_pages_that_show_it(shipped_site, tmp_pa
     misses_before = memo.pages.misses
     edited = build(shipped_site, out=out, with_pdf=False, memo=memo)
 
-    # home, issue, the document and its two neighbours are rendered again; nothing else
-    assert memo.pages.misses - misses_before == 5
+    # home, year, issue, the document, its two neighbours and the two indexes are rendered
+    # again (in each index only the list of the document's year), the document's data and the
+    # feed are made again; nothing else
+    assert memo.pages.misses - misses_before == 8 + 2 + 1 + 1
     assert sorted(edited.written) == [
         "2024/01/index.html",
+        "2024/01/issue.json",
         "2024/01/shizhengbanfa-2023-48/index.html",
+        "2024/01/shizhengbanfa-2023-48/shizhengbanfa-2023-48.json",
         "2024/01/shizhengbanfa-2023-49/index.html",  # its "previous" link
         "2024/01/shizhengfa-2024-1/index.html",  # its "next" link
+        "2024/index.html",  # the year's documents
+        "documents.json",
+        "feed.xml",
         "index.html",  # the latest issue's contents
+        "issuers/index.html",
+        "numbers/index.html",
     ]
     assert "新标题的通知" in (out / "2024/01/shizhengbanfa-2023-49/index.html").read_text(encoding="utf-8")
 
@@ -70,10 +79,14 @@ def test_an_edit_in_an_older_issue_leaves_the_home_page_alone(minimal_site, tmp_
     path.write_text(path.read_text(encoding="utf-8").replace("测试甲", "测试甲改"), encoding="utf-8")
     misses = memo.pages.misses
     edited = build(minimal_site, out=out, with_pdf=False, memo=memo)
-    # the older issue's page, the document and its neighbour; not the home or year page
-    assert memo.pages.misses - misses == 3
-    assert sorted(edited.written) == ["2024/01/first/index.html", "2024/01/index.html",
-                                      "2024/01/second/index.html"]
+    # the older issue's page, the document, its neighbour, the year's and the indexes' lists
+    # of documents and the data; not the home page
+    assert memo.pages.misses - misses == 6 + 2 + 1 + 1
+    assert sorted(edited.written) == ["2024/01/first/first.json", "2024/01/first/index.html",
+                                      "2024/01/index.html", "2024/01/issue.json",
+                                      "2024/01/second/index.html", "2024/index.html",
+                                      "documents.json", "feed.xml", "issuers/index.html",
+                                      "numbers/index.html"]
 
 
 def test_an_image_added_or_removed_later_is_seen_by_the_memo(minimal_site, tmp_path):

@@ -153,8 +153,9 @@ def test_a_second_issue_appears_everywhere_with_no_code_change(shipped_site, tmp
     result = run_cli("--site", str(shipped_site), "build", "--no-pdf", "--out", str(out))
     assert result.code == 0, result.err
     home = squeeze(page_text(out / "index.html"))
-    assert home.index("2024年第2期") < home.index("2024年第1期")  # latest first
-    assert "最新一期：2024年第2期" in home
+    assert "最新一期：2024年第2期" in home and "2024年2期" in home  # the year and its issues
+    year = squeeze(page_text(out / "2024/index.html"))
+    assert year.index("2024年第2期") < year.index("2024年第1期")  # latest first
     assert "../2024/02/index.html" in page_links(out / "2024/index.html")
     assert "晋中市人民政府关于春季植树的通知" in page_text(out / "2024/02/index.html")
     doc = squeeze(page_text(out / "2024/02/shizhengfa-2024-5/index.html"))

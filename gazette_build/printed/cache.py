@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CACHE_DIR = ".gazette-cache"
-FORMAT = 1  # bump when the layout of an entry changes
+FORMAT = 3  # bump when the layout of an entry changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Entry:
     press_pdf: bytes | None
     page_count: int
     page_of: dict[str, int]
+    document_pages: dict[str, tuple[int, int]]  # printed first and last page by stem
     document_pdfs: dict[str, bytes]
     # the site files read during layout: {path relative to the site folder: sha256}
     dependencies: dict[str, str]
@@ -68,6 +69,7 @@ def load(root: Path, issue_key: str, key: str) -> Entry | None:
             press_pdf=press.read_bytes() if press.exists() else None,
             page_count=meta["page_count"],
             page_of=meta["page_of"],
+            document_pages={stem: tuple(pages) for stem, pages in meta["document_pages"].items()},
             document_pdfs={stem: (folder / "documents" / f"{stem}.pdf").read_bytes()
                            for stem in meta["documents"]},
             dependencies=meta["dependencies"],
@@ -89,6 +91,7 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
     for stem, data in entry.document_pdfs.items():
         (staging / "documents" / f"{stem}.pdf").write_bytes(data)
     meta = {"format": FORMAT, "page_count": entry.page_count, "page_of": entry.page_of,
+            "document_pages": entry.document_pages,
             "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
             "diagnostics": entry.diagnostics}
     # meta.json last: an entry without it is incomplete and never read

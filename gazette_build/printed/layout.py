@@ -65,6 +65,7 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
                 report.error(doc.path, 1, "print", f"《{doc.title}》: '{anchor}' is on no page "
                              f"of the printed issue (hidden by {TEMPLATE} or print.css?)")
     return PrintedIssue(pdf=entry.pdf, page_count=entry.page_count, page_of=dict(entry.page_of),
+                        document_pages=dict(entry.document_pages),
                         document_pdfs=dict(entry.document_pdfs), press_pdf=entry.press_pdf)
 
 
@@ -117,12 +118,16 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         diagnostics.append([stylesheet, int(css[1]), "css", message] if css
                            else [template, 1, "print", f"WeasyPrint: {message}"])
     page_of = page_map(document, issue)
-    finished = cut.finish(pdf, document_pages(document, issue), config, issue, page_of)
+    ranges = document_pages(document, issue)
+    finished = cut.finish(pdf, ranges, config, issue, page_of)
     if press_pdf is not None:
         press_pdf = cut.slimmed(press_pdf)
     return printcache.Entry(pdf=finished.issue_pdf, press_pdf=press_pdf,
                             page_count=len(document.pages),
                             page_of=page_of, document_pdfs=finished.document_pdfs,
+                            # 0-based indexes → printed page numbers (the cover is page 1)
+                            document_pages={stem: (first + 1, last + 1)
+                                            for stem, (first, last) in ranges.items()},
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
 

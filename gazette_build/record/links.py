@@ -118,8 +118,8 @@ def _check_status(doc: Document, report: Report) -> None:
     """`repealed_by` without 已废止 (or `amended_by` without 已修改/已废止) says two things."""
     for field_name, _, line in doc.relations:
         implied = IMPLIED_STATUS.get(field_name)
-        if implied and doc.status != implied and not (implied == "已修改" and doc.status == "已废止"):
+        if implied and doc.validity != implied and not (implied == "已修改" and doc.validity == "已废止"):
             report.warn(doc.path, line, field_name, f"the document names a document that "
                         f"{'repealed' if implied == '已废止' else 'amended'} it, but its status is "
-                        f"{doc.status or 'not given'}; write status: {implied}")
+                        f"{doc.validity or 'not given'}; write status: {implied}")
             return

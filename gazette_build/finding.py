@@ -1,0 +1,96 @@
+"""Finding a document by its number, its issuer or its year: the lists the index pages show.
+
+Each list holds small `Entry` records (no bodies), so a page's memo key changes only when a
+title, number, issuer or place of a document does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from .model import Document, Issue, Site
+
+# 发文字号: 机关代字〔年份〕序号号 (as content.DOC_NUMBER, which every 文号 has passed)
+DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>\d+)号$")
+
+#: the index pages beside the year pages: (output path, template, title)
+INDEX_PAGES = (
+    ("numbers/index.html", "numbers.html", "按文号查找"),
+    ("issuers/index.html", "issuers.html", "按发文机关查找"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A document as an index line shows it."""
+
+    title: str
+    number: str
+    issuer: str
+    date: dt.date
+    url: str
+    issue_label: str
+    issue_url: str
+    sort_key: tuple  # (文号 year, serial) for the 文号 index
+    year: int  # the 文号's year in the 文号 index, the 成文日期's in the issuer index
+
+    @classmethod
+    def of(cls, doc: Document, issue: Issue) -> "Entry":
+        match = DOC_NUMBER.match(doc.number)
+        key = (int(match["year"]), int(match["serial"])) if match else (0, 0)
+        return cls(doc.title, doc.number, doc.issuer, doc.date, doc.url, issue.label, issue.url,
+                   key, key[0] or doc.date.year)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A heading of an index page and its documents; `anchor` is the heading's id."""
+
+    name: str
+    anchor: str
+    entries: tuple[Entry, ...]
+
+
+def entries(site: Site) -> tuple[Entry, ...]:
+    """Every document of the archive, newest issue first, in 目录 order within an issue."""
+    return tuple(Entry.of(doc, issue) for issue in site.issues for doc in issue.documents)
+
+
+def by_number(all_entries: tuple[Entry, ...]) -> tuple[Group, ...]:
+    """Grouped by 机关代字 (市政发, 市政办发…), the largest group first; newest 文号 first."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in all_entries:
+        match = DOC_NUMBER.match(entry.number)
+        groups.setdefault(match["code"] if match else entry.number, []).append(entry)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple(Group(code, f"code-{index}",
+                       tuple(sorted(items, key=lambda e: e.sort_key, reverse=True)))
+                 for index, (code, items) in enumerate(ordered, 1))
+
+
+def by_issuer(all_entries: tuple[Entry, ...]) -> tuple[Group, ...]:
+    """Grouped by 发文机关, the issuer with the most documents first; newest first within."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in all_entries:
+        groups.setdefault(entry.issuer, []).append(entry)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    return tuple(Group(issuer, f"issuer-{index}",
+                       tuple(sorted((replace(e, year=e.date.year) for e in items),
+                                    key=lambda e: (e.date, e.sort_key), reverse=True)))
+                 for index, (issuer, items) in enumerate(ordered, 1))
+
+
+def of_year(all_entries: tuple[Entry, ...], year: int) -> tuple[Entry, ...]:
+    """The documents published in the year's issues, by 成文日期, newest first."""
+    return tuple(sorted((e for e in all_entries if e.issue_url.startswith(f"{year}/")),
+                        key=lambda e: (e.date, e.sort_key), reverse=True))
+
+
+def neighbours(years: tuple[int, ...], year: int) -> tuple[int | None, int | None]:
+    """(the earlier year, the later year) that have issues, for a year page's links."""
+    ordered = sorted(years)
+    index = ordered.index(year)
+    earlier = ordered[index - 1] if index > 0 else None
+    later = ordered[index + 1] if index + 1 < len(ordered) else None
+    return earlier, later
