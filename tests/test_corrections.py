@@ -122,7 +122,7 @@ def test_an_unknown_status_is_an_error(minimal_site):
     result = run_cli("--site", str(minimal_site), "check")
     assert result.code == 1
     assert ("content/2024/01/first.md:7: status: '作废' is not a 有效性; write one of "
-            "现行有效、已修改、已废止") in result.lines
+            "现行有效、已修改、已废止、已失效、部分有效") in result.lines
 
 
 def test_a_status_contradicting_its_relation_is_a_warning(minimal_site):
@@ -156,3 +156,24 @@ def test_a_correction_of_a_page_of_a_missing_issue_is_a_warning(minimal_site):
     assert result.code == 0, result.err
     assert ("warning: content/2024/02/kanwu.md:6: corrects: 2023年第9期 is not in the archive; "
             "it is shown without a link") in result.lines
+
+
+def test_the_json_data_carries_the_links_both_ways(linked):
+    import json
+
+    import jsonschema
+
+    from conftest import REPO
+
+    schema = json.loads((REPO / "docs/data.schema.json").read_text(encoding="utf-8"))
+    corrected = json.loads((linked / "2024/01/second/second.json").read_text(encoding="utf-8"))
+    correction = json.loads((linked / "2024/02/kanwu/kanwu.json").read_text(encoding="utf-8"))
+    repealed = json.loads((linked / "2024/01/first/first.json").read_text(encoding="utf-8"))
+    for record in (corrected, correction, repealed):
+        jsonschema.validate(record, schema)
+    [by] = corrected["relations"]["corrected_by"]
+    assert (by["number"], by["issue"]) == ("市政办发〔2024〕9号", "2024年第2期")
+    assert by["url"].endswith("/2024/02/kanwu/")
+    assert correction["relations"]["corrects"]["url"].endswith("/2024/01/second/")
+    assert repealed["validity"] == "已废止"
+    assert repealed["relations"]["repealed_by"]["number"] == "市政发〔2024〕8号"

@@ -123,3 +123,21 @@ def _check_status(doc: Document, report: Report) -> None:
                         f"{'repealed' if implied == '已废止' else 'amended'} it, but its status is "
                         f"{doc.validity or 'not given'}; write status: {implied}")
             return
+
+
+def relations_record(base_url: str, doc: Document) -> dict:
+    """The document's links for its JSON record (docs/data.schema.json `relations`)."""
+    def ref(value: DocRef | None) -> dict | None:
+        if value is None:
+            return None
+        return {"number": value.number, "title": value.title,
+                "url": base_url + value.url if value.url else None,
+                "issue": value.issue_label, "page": value.page}
+
+    links = doc.links
+    return {"corrects": ref(links.corrects),
+            "corrected_by": [ref(r) for r in links.corrected_by],
+            "repealed_by": ref(links.repealed_by),
+            "amended_by": [ref(r) for r in links.amended_by],
+            "repeals": [ref(r) for r in links.repeals],
+            "amends": [ref(r) for r in links.amends]}
