@@ -36,13 +36,14 @@ FOOTER_FIELDS = tuple(Field(name, "str") for name in
                       ("主办单位", "联系方式", "网站标识码", "ICP备案号", "公安备案号"))
 FONT_ROLES = ("title", "body", "heading1", "heading2", "heading3", "page_number")
 FONT_FIELDS = tuple(Field(role, "str-list") for role in FONT_ROLES)
-# Free stand-ins for the GB/T 9704 faces (conventions §3), named explicitly: no generic fallback.
+# Free stand-ins for the GB/T 9704 faces (conventions §3), named explicitly: no generic fallback
+# (a character a role's fonts lack is taken from the closest style's: printed/fonts.py).
 DEFAULT_FONTS = Fonts(
     title=("Noto Serif CJK SC",),
-    body=("FandolFang", "Noto Serif CJK SC"),
+    body=("FandolFang",),
     heading1=("Noto Sans CJK SC",),
     heading2=("FandolKai", "LXGW WenKai"),
-    heading3=("FandolFang", "Noto Serif CJK SC"),
+    heading3=("FandolFang",),
     page_number=("Noto Serif CJK SC",),
 )
 PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"), Field("tagged", "bool"))

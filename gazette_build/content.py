@@ -29,6 +29,7 @@ DOCUMENT_FIELDS = (
     Field("section", "str"),
     Field("disclosure", "str"),
     Field("notes", "str-list"),
+    Field("title_lines", "str-list"),
     # 政务公开 metadata (conventions §5.3), shown in the information box when given
     Field("keywords", "str-list"),      # 主题词
     Field("index_number", "str"),       # 索引号 after the organisation code: 2024-00012
@@ -222,6 +223,7 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
     if section is None or not number_ok:
         return None
+    title_lines = _title_lines(values, line_of, path, report)
     notes = values.get("notes", ())
     note_lines = (parts.entries["notes"].children or ()) if notes else ()
     if len(note_lines) != len(notes):  # `notes: text` rather than a list
@@ -240,7 +242,8 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
     return Document(
         stem=path.stem, path=path, title=values["title"], number=values["number"],
         date=values["date"], issuer=values["issuer"], section=section,
-        disclosure=values.get("disclosure"), notes=notes, body_markdown=parts.body,
+        disclosure=values.get("disclosure"), notes=notes, title_lines=title_lines,
+        body_markdown=parts.body,
         body_line=parts.body_line, number_line=line_of["number"], year=issue["year"],
         issue_number=issue["number"], keywords=tuple(values.get("keywords", ())),
         index_number=values.get("index_number"), topic=values.get("topic"),
@@ -259,6 +262,23 @@ def _relations(values: dict, entries: dict, line_of: dict):
         if not lines or len(lines) != len(numbers):
             lines = (line_of[name],) * len(numbers)
         yield from ((name, number, line) for number, line in zip(numbers, lines))
+
+
+def _title_lines(values: dict, line_of: dict, path: Path, report: Report) -> tuple[str, ...]:
+    """The editor's line breaks of the printed title: lines that give the title when joined."""
+    lines = tuple(values.get("title_lines", ()))
+    if not lines:
+        return ()
+    line = line_of["title_lines"]
+    if any(not text.strip() for text in lines):
+        report.error(path, line, "title_lines", "a line is empty; list the title's lines, each "
+                     "with its text")
+        return ()
+    if "".join(lines) != values["title"]:
+        report.error(path, line, "title_lines", f"the lines give '{''.join(lines)}', not the "
+                     f"title '{values['title']}'; split the title itself, adding nothing")
+        return ()
+    return lines
 
 
 def _check_number(number: str, date: dt.date, path: Path, line: int, report: Report) -> bool:

@@ -160,6 +160,7 @@ class Document:
     section: str
     disclosure: str | None
     notes: tuple[tuple[int, str], ...]  # (line, text) of each editor's note on the source
+    title_lines: tuple[str, ...]  # the editor's line breaks of the printed title, or ()
     body_markdown: str
     body_line: int
     number_line: int  # the line of `number:`, for archive-wide 文号 checks

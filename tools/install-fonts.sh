@@ -7,7 +7,7 @@
 set -eu
 
 FANDOL_DIR=/usr/local/share/fonts/fandol
-APT_PACKAGES="fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 poppler-utils chromium"
+APT_PACKAGES="fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 poppler-utils chromium libicu-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-fonts.sh: run as root" >&2

@@ -24,6 +24,18 @@ from ..errors import Report
 from ..model import Document, Fonts, Issue, SiteConfig
 
 ROLES = FONT_ROLES
+# where a character missing from a role's fonts is taken from: the fonts of the roles of the
+# closest style, nearest first. 仿宋 is a light, even-stroked face with 楷 strokes on a 宋
+# structure, so 楷 before 宋 (a 宋 glyph is visibly heavier and contrasted inside 仿宋 text);
+# 楷 takes 仿宋 next; 黑 and 宋 are each other's nearest among the roles
+CLOSEST_STYLE = {
+    "body": ("heading2", "title"),
+    "heading3": ("heading2", "title"),
+    "heading2": ("body", "title"),
+    "heading1": ("title",),
+    "title": ("page_number", "heading1"),
+    "page_number": ("title", "heading1"),
+}
 # faces looked up bold: 小标宋 titles, and level-3 headings (body font, bold)
 BOLD_ROLES = frozenset({"title", "heading3"})
 # the class or tag of an element of the converted HTML → the role its text is set in
@@ -42,16 +54,25 @@ class FontFace:
 
 
 def css_stacks(fonts: Fonts) -> dict[str, Markup]:
-    """{role: '"FandolFang", "Noto Serif CJK SC"'}, quoted for a <style> block of the template."""
+    """{role: '"FandolFang", "FandolKai", "LXGW WenKai", "Noto Serif CJK SC"'}: the role's fonts,
+    then those of the closest styles, quoted for a <style> block of the template."""
     stacks = {}
     for role in ROLES:
         names = []
-        for family in getattr(fonts, role):
+        for family in fallback_families(fonts, role):
             # a family name is data from site.yaml: keep it from closing the CSS string or tag
             cleaned = "".join(c for c in family if c not in '"\\<>\n\r')
             names.append(f'"{cleaned}"')
         stacks[role] = Markup(", ".join(names))
     return stacks
+
+
+def fallback_families(fonts: Fonts, role: str) -> list[str]:
+    """A role's own families, then those of the closest styles (CLOSEST_STYLE), once each."""
+    families = [*getattr(fonts, role)]
+    for other in CLOSEST_STYLE[role]:
+        families += [family for family in getattr(fonts, other) if family not in families]
+    return families
 
 
 def resolve_faces(config: SiteConfig, report: Report) -> dict[str, tuple[FontFace, ...]]:
@@ -86,7 +107,8 @@ def faces_signature(resolved: dict[str, tuple[FontFace, ...]]) -> list[list]:
 
 def check_coverage(config: SiteConfig, issue: Issue, resolved: dict[str, tuple[FontFace, ...]],
                    report: Report) -> None:
-    """Warn once per (file, character) that no configured font of its role has."""
+    """Warn once per (file, character) that no configured font of its role has, naming the
+    font of the closest style that sets it instead (CLOSEST_STYLE), or saying none does."""
     seen = set()
     for path, label, role, text in _texts(config, issue):
         if not resolved[role]:
@@ -98,9 +120,14 @@ def check_coverage(config: SiteConfig, issue: Issue, resolved: dict[str, tuple[F
                 continue
             seen.add((path, char))
             families = "、".join(getattr(config.fonts, role)) or "none configured"
+            fallback = next((face.family for other in CLOSEST_STYLE[role] for face in resolved[other]
+                             if _maps(_coverage(face), ord(char))), None)
+            outcome = (f"it is set in {fallback}, the closest style that has it" if fallback
+                       else "no font of a close style has it either; it would print in whatever "
+                       "font the system finds, or as a blank box")
             report.warn(path, _line_of(_absolute(config.root, path), char), "font",
                         f"{label}: '{char}' (U+{ord(char):04X}) is in none of the {role} fonts "
-                        f"({families}); it would print in a fallback font")
+                        f"({families}); {outcome}")
 
 
 def _texts(config: SiteConfig, issue: Issue):
@@ -193,6 +220,44 @@ def _coverage_of(path: str, index: int, size: int, mtime_ns: int) -> tuple[list[
         hb.hb_blob_destroy(blob)
 
 
+def title_width(config: SiteConfig):
+    """text → its width in ems in the title face, or an estimate when none is installed."""
+    from .titles import approximate_width
+    for family in config.fonts.title:
+        candidates = _installed_faces().get(family.casefold())
+        if candidates:
+            path, index, _ = min(candidates, key=lambda face: (abs(face[2] - 200), face[0]))
+            return advance_width(FontFace(family, path, index))
+    return approximate_width
+
+
+def advance_width(face: FontFace):
+    """text → its width in ems in this face (nominal advances, no kerning: CJK titles have
+    none); a character the face lacks counts one em."""
+    stat = os.stat(face.path)
+    advances = _advances_of(face.path, face.index, stat.st_size, stat.st_mtime_ns)
+    return lambda text: sum(advances(char) for char in text)
+
+
+@lru_cache(maxsize=8)
+def _advances_of(path: str, index: int, size: int, mtime_ns: int):
+    hb = _harfbuzz()
+    blob = hb.hb_blob_create_from_file(path.encode())
+    face = hb.hb_face_create(blob, index)
+    font = hb.hb_font_create(face)
+    upem = hb.hb_face_get_upem(face) or 1000
+    glyph = _FFI.new("hb_codepoint_t *")
+
+    @lru_cache(maxsize=None)
+    def advance(char: str) -> float:
+        if not hb.hb_font_get_nominal_glyph(font, ord(char), glyph):
+            return 1.0
+        return hb.hb_font_get_glyph_h_advance(font, glyph[0]) / upem
+
+    advance.keep = (blob, face, font)  # the HarfBuzz objects live as long as the function
+    return advance
+
+
 _FFI = cffi.FFI()
 _FFI.cdef("""
     typedef struct hb_blob_t hb_blob_t;
@@ -206,6 +271,14 @@ _FFI.cdef("""
     void hb_face_collect_unicodes (hb_face_t *face, hb_set_t *out);
     hb_bool_t hb_set_next_range (const hb_set_t *set, hb_codepoint_t *first,
                                  hb_codepoint_t *last);
+    typedef struct hb_font_t hb_font_t;
+    typedef int32_t hb_position_t;
+    hb_font_t *hb_font_create (hb_face_t *face);
+    void hb_font_destroy (hb_font_t *font);
+    unsigned int hb_face_get_upem (const hb_face_t *face);
+    hb_bool_t hb_font_get_nominal_glyph (hb_font_t *font, hb_codepoint_t unicode,
+                                         hb_codepoint_t *glyph);
+    hb_position_t hb_font_get_glyph_h_advance (hb_font_t *font, hb_codepoint_t glyph);
     void hb_set_destroy (hb_set_t *set);
     void hb_face_destroy (hb_face_t *face);
     void hb_blob_destroy (hb_blob_t *blob);

@@ -17,7 +17,7 @@ import weasyprint
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
-from . import cache as printcache, fonts as printfonts
+from . import cache as printcache, clreq, fonts as printfonts, justify, titles
 from . import cut
 from .fetcher import SiteFetcher
 from .pages import document_pages, page_map
@@ -70,13 +70,21 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
 
 
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
-    """The print HTML of an issue; `press` adds bleed and crop marks (see the template)."""
+    """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py);
+    `press` adds bleed and crop marks (see the template)."""
     config = site.config
-    return env.get_template(TEMPLATE).render(
+    return clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
-        cn_date=render.cn_date)
+        cn_date=render.cn_date, title_html=_title_html(config)))
+
+
+def _title_html(config: SiteConfig):
+    """title_html(title, issuer, lines, kind=…) for the template: balanced lines (titles.py)."""
+    width = printfonts.title_width(config)
+    return lambda title, issuer="", lines=(), kind="document": titles.title_html(
+        title, issuer, tuple(lines), kind=kind, width=width)
 
 
 def _lay_out(config: SiteConfig, issue: Issue, html: str,
@@ -90,7 +98,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
         options["pdf_tags"] = True
     laid_out = []  # the finisher hands over the Document the PDF was drawn from
-    with _weasyprint_warnings() as messages:
+    with _weasyprint_warnings() as messages, _justified():
         # one layout gives the PDF and the anchors' pages. HTML.write_pdf() with a finisher
         # that keeps the Document, not render() then Document.write_pdf(): the latter measured
         # ~0.1 s slower on the seed issue with WeasyPrint 70 (cause not found)
@@ -104,7 +112,10 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
             press_pdf = weasyprint.HTML(string=press_html, base_url=page_dir.as_uri() + "/",
                                         url_fetcher=fetcher).write_pdf(**options)
     template = Path(config.layouts_dir.resolve(), TEMPLATE).relative_to(root).as_posix()
-    diagnostics = [[template, 1, "print", f"refused to read {url}: only files inside the site "
+    diagnostics = [] if justify.supported() else [[
+        template, 1, "print", f"WeasyPrint {weasyprint.__version__} is not one the Chinese "
+        "justification was written for (gazette_build/printed/justify.py): lines are ragged"]]
+    diagnostics += [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
     diagnostics += [[template, 1, "print", f"{url} does not exist"]
                     for url in dict.fromkeys(fetcher.missing)]
@@ -130,6 +141,17 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
                                             for stem, (first, last) in ranges.items()},
                             dependencies=dict(sorted(fetcher.fetched.items())),
                             diagnostics=diagnostics)
+
+
+@contextmanager
+def _justified():
+    """Chinese lines justified between their characters, where the WeasyPrint version is one
+    the extension was written for."""
+    if not justify.supported():
+        yield
+        return
+    with justify.inter_character():
+        yield
 
 
 @contextmanager
