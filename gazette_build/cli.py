@@ -1,4 +1,5 @@
-"""The `gazette` command: build, check, serve. Exit 0 ok, 1 content or build errors, 2 usage.
+"""The `gazette` command: build, check, serve, verify, import, new. Exit 0 ok, 1 content or build
+errors, 2 usage.
 
 Only this module prints or exits; every problem is printed as `path:line: field: message`.
 """
@@ -34,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="lay out PDFs on a Dask distributed cluster, e.g. "
                        "tcp://scheduler:8786 (workers must see the site folder at the same path)")
     commands.add_parser("check", help="validate the content and print every problem")
+    verify = commands.add_parser(
+        "verify", help="check the signatures of PDFs, or recompute a published issue's record")
+    verify.add_argument("files", nargs="*", type=Path, metavar="FILE.pdf")
+    verify.add_argument("--trust", type=Path, action="append", metavar="CA.pem",
+                        help="a trusted CA certificate (default: site.yaml's signing.trust)")
+    verify.add_argument("--issue", action="append", default=[], metavar="YYYY/NN",
+                        help="recompute the record of a published issue")
     serve = commands.add_parser("serve", help="live preview for editors")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -63,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(root)
         if args.command == "build":
             return _build(root, args)
+        if args.command == "verify":
+            return _verify(root, args)
         if args.command == "serve":
             from .server import serve
             return serve(root, host=args.host, port=args.port, with_pdf=not args.no_pdf)
@@ -117,6 +127,44 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     _say(f"gazette: {issues} issues, {documents} documents, {result.pages} pages, "
          f"{result.pdfs} PDFs in {result.seconds:.1f}s → {target}")
     return 0
+
+
+def _verify(root: Path, args: argparse.Namespace) -> int:
+    """Exit 0 only when every file is intact and trusted and every issue matches its record."""
+    from .record import verification
+
+    if not args.files and not args.issue:
+        print("gazette verify: name PDF files or --issue YYYY/NN", file=sys.stderr)
+        return 2
+    ok = True
+    if args.files:
+        trust = args.trust or _site_trust(root)
+        if trust is None:
+            print("gazette verify: no trusted certificate: give --trust CA.pem or run in a site "
+                  "folder whose site.yaml has signing.trust", file=sys.stderr)
+            return 2
+        try:
+            roots = verification.load_roots(trust)
+        except ValueError as exc:
+            print(f"gazette verify: {exc}", file=sys.stderr)
+            return 2
+        for path in args.files:
+            verdict = verification.verify_pdf(path, roots)
+            print("\n".join(verdict.lines()))
+            ok &= verdict.ok
+    for key in args.issue:
+        from .record import recompute
+        lines, matches = recompute.verify_issue(root, key)
+        print("\n".join(lines))
+        ok &= matches
+    return 0 if ok else 1
+
+
+def _site_trust(root: Path) -> list[Path] | None:
+    from .config import load_config
+
+    config = load_config(root, Report(root)) if (root / "site.yaml").is_file() else None
+    return list(config.signing.trust) if config and config.signing else None
 
 
 def _import(root: Path, args: argparse.Namespace) -> int:

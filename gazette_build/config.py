@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .errors import Report
 from .frontmatter import read_text
+from .record import signing
 from .model import Fonts, FooterItem, SectionSpec, SiteConfig
 from .writer import output_problem
 from .yamlschema import Entry, Field, load_mapping, validate
@@ -27,6 +28,7 @@ SITE_FIELDS = (
     Field("print", "mapping"),
     Field("image_limit_kb", "int"),
     Field("organisation_code", "str"),
+    Field("signing", "mapping"),
 )
 SECTION_FIELDS = (Field("name", "str", True), Field("issuers", "str-list", True))
 # The government-site footer (conventions §5.1). Values come from the site operator; an empty
@@ -74,6 +76,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     fonts = _fonts(entries.get("fonts"), path, report)
     print_options = _sub(entries.get("print"), PRINT_FIELDS, path, report)
     new_page = _new_page(entries.get("print"), print_options, path, report)
+    signing_config = signing.load_signing(entries.get("signing"), root, path, report)
     if "slug" in values and not SLUG.match(values["slug"]):
         report.error(path, entries["slug"].line, "slug", f"'{values['slug']}' must be lower-case "
                      "ASCII letters, digits and '-' (it names the PDF files)")
@@ -106,6 +109,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         tagged=print_options.get("tagged", False),
         **({"image_limit_kb": values["image_limit_kb"]} if "image_limit_kb" in values else {}),
         organisation_code=values.get("organisation_code", ""),
+        signing=signing_config,
     )
 
 

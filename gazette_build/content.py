@@ -21,6 +21,7 @@ ISSUE_FIELDS = (
     Field("date", "date", True),
     Field("documents", "str-list"),
     Field("printed_pages", "mapping"),
+    Field("published", "date"),
 )
 DOCUMENT_FIELDS = (
     Field("title", "str", True),
@@ -36,7 +37,14 @@ DOCUMENT_FIELDS = (
     Field("index_number", "str"),       # 索引号 after the organisation code: 2024-00012
     Field("topic", "str"),              # 主题分类, e.g. 综合政务\政务公开
     Field("validity", "str"),           # 有效性, e.g. 现行有效
+    Field("status", "str"),
+    Field("corrects", "str"),
+    Field("repealed_by", "str"),
+    Field("amended_by", "str-list"),
 )
+# 有效性 a document may carry (conventions §5.3); the relations name other documents by 文号
+STATUSES = ("现行有效", "已修改", "已废止", "已失效", "部分有效")
+RELATIONS = ("corrects", "repealed_by", "amended_by")
 YEAR_DIR = re.compile(r"^\d{4}$")
 ISSUE_DIR = re.compile(r"^\d{2}$")
 STEM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -72,6 +80,7 @@ class IssueSource:
     total_line: int
     documents: tuple[Document, ...]
     printed_pages: tuple[tuple[str, int, int], ...] = ()  # (stem, page as printed, line)
+    published: dt.date | None = None  # the issue is frozen from then on (record.frozen)
 
 
 def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
@@ -141,7 +150,8 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
             documents.append(doc)
     printed_pages = _printed_pages(yaml_path, lines, stems, report)
     return IssueSource(folder, yaml_path, values["year"], values["number"], values["total"],
-                       values["date"], lines["total"], tuple(documents), printed_pages)
+                       values["date"], lines["total"], tuple(documents), printed_pages,
+                       values.get("published"))
 
 
 def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
@@ -277,14 +287,39 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
     if len(note_lines) != len(notes):  # `notes: text` rather than a list
         note_lines = (line_of["notes"],) * len(notes)
     notes = tuple(zip(note_lines, notes))
+    status = values.get("status")
+    if status is not None and status not in STATUSES:
+        report.error(path, line_of["status"], "status",
+                     f"'{status}' is not a 有效性; write one of {'、'.join(STATUSES)}")
+    # `status` (issue 11) and `validity` (the 政务公开 box) both say the 有效性: one value
+    validity = status or values.get("validity")
+    if status and values.get("validity") not in (None, status):
+        report.error(path, line_of["validity"], "validity", f"says {values['validity']} but "
+                     f"status says {status}; keep one of the two")
+    relations = tuple(_relations(values, parts.entries, line_of))
     return Document(
         stem=path.stem, path=path, title=values["title"], number=values["number"],
         date=values["date"], issuer=values["issuer"], section=section,
         disclosure=values.get("disclosure"), notes=notes, title_lines=title_lines,
         body_markdown=parts.body,
-        body_line=parts.body_line, number_line=line_of["number"], year=issue["year"], issue_number=issue["number"],
-        keywords=tuple(values.get("keywords", ())), index_number=values.get("index_number"),
-        topic=values.get("topic"), validity=values.get("validity"))
+        body_line=parts.body_line, number_line=line_of["number"], year=issue["year"],
+        issue_number=issue["number"], keywords=tuple(values.get("keywords", ())),
+        index_number=values.get("index_number"), topic=values.get("topic"),
+        validity=validity, relations=relations)
+
+
+def _relations(values: dict, entries: dict, line_of: dict):
+    """(field, 文号, line) for each document the front-matter names: the line of each list
+    item when `amended_by` is a list."""
+    for name in RELATIONS:
+        value = values.get(name)
+        if value is None:
+            continue
+        numbers = (value,) if isinstance(value, str) else value
+        lines = entries[name].children if isinstance(value, tuple) else None
+        if not lines or len(lines) != len(numbers):
+            lines = (line_of[name],) * len(numbers)
+        yield from ((name, number, line) for number, line in zip(numbers, lines))
 
 
 def _title_lines(values: dict, line_of: dict, path: Path, report: Report) -> tuple[str, ...]:

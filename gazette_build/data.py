@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from . import render, tables
+from .record import links
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
@@ -103,6 +104,7 @@ def document_record(config: SiteConfig, issue: Issue, doc: Document,
                          if doc.index_number and config.organisation_code else doc.index_number),
         "topic": doc.topic,
         "validity": doc.validity,
+        "relations": links.relations_record(base, doc),  # 勘误, 废止, 修改 both ways
         "issue": {"year": issue.year, "number": issue.number, "total": issue.total,
                   "date": issue.date.isoformat(), "label": issue.label,
                   "url": base + issue.url},

@@ -53,6 +53,21 @@ class Fonts:
 
 
 @dataclass(frozen=True, slots=True)
+class Signing:
+    """site.yaml `signing`: the office's PKCS#12 key, the environment variable holding its
+    passphrase (never a file), the CA certificates readers trust, an optional RFC 3161 service."""
+
+    key: Path
+    passphrase_env: str | None
+    trust: tuple[Path, ...]
+    timestamp_url: str | None
+    lines: tuple[tuple[str, int], ...]  # site.yaml line of each field, for located errors
+
+    def line(self, name: str) -> int:
+        return dict(self.lines).get(name, dict(self.lines)["signing"])
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """Everything `site.yaml` says, with paths resolved against the site folder (`root`)."""
 
@@ -79,6 +94,7 @@ class SiteConfig:
     tagged: bool = False  # a structure tree in reading order (print: tagged: true)
     image_limit_kb: int = 5120  # an image above it is a warning (site.yaml image_limit_kb)
     organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
+    signing: Signing | None = None
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
@@ -123,6 +139,31 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
+class DocRef:
+    """Another document named by a 文号, as a link shows it; `url` is None when the archive
+    does not hold it (an older document, or one of another gazette)."""
+
+    number: str  # the 文号, or the issue and page (2024年第1期第7页) a 勘误 names
+    title: str | None = None
+    url: str | None = None
+    issue_label: str | None = None
+    page: int | None = None  # the printed page, when a 勘误 names an issue and page
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """How a document stands to others (filled by `record.links`): corrections (勘误) both
+    ways, and the documents that repeal or amend it and that it repeals or amends."""
+
+    corrects: DocRef | None = None  # this document is a 勘误 of that one
+    corrected_by: tuple[DocRef, ...] = ()
+    repealed_by: DocRef | None = None
+    amended_by: tuple[DocRef, ...] = ()
+    repeals: tuple[DocRef, ...] = ()
+    amends: tuple[DocRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One document of an issue: front-matter, Markdown body and, after conversion, its HTML."""
 
@@ -143,6 +184,9 @@ class Document:
     number_line: int  # the line of `number:`, for archive-wide 文号 checks
     year: int
     issue_number: int
+    # the documents the front-matter names by 文号 (corrects, repealed_by, amended_by)
+    relations: tuple[tuple[str, str, int], ...] = ()  # (field, 文号, line): corrects, repealed_by, amended_by
+    links: Links = Links()  # filled by record.links
     # filled by markdown.convert
     html: str = ""
     headings: tuple[Heading, ...] = ()
@@ -192,6 +236,8 @@ class Issue:
     sections: tuple[Section, ...]
     # (stem, start page as printed, line in issue.yaml) for issues printed elsewhere
     printed_pages: tuple[tuple[str, int, int], ...] = ()
+    published: dt.date | None = None  # set once the issue is published: it is then frozen
+    corrected_by: tuple[DocRef, ...] = ()  # 勘误 naming a page of this issue (record.links)
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 

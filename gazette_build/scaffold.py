@@ -63,6 +63,13 @@ print:
   tagged: false  # tag the PDFs (structure tree in reading order, for screen readers)
   saddle_stitch: true   # pad the issue with blank pages to a multiple of 4 (saddle-stitched booklet)
   new_page: [attachment]  # what starts a new page by editorial rule (document, embedded, attachment)
+
+# Sign every PDF with the office's key (PAdES); see README "The authentic record".
+# signing:
+#   key: /etc/gazette/office-seal.p12       # PKCS#12, kept out of the repository
+#   passphrase_env: GAZETTE_KEY_PASSPHRASE  # the variable's NAME; never the passphrase itself
+#   trust: [keys/office-ca.pem]             # CA certificates readers trust (published)
+#   timestamp_url: http://tsa.example.cn/tsa  # optional RFC 3161 timestamp service
 """
 
 ISSUE_YAML = """\
@@ -73,6 +80,7 @@ total: {total}          # 总第N期
 date: {date}  # 编印 date
 # documents:       # optional: the order of the documents (file stems); else file-name order
 #   - shizhengfa-{year}-1
+# published: {date}  # once published: the next build records the issue and freezes it
 """
 
 EXAMPLE_DOCUMENT = """\

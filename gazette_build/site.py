@@ -20,6 +20,7 @@ from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 from .printed import executors
+from .record import frozen, links, signing
 
 
 T = TypeVar("T")
@@ -54,11 +55,16 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
     if memo is not None:
         config = memo.same(config)
     folders = content.discover_issue_folders(config, report)
+    for folder in folders:  # a published issue's sources are frozen
+        frozen.check_sources(folder, config.root, report)
     sources = [s for s in (content.load_issue(f, config, report, memo) for f in folders) if s]
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    return convert_site(site, report, memo.documents if memo else None)
+    site = convert_site(site, report, memo.documents if memo else None)
+    site = links.link_documents(site, report)
+    report.check()
+    return site
 
 
 def load_config(root: Path, report: Report) -> SiteConfig:
@@ -137,6 +143,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     env = memo.environments.get((site.config, render.templates_signature(site.config)),
                                 lambda: render.make_env(site.config)) if memo else \
         render.make_env(site.config)
+    # the key is opened before the long work: a wrong passphrase fails at once
+    seal = _open_seal(site, report) if with_pdf and write and memo is None else None
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
@@ -147,6 +155,14 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         files.update(search.index_files(site, pages, report))
         files.update(search.number_files(site))
         report.check()
+    if seal is not None:  # at write time: the print cache keeps the unsigned bytes
+        files = signing.sign_files(files, seal, f"{site.config.publisher}发布",
+                                   site.config.signing, site.config.root, report)
+        report.check()
+        files.update(signing.published_files(site, env, seal))
+    elif progress and with_pdf and write and memo is None:
+        progress("the PDFs are unsigned (no signing key in site.yaml)")
+    records = _published_records(site, printed, report) if write and memo is None else {}
     changed = list(files)
     if write and memo is not None:
         changed = writer.sync_site(files, target, memo.written)
@@ -161,6 +177,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                         f"results ({getattr(exc, 'strerror', None) or exc})")
     if progress and write and with_pdf:  # a build that prints is long enough to narrate
         progress(f"wrote {len(files)} files ({len(pages)} pages)")
+    for issue, outputs in records.items():  # after the site is written: a failed build records nothing
+        frozen.record(issue.path.parent, site.config.root, issue.published.isoformat(), outputs)
+        if progress:
+            progress(f"{issue.label} is published: its record is in "
+                     f"{report.relative(frozen.record_dir(issue.path.parent))}/ (commit it)")
     return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
                        sum(1 for p in files if p.endswith(".pdf")),
                        time.perf_counter() - started, printed, changed)
@@ -189,6 +210,34 @@ def publish_images(site: Site, report: Report) -> dict[str, bytes]:
                             f"{'; '.join(dict.fromkeys(removed))}")
         files[image] = data
     return files
+
+
+def _published_records(site: Site, printed: dict[str, PrintedIssue],
+                       report: Report) -> dict[Issue, dict[str, bytes]]:
+    """The unsigned PDFs of each published issue that has no record yet; a recorded issue
+    whose PDFs come out different now is warned about (layout, stylesheet or fonts changed)."""
+    records = {}
+    for issue in site.issues:
+        if issue.key not in printed:
+            continue
+        outputs = pdf_files(site, issue, printed[issue.key])
+        check = frozen.check_outputs(issue.path.parent, outputs)
+        if check is None and issue.published:
+            records[issue] = outputs
+        elif check is not None and (check.differing or check.missing):
+            report.warn(frozen.record_dir(issue.path.parent) / frozen.OUTPUTS, 1, "published",
+                        f"the PDFs of {issue.label} laid out now differ from the published ones "
+                        f"({', '.join(check.differing + check.missing)}): the layout, stylesheet "
+                        "or fonts changed since publication")
+    return records
+
+
+def _open_seal(site: Site, report: Report):
+    if site.config.signing is None:
+        return None
+    seal = signing.open_key(site.config.signing, site.config.root / "site.yaml", report)
+    report.check()
+    return seal
 
 
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],

@@ -21,7 +21,8 @@ def assemble(config: SiteConfig, sources: list[IssueSource], report: Report) -> 
             if docs:
                 sections.append(Section(spec.name, docs))
         issues.append(Issue(source.year, source.number, source.total, source.date,
-                            source.yaml_path, tuple(sections), source.printed_pages))
+                            source.yaml_path, tuple(sections), source.printed_pages,
+                            source.published))
     issues.sort(key=lambda issue: (issue.year, issue.number), reverse=True)
     return Site(config, tuple(issues))
 

@@ -39,9 +39,10 @@ layout_count = 0
 
 
 def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Report, *,
-                 only_cached: bool = False) -> PrintedIssue | None:
+                 only_cached: bool = False, fresh: bool = False) -> PrintedIssue | None:
     """Lay out one issue (or take it from the cache) and report what went wrong on the way;
-    with `only_cached`, return None instead of laying out an issue the cache does not hold."""
+    with `only_cached`, return None instead of laying out an issue the cache does not hold;
+    with `fresh`, lay it out even if the cache holds it (`gazette verify --issue`)."""
     global layout_count
     config = site.config
     root = config.root.resolve()
@@ -58,8 +59,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     key = printcache.digest([printcache.FORMAT, WEASYPRINT_VERSION, _CODE_DIGEST, html,
                              press_html, config.pdfa, config.tagged, config.saddle_stitch,
                              printfonts.faces_signature(faces)])
-    entry = printcache.load(root, issue.key, key,
-                            lambda folder, message: report.warn(folder, 1, "cache", message))
+    entry = None if fresh else printcache.load(
+        root, issue.key, key, lambda folder, message: report.warn(folder, 1, "cache", message))
     if entry is None:
         if only_cached:
             return None
