@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import axe_violations, vnu_errors
+from browser import axe_violations, vnu_errors, wait_until
 
 PAGES = {
     "home": "index.html",
@@ -33,7 +33,7 @@ def open_page(context, url: str):
     page.on("pageerror", lambda error: page.problems.append(f"exception: {error}"))
     page.goto(url, wait_until="load")
     if "search/" in url:
-        page.wait_for_function(SEARCH_DONE, timeout=30_000)
+        wait_until(page, SEARCH_DONE)
     return page
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from browser import wait_until
 from conftest import REPO
 
 TERMS = ("河长", "充电", "充电桩", "幸福河湖")
@@ -85,12 +86,11 @@ def searcher(chromium, served):
     def search(query: str = "", **filters: str) -> list[dict]:
         params = urllib.parse.urlencode({"q": query, **filters})
         page.goto(f"{served}search/index.html?{params}")
-        page.wait_for_function(DONE, timeout=30_000)
+        wait_until(page, DONE)
         while page.is_visible("#search-more"):
             count = page.locator(".search-result").count()
             page.click("#search-more")
-            page.wait_for_function(
-                f"document.querySelectorAll('.search-result').length > {count}")
+            wait_until(page, f"document.querySelectorAll('.search-result').length > {count}")
         assert not errors, errors
         status = page.inner_text("#search-status")
         assert status.startswith(("找到", "没有")), f"{query!r} {filters}: {status}"
@@ -172,7 +172,7 @@ def test_a_doc_number_is_looked_up_without_the_full_text_index(chromium, served,
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))
     page.goto(f"{served}search/index.html?{urllib.parse.urlencode({'q': doc['number']})}")
-    page.wait_for_function(DONE, timeout=30_000)
+    wait_until(page, DONE)
     first = page.eval_on_selector(".search-result a", "a => new URL(a.href).pathname")
     page.close()
     assert first == url

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from browser import wait_until
 from test_server import DOC, Preview, _edit
 
 NOTE = "原文“视频监控系統”中“統”为繁体字，已改为“统”。"
@@ -84,13 +85,12 @@ def test_an_edit_is_swapped_into_the_open_page_in_chromium(minimal_site, chromiu
     try:
         page = chromium.new_page(viewport={"width": 375, "height": 300})
         page.goto(f"http://127.0.0.1:{running.port}/2024/01/first/index.html")
-        page.wait_for_function("() => window.LiveReload && "
-                               "window.LiveReload.hasPlugin('gazette-in-place')")
+        wait_until(page, "() => window.LiveReload && "
+                   "window.LiveReload.hasPlugin('gazette-in-place')")
         time.sleep(0.5)  # the live-reload socket is open
         page.evaluate("() => { window.notReloaded = true; window.scrollTo(0, 200); }")
         _edit(minimal_site, "第一段正文。", "浏览器里改过的第一段。")
-        page.wait_for_function("() => document.body.innerText.includes('浏览器里改过的第一段。')",
-                               timeout=20_000)
+        wait_until(page, "() => document.body.innerText.includes('浏览器里改过的第一段。')", 20)
         assert page.evaluate("() => [window.notReloaded, window.scrollY]") == [True, 200]
         _with_note(minimal_site)  # the warnings box comes with the swapped body
         page.wait_for_selector("#gazette-warnings", timeout=20_000)
@@ -98,8 +98,7 @@ def test_an_edit_is_swapped_into_the_open_page_in_chromium(minimal_site, chromiu
         css = minimal_site / "assets/site.css"
         css.write_text(css.read_text(encoding="utf-8") + "\nbody { color: rgb(1, 2, 3); }\n",
                        encoding="utf-8")
-        page.wait_for_function("() => getComputedStyle(document.body).color === "
-                               "'rgb(1, 2, 3)'", timeout=20_000)
+        wait_until(page, "() => getComputedStyle(document.body).color === 'rgb(1, 2, 3)'", 20)
         assert page.evaluate("() => window.notReloaded") is None
         page.close()
     finally:
