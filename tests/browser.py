@@ -64,10 +64,18 @@ def wait_until(page, expression: str, timeout: float = 30.0) -> None:
     """Poll a JavaScript expression (or arrow function) through page.evaluate until it is
     truthy. Playwright's wait_for_function compiles its predicate with eval inside the page,
     which the pages' Content-Security-Policy refuses; evaluate goes through DevTools."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
+    from playwright.sync_api import Error
+
+    deadline, problem = time.monotonic() + timeout, None
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error as exc:  # the page is reloading (no body yet, context gone): ask again
+            problem = exc
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {expression}")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {expression}"
+                                 + (f" (last: {problem})" if problem else ""))
         page.wait_for_timeout(50)
 
 
