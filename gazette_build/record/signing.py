@@ -140,6 +140,16 @@ def _trust_roots(signing: Signing, config_path: Path, report: Report) -> list | 
         return None
 
 
+def off_loop(call, *args, **kwargs):
+    """Run a pyHanko call in a thread of its own: pyHanko's blocking API starts an asyncio event
+    loop, which Python refuses inside a thread that already runs one (a server, a browser
+    driver in the same process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(call, *args, **kwargs).result()
+
+
 def _chains(certificate, intermediates: list, roots: list) -> bool:
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
@@ -148,7 +158,7 @@ def _chains(certificate, intermediates: list, roots: list) -> bool:
                                 allow_fetching=False, revocation_mode="soft-fail")
     try:
         validator = CertificateValidator(certificate, validation_context=context)
-        asyncio.run(validator.async_validate_usage(set()))
+        off_loop(asyncio.run, validator.async_validate_usage(set()))
     except (PathBuildingError, PathValidationError):
         return False
     return True
@@ -167,8 +177,8 @@ def sign_pdf(pdf: bytes, seal: Seal, reason: str) -> bytes:
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason)
     try:
-        output = signers.PdfSigner(metadata, signer=signer,
-                                   timestamper=timestamper).sign_pdf(writer)
+        output = off_loop(signers.PdfSigner(metadata, signer=signer,
+                                            timestamper=timestamper).sign_pdf, writer)
     except TimestampRequestError as exc:
         raise TimestampFailed(str(exc.__cause__ or exc)) from exc
     return output.getvalue()

@@ -7,6 +7,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from .signing import off_loop
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -82,7 +84,8 @@ def verify_pdf(path: Path, roots: list) -> Verdict:
     context = ValidationContext(trust_roots=roots, allow_fetching=False,
                                 revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signature, context, key_usage_settings=KEY_USAGE)
+        status = off_loop(validate_pdf_signature, signature, context,
+                          key_usage_settings=KEY_USAGE)
     except Exception as exc:  # pyHanko raises many kinds on a damaged signature: all mean "no"
         return Verdict(path, False, False, problem=f"the signature cannot be checked: the file "
                        f"was changed or damaged after signing ({type(exc).__name__}: {exc})")
