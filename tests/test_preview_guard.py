@@ -55,7 +55,11 @@ def _websocket(port: int, origin: str | None):
         connection.close()
         return True
 
-    return IOLoop(make_current=False).run_sync(connect, timeout=5)
+    # in a thread of its own: a browser test's driver may run an event loop in this one
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(IOLoop(make_current=False).run_sync, connect, timeout=5).result()
 
 
 def test_the_reload_channel_answers_only_the_previews_own_pages(preview):
