@@ -152,7 +152,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     # of 1,500 pages would cost the build ~5% (measured), for the same answer every time
     files, pages = site_files(site, env, printed, report, caches)
     if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
-        files.update(search.index_files(site, pages, report))
+        files.update(search.index_files(site, pages, report,
+                                         store.memo.pages if store is not None else None))
         files.update(search.number_files(site))
         report.check()
     if seal is not None:  # at write time: the print cache keeps the unsigned bytes

@@ -244,3 +244,23 @@ def test_a_truncated_cached_pdf_is_laid_out_again_not_published(minimal_site, tm
     assert layout.layout_count == layouts + 1
     assert published.read_bytes() == good
     assert len(PdfReader(published).pages) > 2
+
+
+def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_site, tmp_path,
+                                                                      monkeypatch):
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    before = _tree(out)
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho 'Error: out of disk' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    (minimal_site / "content/2024/01/first.md").write_text(
+        (minimal_site / "content/2024/01/first.md").read_text(encoding="utf-8") + "\n新的一段。\n",
+        encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 1
+    assert result.err.splitlines()[0] == "site.yaml:1: search: the Pagefind indexer failed " \
+        "(exit 3: Error: out of disk)"
+    assert "Traceback" not in result.err
+    assert _tree(out) == before

@@ -2,6 +2,7 @@
 takes what did not change from there, and its output is byte for byte a cold build's."""
 from __future__ import annotations
 
+import gzip
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,32 @@ def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed
         .read_text(encoding="utf-8")
     assert len(_shards(shipped_site)) == 2  # the first build's, and the edit's few results
     assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
+
+
+def _indexed_text(out: Path) -> str:
+    """The text of every page in the search index (Pagefind's fragments: gzip, a signature,
+    then JSON whose words are joined by zero-width spaces)."""
+    return "".join(gzip.decompress(p.read_bytes()).decode("utf-8").replace("\u200b", "")
+                   for p in sorted((out / "pagefind/fragment").iterdir()))
+
+
+def _bundle(out: Path) -> dict:
+    return {p.relative_to(out): p.read_bytes() for p in (out / "pagefind").rglob("*")
+            if p.is_file()}
+
+
+def test_the_search_index_is_taken_back_when_no_page_changed_and_made_again_after_an_edit(
+        shipped_site, tmp_path):
+    _gazette(shipped_site, tmp_path / "first")
+    _gazette(shipped_site, tmp_path / "again")
+    # indexing again would name its chunks differently: the very same bundle was taken back
+    assert _bundle(tmp_path / "again") == _bundle(tmp_path / "first")
+    path = shipped_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                    encoding="utf-8")
+    _gazette(shipped_site, tmp_path / "edited")
+    assert "五年行动计划" not in _indexed_text(tmp_path / "first")
+    assert "五年行动计划" in _indexed_text(tmp_path / "edited")
 
 
 @pytest.mark.parametrize("source, old, new, page", [
