@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: site.yaml's output)")
     build.add_argument("--no-pdf", action="store_true",
                        help="web edition only (pages carry no printed page numbers)")
+    build.add_argument("--no-search", action="store_true",
+                       help="leave the search index out (a quick look at the pages; the "
+                       "published site needs it)")
     build.add_argument("--press", action="store_true",
                        help="also write press copies of the PDFs (3 mm bleed, crop marks)")
     build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
@@ -118,7 +121,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
 
     out = args.out.resolve() if args.out else None
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
-                   stored=True, cluster=args.cluster,
+                   stored=True, cluster=args.cluster, with_search=not args.no_search,
                    progress=lambda message: _say(f"gazette: {message}"))
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)

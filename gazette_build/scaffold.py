@@ -1,8 +1,8 @@
 """`gazette new site DIR` and `gazette new issue`: folders that build at once.
 
-A new site gets a commented site.yaml, the layouts and stylesheets this package ships with (the
-ones beside it in the source tree, so a new gazette starts from the same design) and one example
-issue. A new issue continues the archive: the year, 第N期 (1 in a new year) and 总第N期 follow
+A new site gets a commented site.yaml, the layouts and stylesheets this package ships with (so a
+new gazette starts from the same design: in an installed wheel they are gazette_build/starter/,
+copied there by setup.py; in a checkout, the repository's own) and one example issue. A new issue continues the archive: the year, 第N期 (1 in a new year) and 总第N期 follow
 the latest issue, the 编印 date is today's; its documents are then imported or written.
 """
 from __future__ import annotations
@@ -16,7 +16,9 @@ import yaml
 
 from .errors import Report
 
-SOURCE_TREE = Path(__file__).resolve().parent.parent  # layouts/ and assets/ ship beside the package
+STARTER = ("layouts", "assets")
+PACKAGED = Path(__file__).resolve().parent / "starter"  # in a wheel (setup.py puts them there)
+SOURCE_TREE = Path(__file__).resolve().parent.parent  # in a checkout or an editable install
 
 SITE_YAML = """\
 # The gazette's identity and the web/print settings (see docs/content-format.md).
@@ -168,15 +170,16 @@ def new_site(target: Path, report: Report, today: dt.date | None = None) -> bool
     if target.exists() and any(target.iterdir()):
         report.error(target, 1, "site", "is not empty; give a new folder")
         return False
-    for folder in ("layouts", "assets"):
-        if not (SOURCE_TREE / folder).is_dir():
-            report.error(SOURCE_TREE / folder, 1, "site", "the layouts and assets that ship "
-                         "with gazette are missing from its installation")
-            return False
+    starter = next((place for place in (PACKAGED, SOURCE_TREE)
+                    if all((place / folder).is_dir() for folder in STARTER)), None)
+    if starter is None:
+        report.error(PACKAGED, 1, "site", "the layouts and assets that ship with gazette are "
+                     "missing from its installation; reinstall it")
+        return False
     target.mkdir(parents=True, exist_ok=True)
     (target / "site.yaml").write_text(SITE_YAML.format(year=today.year), encoding="utf-8")
-    for folder in ("layouts", "assets"):
-        shutil.copytree(SOURCE_TREE / folder, target / folder)
+    for folder in STARTER:
+        shutil.copytree(starter / folder, target / folder)
     (target / ".gitignore").write_text("public/\n.gazette-cache/\n.gazette-preview/\n",
                                        encoding="utf-8")
     issue = new_issue(target, report, today)

@@ -54,3 +54,15 @@ def test_shipped_content_checks_clean_but_for_the_source_errors(capsys):
     # the known errors of the printed source (conventions §1.6 C1, C2)
     assert any("row 平遥县: 100 + 80 + 107 = 287, but 总计 says 288" in l for l in result.lines)
     assert any("3314与1683之和为4997" in l for l in result.lines)
+
+
+def test_no_search_leaves_the_index_out_and_nothing_else(minimal_site, tmp_path):
+    full, quick = tmp_path / "full", tmp_path / "quick"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(full)).code == 0
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search",
+                   "--out", str(quick)).code == 0
+    files = {folder: {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+             for folder in (full, quick)}
+    index = ("pagefind/", "search/numbers/")  # the full-text index and the 文号 lookup
+    assert any(name.startswith(index[0]) for name in files[full])
+    assert files[quick] == {name for name in files[full] if not name.startswith(index)}

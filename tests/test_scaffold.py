@@ -3,6 +3,10 @@ archive's numbering."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 
 import yaml
 
@@ -55,3 +59,30 @@ def test_a_new_issue_is_ready_for_import(shipped_site, tmp_path):
     checked = run_cli("--site", str(shipped_site), "check")
     assert checked.code == 1
     assert "市政发〔2024〕1号 is already the 文号 of content/2024/01/shizhengfa-2024-1.md" in checked.err
+
+
+def test_new_site_from_an_installed_package_copies_the_shipped_layouts(tmp_path):
+    """What a wheel holds is what setup.py's build_py puts in the build folder: the package with
+    the layouts and assets beside its modules, and no repository around it."""
+    source = tmp_path / "source"
+    for name in ("gazette_build", "layouts", "assets"):
+        shutil.copytree(REPO / name, source / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "starter"))
+    for name in ("setup.py", "pyproject.toml", "MANIFEST.in", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    lib = tmp_path / "lib"
+    subprocess.run([sys.executable, "setup.py", "--quiet", "build_py", "--build-lib", str(lib)],
+                   cwd=source, check=True, capture_output=True)
+    site, env = tmp_path / "site", {**os.environ, "PYTHONPATH": str(lib)}
+    where = subprocess.run([sys.executable, "-c", "import gazette_build; print(gazette_build"
+                            ".__file__)"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert where.stdout.strip() == str(lib / "gazette_build/__init__.py")  # not the checkout's
+    made = subprocess.run([sys.executable, "-m", "gazette_build", "new", "site", str(site)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    for folder in ("layouts", "assets"):
+        shipped = {p.relative_to(REPO / folder): p.read_bytes()
+                   for p in (REPO / folder).rglob("*") if p.is_file()}
+        assert {p.relative_to(site / folder): p.read_bytes()
+                for p in (site / folder).rglob("*") if p.is_file()} == shipped
+    assert run_cli("--site", str(site), "build", "--no-pdf", "--no-search").code == 0

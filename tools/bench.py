@@ -28,10 +28,13 @@ What it measures, each figure the median of several runs (the count is printed w
 - rebuild: whole-process `gazette build --no-pdf` (start-up and imports included, timed from
          outside) on the 1,500-document archive: cold (no .gazette-cache/), again with nothing
          changed, and after one document's title is edited (the stored memo at work); the
-         edited build's output is compared byte for byte with a cold build's.
-- floor: whole-process cold `gazette build --no-pdf` against `python -m tools.floor` at 1,500
-         documents and at `--big-issues` issues (default 2,500: 15,000 documents), with the
-         build's peak memory (ru_maxrss from wait4).
+         edited build's output is compared byte for byte with a cold build's (the search
+         index by its file names: Pagefind names its chunks differently per run). Once as
+         published, search index included, and once with `--no-search`.
+- floor: whole-process cold `gazette build --no-pdf --no-search` against `python -m
+         tools.floor` at 1,500 documents and at `--big-issues` issues (default 2,500: 15,000
+         documents), with the build's peak memory (ru_maxrss from wait4). Like for like: the
+         floor makes no search index either; what the index costs is in the rebuild part.
 - cachedpdf: whole-process `gazette build` of the seed with every PDF in the print cache.
 - browser: an editor's edit in Chromium (tools/edit_latency.py): `gazette serve` on the seed
          site with its PDF worker, 22 edits one second apart, each from the file's save to the
@@ -552,26 +555,34 @@ class Bench:
 
     def part_rebuild(self, archive: Path, documents: int) -> None:
         """Fresh-process `gazette build --no-pdf`: cold (no .gazette-cache/), nothing changed,
-        one document's title edited; the edited build's output is compared with a cold one's."""
+        one document's title edited; the edited build's output is compared with a cold one's.
+        Twice: as published (the search index included: taken back from the stored memo when
+        no page changed, made again after an edit) and with `--no-search`."""
         runs = self.args.runs or (3 if self.args.quick else 5)
-        self.say(f"\n[rebuild] whole-process gazette build --no-pdf, {documents} documents, "
-                 f"{runs} rounds of (cold, nothing changed, one title edited), median")
+        for extra, variant in (((), "search index included"), (("--no-search",), "--no-search")):
+            self.say(f"\n[rebuild] whole-process gazette build --no-pdf {' '.join(extra)}, "
+                     f"{documents} documents, {runs} rounds of (cold, nothing changed, one title "
+                     "edited), median")
+            self._rebuild_rounds(archive, runs, ("--no-pdf", *extra), variant)
+
+    def _rebuild_rounds(self, archive: Path, runs: int, flags: tuple, variant: str) -> None:
         site, out = self.fresh("site-rebuild"), self.fresh("out-rebuild")
         shutil.copytree(archive, site, ignore=shutil.ignore_patterns(".gazette-cache"))
         path, text, title_line, _ = _middle_document(site, out)
         results: dict[str, list[dict]] = {"cold": [], "unchanged": [], "edited": []}
         for run in range(runs):
             shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
-            results["cold"].append(self.process("cold build", self.gazette(site, out, "--no-pdf")))
-            results["unchanged"].append(self.process("rebuild", self.gazette(site, out, "--no-pdf")))
+            results["cold"].append(self.process("cold build", self.gazette(site, out, *flags)))
+            results["unchanged"].append(self.process("rebuild", self.gazette(site, out, *flags)))
             path.write_bytes(text.replace(title_line, f"{title_line}（修订{run}）").encode())
-            results["edited"].append(self.process("rebuild", self.gazette(site, out, "--no-pdf")))
+            results["edited"].append(self.process("rebuild", self.gazette(site, out, *flags)))
         if any(self.failed(f"rebuild, {kind}", found) for kind, found in results.items()):
             return
         cold_out = self.fresh("out-rebuild-cold")
         shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
-        self.process("cold build", self.gazette(site, cold_out, "--no-pdf"))
-        same = _tree_bytes(out) == _tree_bytes(cold_out)
+        self.process("cold build", self.gazette(site, cold_out, *flags))
+        # Pagefind names its chunks differently per run: the index is compared as present
+        same = _tree_bytes(out, "pagefind") == _tree_bytes(cold_out, "pagefind")
         cold = _median(results["cold"], "wall")
         for kind, aim in (("unchanged", 0.5), ("edited", 0.8)):
             wall = _median(results[kind], "wall")
@@ -581,25 +592,27 @@ class Bench:
             self.say(f"  {what}: {wall:.3f} s (CPU {_median(results[kind], 'cpu'):.3f} s), "
                      f"{pair:.2f}× the cold build's {cold:.3f} s   runs: "
                      f"{_list(r['wall'] for r in results[kind])}   aim ≤ {aim} s")
-            self.row(f"fresh-process rebuild, {what}", f"{wall:.3f} s",
+            self.row(f"fresh-process rebuild, {what} ({variant})", f"{wall:.3f} s",
                      _aim(wall <= aim, f"≤ {aim} s") + f"; cold {cold:.3f} s, {pair:.2f}×")
         self.say(f"  output of the edited rebuild byte-identical to a cold build: {same}")
-        self.row("edited rebuild == cold build", "yes" if same else "NO", "byte for byte")
+        self.row(f"edited rebuild == cold build ({variant})", "yes" if same else "NO",
+                 "byte for byte")
 
     def part_floor(self, archives: list[tuple[Path, int]]) -> None:
         """Cold `gazette build --no-pdf` against tools/floor.py, both as whole processes."""
         runs = self.args.runs or (3 if self.args.quick else 5)
         for archive, documents in archives:
-            self.say(f"\n[floor] whole-process cold gazette build --no-pdf vs python -m "
-                     f"tools.floor, {documents} documents, {runs} runs each (alternating), median")
+            self.say(f"\n[floor] whole-process cold gazette build --no-pdf --no-search vs "
+                     f"python -m tools.floor, {documents} documents, {runs} runs each "
+                     "(alternating), median")
             builds, floors = [], []
             for run in range(runs):
                 for kind in ("build", "floor") if run % 2 == 0 else ("floor", "build"):
                     out = self.fresh(f"out-{kind}")
                     if kind == "build":
                         shutil.rmtree(archive / ".gazette-cache", ignore_errors=True)
-                        builds.append(self.process("cold build", self.gazette(archive, out,
-                                                                              "--no-pdf")))
+                        builds.append(self.process("cold build", self.gazette(
+                            archive, out, "--no-pdf", "--no-search")))
                     else:
                         floors.append(self.process("floor", [sys.executable, "-m", "tools.floor",
                                                              str(archive), str(out)]))
@@ -878,8 +891,10 @@ class Bench:
                  + f"; ratio of medians {s / p:.2f}×")
 
 
-def _tree_bytes(folder: Path) -> dict:
-    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+def _tree_bytes(folder: Path, by_name: str = "") -> dict:
+    """Each file's bytes; under the top folder `by_name` (if given) only which files there are."""
+    return {p.relative_to(folder): b"" if by_name and p.relative_to(folder).parts[0] == by_name
+            else p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def _list(values, fmt: str = "{:.3f}") -> str:
