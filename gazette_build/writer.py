@@ -88,10 +88,20 @@ def write_site(files: dict[str, bytes], output_dir: Path) -> None:
 
 
 def _write_all(files: dict[str, bytes], folder: Path) -> None:
+    """Write every file into `folder` (a new one). Plain strings and os calls, not pathlib:
+    at 4,000 files a build with nothing changed spent a third of its writing in Path objects."""
+    made: set[str] = set()
+    base = os.fspath(folder)
     for relative, data in files.items():
-        target = safe_target(folder, relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if ".." in relative or relative.startswith("/") or not relative:
+            safe_target(folder, relative)  # raises for a path that would leave the folder
+        target = os.path.join(base, relative)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        with open(target, "wb") as stream:
+            stream.write(data)
 
 
 def _replace(staging: Path, output_dir: Path, retired: Path) -> None:

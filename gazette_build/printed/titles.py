@@ -23,7 +23,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Callable
 
-import cffi
 from markupsafe import Markup, escape
 
 TYPE_AREA_PT = 156 / 25.4 * 72  # print.css: GB/T 9704 type area, 156 mm
@@ -113,11 +112,11 @@ def _words(text: str) -> list[str]:
         return list(text)
     lib, version = icu
     units = text.encode("utf-16-le")
-    buffer = _ICU_FFI.new("uint16_t[]", len(units) // 2 or 1)
-    _ICU_FFI.memmove(buffer, units, len(units))
-    status = _ICU_FFI.new("int *", 0)
+    buffer = _ffi().new("uint16_t[]", len(units) // 2 or 1)
+    _ffi().memmove(buffer, units, len(units))
+    status = _ffi().new("int *", 0)
     iterator = getattr(lib, f"ubrk_open_{version}")(1, b"zh", buffer, len(units) // 2, status)
-    if status[0] > 0 or iterator == _ICU_FFI.NULL:
+    if status[0] > 0 or iterator == _ffi().NULL:
         return list(text)
     try:
         following = getattr(lib, f"ubrk_next_{version}")
@@ -145,7 +144,12 @@ def _single_han(text: str) -> bool:
     return len(text) == 1 and "\u3400" <= text <= "\u9fff"
 
 
-_ICU_FFI = cffi.FFI()
+@lru_cache(maxsize=1)
+def _ffi():
+    import cffi  # here: making an FFI imports a C parser (~30 ms), which a build whose PDFs
+    # all come from the cache never needs
+
+    return cffi.FFI()
 
 
 @lru_cache(maxsize=1)
@@ -156,7 +160,7 @@ def _icu():
     if not match:
         return None
     version = match[1]
-    _ICU_FFI.cdef(f"""
+    _ffi().cdef(f"""
         typedef struct UBreakIterator UBreakIterator;
         UBreakIterator *ubrk_open_{version}(int type, const char *locale, const uint16_t *text,
                                             int32_t length, int *status);
@@ -165,6 +169,6 @@ def _icu():
         void ubrk_close_{version}(UBreakIterator *iterator);
     """)
     try:
-        return _ICU_FFI.dlopen(name), version
+        return _ffi().dlopen(name), version
     except OSError:
         return None

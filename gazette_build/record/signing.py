@@ -8,7 +8,6 @@ build; what they sign is the same bytes each time.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import os
@@ -151,6 +150,8 @@ def off_loop(call, *args, **kwargs):
 
 
 def _chains(certificate, intermediates: list, roots: list) -> bool:
+    import asyncio  # here: every build imports this module, few verify a chain
+
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
     from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
