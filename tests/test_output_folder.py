@@ -62,3 +62,14 @@ def test_a_write_error_is_a_message_not_a_traceback(minimal_site, tmp_path):
                      str(blocker / "public"))
     assert result.code == 1
     assert "Traceback" not in result.err and result.lines[-1].startswith("gazette: ")
+
+
+@pytest.mark.parametrize("name", ["../evil.html", "/etc/evil.html", "a/../../evil.html", ""])
+def test_an_output_path_that_leaves_the_folder_is_refused_and_nothing_is_written(tmp_path, name):
+    from gazette_build import writer
+
+    out = tmp_path / "site" / "public"
+    with pytest.raises(ValueError, match="refusing to write outside the output folder"):
+        writer.write_site({"index.html": b"ok", name: b"evil"}, out)
+    assert not out.exists()
+    assert not (tmp_path / "site" / "evil.html").exists()
