@@ -83,8 +83,11 @@ def sitemap(site: Site, extra_pages: list[str]) -> bytes:
             ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = date.isoformat()
 
     add("", newest)
+    latest_of_year: dict[int, object] = {}
+    for issue in site.issues:  # one pass, not one per year
+        latest_of_year[issue.year] = max(issue.date, latest_of_year.get(issue.year, issue.date))
     for year in site.years:
-        add(f"{year}/", max(issue.date for issue in site.issues if issue.year == year))
+        add(f"{year}/", latest_of_year[year])
     for page in extra_pages:
         add(page.removesuffix("index.html"), newest)
     for issue in site.issues:

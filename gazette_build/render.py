@@ -139,7 +139,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
     it again would give."""
     config = site.config
-    signature = (templates_signature(config), config, site.years) if memo is not None else ()
+    years = site.years  # computed from every issue: once, not once a page
+    signature = (templates_signature(config), config, years) if memo is not None else ()
     if memo is not None:  # the same object as last build's when equal: keys compare by identity
         signature = memo.get(signature, lambda: signature)
 
@@ -150,7 +151,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     def page(name: str, key: tuple, derived=lambda: {}, **context) -> bytes:
         """`derived` gives the context computed from the key's values: only on a memo miss."""
         def render_page() -> bytes:
-            html = templates[name].render(config=config, years=site.years, **context,
+            html = templates[name].render(config=config, years=years, **context,
                                           **derived())
             return html.encode("utf-8")
         return memo.get((name, signature, key), render_page) if memo is not None \
@@ -162,7 +163,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     latest_print = printed.get(latest.key) if latest else None
     latest_page_of = latest_print.cited if latest_print else {}
     headers = tuple(IssueHeader.of(issue) for issue in site.issues)
-    year_counts = tuple((year, sum(1 for h in headers if h.year == year)) for year in site.years)
+    year_counts = tuple((year, sum(1 for h in headers if h.year == year)) for year in years)
     pages = {"index.html": page("index.html", (latest, year_counts, tuple(latest_page_of.items())),
                                 root="", latest=latest, year_counts=year_counts,
                                 page_title=config.title, page_of=latest_page_of, canonical="")}
@@ -170,11 +171,11 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
     pages["search/index.html"] = page("search.html", (issuers,), root="../", issuers=issuers,
                                       page_title="搜索", canonical="search/")
-    for year in site.years:
+    for year in years:
         # the year page lists issues and the documents' titles, not their bodies
         issues = tuple(header for header in headers if header.year == year)
         documents = finding.of_year(all_entries, year)
-        earlier, later = finding.neighbours(site.years, year)
+        earlier, later = finding.neighbours(years, year)
         pages[f"{year}/index.html"] = page(
             "year.html", (issues, documents, earlier, later), root="../", year=year,
             issues=issues, documents=documents, earlier=earlier, later=later,
