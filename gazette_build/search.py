@@ -32,7 +32,6 @@ BUNDLE = "pagefind"  # the output folder of the index, beside the pages
 # worker: the search page has its own script and searches on its own thread (assets/search.js),
 # so they are not published (~440 KB less)
 UNUSED = ("-ui.", "-highlight.", "-worker.")
-PAGEFIND_VERSION = metadata.version("pagefind")  # another version may index otherwise
 INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,500 documents)
 
 
@@ -43,13 +42,23 @@ def index_files(site: Site, pages: dict[str, bytes], report: Report,
     `cache` (the stored memo), pages that are all as last time give back the last index."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
-    digest = hashlib.sha256(f"{PAGEFIND_VERSION}\0{site.config.language}\0".encode())
+    digest = hashlib.sha256(f"{_pagefind_version()}\0{site.config.language}\0".encode())
     for path in documents:
         digest.update(f"{path}\0{len(pages[path])}\0".encode())
         digest.update(pages[path])
-    index = lambda own: _index({path: pages[path] for path in documents},  # noqa: E731
-                               site.config.language, own)
+
+    def index(own: Report) -> dict[str, bytes]:
+        return _index({path: pages[path] for path in documents}, site.config.language, own)
+
     return run_memoised(cache, ("search index", digest.hexdigest()), index, report)
+
+
+def _pagefind_version() -> str:
+    """Part of the stored index's key: another version of Pagefind may index otherwise."""
+    try:
+        return metadata.version("pagefind")
+    except metadata.PackageNotFoundError:
+        return "?"  # the indexer then reports that it cannot run
 
 
 def _index(pages: dict[str, bytes], language: str, report: Report) -> dict[str, bytes]:
