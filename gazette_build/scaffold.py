@@ -2,8 +2,9 @@
 
 A new site gets a commented site.yaml, the layouts and stylesheets this package ships with (so a
 new gazette starts from the same design: in an installed wheel they are gazette_build/starter/,
-copied there by setup.py; in a checkout, the repository's own) and one example issue. A new issue continues the archive: the year, 第N期 (1 in a new year) and 总第N期 follow
-the latest issue, the 编印 date is today's; its documents are then imported or written.
+copied there by setup.py; in a checkout, the repository's own) and one example issue. A new
+issue continues the archive: the year, 第N期 (1 in a new year) and 总第N期 follow the latest
+issue, the 编印 date is today's; its documents are then imported or written.
 """
 from __future__ import annotations
 
