@@ -599,7 +599,8 @@ class Bench:
                  "byte for byte")
 
     def part_floor(self, archives: list[tuple[Path, int]]) -> None:
-        """Cold `gazette build --no-pdf` against tools/floor.py, both as whole processes."""
+        """Cold `gazette build --no-pdf --no-search` against tools/floor.py, both as whole
+        processes (the floor makes no search index either)."""
         runs = self.args.runs or (3 if self.args.quick else 5)
         for archive, documents in archives:
             self.say(f"\n[floor] whole-process cold gazette build --no-pdf --no-search vs "
