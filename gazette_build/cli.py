@@ -117,9 +117,17 @@ def _check(root: Path) -> int:
 
 
 def _build(root: Path, args: argparse.Namespace) -> int:
-    from .site import build
+    from . import uptodate
 
     out = args.out.resolve() if args.out else None
+    chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
+                              press=args.press)
+    inputs = uptodate.inputs_digest(root, chosen)  # before the build reads anything
+    last = uptodate.matches(root, chosen, inputs)
+    if last is not None:
+        return _unchanged(last)
+    from .site import build
+
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
                    stored=True, cluster=args.cluster, with_search=not args.no_search,
                    progress=lambda message: _say(f"gazette: {message}"))
@@ -127,8 +135,26 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     issues = len(result.site.issues)
     documents = sum(len(issue.documents) for issue in result.site.issues)
     target = out or result.site.config.output_dir
-    _say(f"gazette: {issues} issues, {documents} documents, {result.pages} pages, "
-         f"{result.pdfs} PDFs in {result.seconds:.1f}s → {target}")
+    counts = f"{issues} issues, {documents} documents, {result.pages} pages, {result.pdfs} PDFs"
+    _say(f"gazette: {counts} in {result.seconds:.1f}s → {target}")
+    if result.site.config.signing is None:  # a signing build signs anew every time
+        uptodate.record(root, chosen, inputs, target.resolve(), {
+            "counts": counts, "warnings": [str(w) for w in result.warnings]})
+    else:
+        uptodate.forget(root)
+    return 0
+
+
+def _unchanged(last: dict) -> int:
+    """A build whose inputs and output are those of the last one: it says what that build said
+    and leaves the output as it is (what interrupted builds left beside it is still removed)."""
+    from .swap import MARKER, recover
+
+    recover(Path(last["target"]), MARKER)
+    for line in last["summary"]["warnings"]:
+        _say(line)
+    _say(f"gazette: {last['summary']['counts']}: nothing changed since the last build → "
+         f"{last['target']}")
     return 0
 
 

@@ -16,6 +16,10 @@ import os
 import shutil
 from pathlib import Path
 
+# left in every output folder: only such a folder is replaced (here, not in writer: the CLI's
+# nothing-changed path needs it without importing the content stages)
+MARKER = ".gazette-output"
+MARKER_TEXT = b"This folder is written by gazette build and replaced whole by the next build.\n"
 INNER_STAGING = ".gazette-staging-"  # inside an output folder that cannot be renamed
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

@@ -42,8 +42,7 @@ def safe_target(output_dir: Path, relative: str) -> Path:
     return output_dir.joinpath(*pure.parts)
 
 
-MARKER = ".gazette-output"  # left in every output folder: only such a folder is replaced
-MARKER_TEXT = b"This folder is written by gazette build and replaced whole by the next build.\n"
+MARKER, MARKER_TEXT = swap.MARKER, swap.MARKER_TEXT
 
 
 def output_problem(root: Path, output_dir: Path) -> str | None:

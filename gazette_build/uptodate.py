@@ -1,0 +1,171 @@
+"""Whether the output folder already holds what a build would write now, so that `gazette build`
+with nothing changed ends in a fraction of a second, before the renderer is even imported.
+
+After a complete build the CLI `record`s `.gazette-cache/built/<options>.json` (one record per
+set of options, so builds into two folders keep both): the build's options, a
+sha256 over everything the output depends on, and the output folder as written (each file's
+size, modification time and inode). The next build `matches` it first:
+
+- the inputs by their contents: site.yaml, every file under content/, layouts/ and assets/,
+  this program's own source, the installed packages (names and versions), and — when the build
+  prints or indexes — the font folders' modification times (fontconfig's own test for a font
+  added or removed) and the Pagefind indexer;
+- the output by a walk of the folder: the same files with the same size, time and inode, nothing
+  added, nothing missing (a file changed or removed by hand means a full build).
+
+Anything unreadable, another option, or a build that signs its PDFs (a signature is made with the
+key at hand, whose passphrase must be checked) means a full build. The inputs are hashed before
+the build and again after it: a file saved while it ran leaves no record, so its change is
+never taken as built.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+RECORDS = Path(".gazette-cache") / "built"
+FORMAT = 1
+SOURCES = ("site.yaml", "content", "layouts", "assets")
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+
+
+def options(*, out: Path | None, with_pdf: bool, with_search: bool, press: bool) -> dict:
+    """The build options that change the output (not --jobs or --cluster: where PDFs are laid
+    out changes nothing in them)."""
+    return {"out": str(out) if out else None, "pdf": with_pdf, "search": with_search,
+            "press": press}
+
+
+def inputs_digest(root: Path, chosen: dict) -> str | None:
+    """sha256 over everything the output of a build with `chosen` options depends on; None when
+    something cannot be read (then no build is taken as current)."""
+    digest = hashlib.sha256(json.dumps([FORMAT, chosen], sort_keys=True).encode())
+    try:
+        for name in SOURCES:
+            for relative, path in _files(root / name, name):
+                with open(path, "rb") as source:
+                    data = source.read()
+                digest.update(f"{relative}\0{len(data)}\0".encode())
+                digest.update(data)
+        package = Path(__file__).parent
+        for relative, path in _files(package, ""):
+            if relative.endswith(".py"):
+                digest.update(relative.encode() + b"\0")
+                digest.update(Path(path).read_bytes())
+        digest.update("\0".join(_installed_packages()).encode())
+        if chosen["pdf"]:
+            digest.update(repr(_font_folders()).encode())
+        if chosen["search"]:
+            binary = os.environ.get("PAGEFIND_BINARY_PATH", "")
+            digest.update(f"\0{binary}\0{_signature(binary) if binary else ''}".encode())
+    except (OSError, UnicodeError):
+        return None
+    return digest.hexdigest()
+
+
+def matches(root: Path, chosen: dict, inputs: str | None) -> dict | None:
+    """The record of the last build when it was made from these inputs with these options and
+    its output folder is exactly as it left it, else None."""
+    if inputs is None:
+        return None
+    try:
+        record = json.loads(record_path(root, chosen).read_text(encoding="utf-8"))
+        if record.get("format") != FORMAT or record.get("options") != chosen \
+                or record.get("inputs") != inputs:
+            return None
+        if output_listing(Path(record["target"])) != record["output"]:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return record
+
+
+def record(root: Path, chosen: dict, inputs: str | None, target: Path, summary: dict) -> None:
+    """Keep what this build wrote, if its inputs are still those it started from; `summary`
+    (counts and the warnings' lines) is what the CLI says again when nothing has changed."""
+    path = record_path(root, chosen)
+    try:
+        path.unlink(missing_ok=True)  # the output has changed: the old record no longer holds
+        if inputs is None or inputs_digest(root, chosen) != inputs:
+            return
+        data = {"format": FORMAT, "options": chosen, "inputs": inputs, "target": str(target),
+                "output": output_listing(target), "summary": summary}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".built-", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError:  # no record costs the next build its shortcut, nothing else
+        pass
+
+
+def forget(root: Path) -> None:
+    """Drop every record (a build that signs leaves none)."""
+    shutil.rmtree(root / RECORDS, ignore_errors=True)
+
+
+def record_path(root: Path, chosen: dict) -> Path:
+    name = hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
+    return root / RECORDS / f"{name}.json"
+
+
+def output_listing(folder: Path) -> dict[str, list[int]]:
+    """{relative path: [size, mtime_ns, inode]} of every file under `folder`."""
+    listing: dict[str, list[int]] = {}
+    pending = [(os.fspath(folder), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    listing[prefix + entry.name] = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return listing
+
+
+def _files(folder: Path, prefix: str) -> list[tuple[str, str]]:
+    """(relative path, path) of every file under `folder` (or `folder` itself), sorted."""
+    if not os.path.isdir(folder):
+        return [(prefix, os.fspath(folder))] if os.path.exists(folder) else []
+    found = []
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        relative = os.path.relpath(directory, folder)
+        for name in names:
+            inner = name if relative == "." else f"{relative}/{name}"
+            found.append((f"{prefix}/{inner}" if prefix else inner, os.path.join(directory, name)))
+    return sorted(found)
+
+
+def _installed_packages() -> list[str]:
+    """The names of the installed distributions' metadata folders (name and version), from the
+    folders Python imports from: an upgraded library may render otherwise."""
+    names = []
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            names.extend(name for name in os.listdir(entry)
+                         if name.endswith((".dist-info", ".egg-info")))
+    return sorted(names)
+
+
+def _font_folders() -> list[tuple[str, int]]:
+    """(folder, mtime_ns) of every font folder: adding or removing a font changes its folder's
+    time, which is how fontconfig itself knows its cache is stale."""
+    found = []
+    for top in FONT_FOLDERS:
+        top = os.path.expanduser(top)
+        for directory, _, _ in os.walk(top):
+            found.append((directory, os.stat(directory).st_mtime_ns))
+    return sorted(found)
+
+
+def _signature(path: str) -> tuple[int, int, int]:
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino

@@ -1,0 +1,104 @@
+"""`gazette build` run again with nothing changed: the output is left as it is and the command
+says what the last build said; any change of an input, an option or the output means a build."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gazette_build import uptodate
+from conftest import run_cli
+
+BUILT = "nothing changed since the last build"
+
+
+def build(site: Path, *extra: str):
+    return run_cli("--site", str(site), "build", "--no-pdf", "--no-search", *extra)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_second_build_with_nothing_changed_leaves_the_output_and_says_the_same(minimal_site):
+    second = minimal_site / "content/2024/01/second.md"
+    edit(second, "| 合计 | 1 | 1 |", "| 合计 | 2 | 1 |")  # a warning, said by both builds
+    first = build(minimal_site)
+    assert first.code == 0 and BUILT not in first.err
+    before, numbers = tree(minimal_site / "public"), inodes(minimal_site / "public")
+    again = build(minimal_site)
+    assert again.code == 0
+    assert again.lines[:-1] == first.lines[:-1]  # the warnings, said again
+    assert "but 合计 says 2" in again.lines[0]
+    assert again.lines[-1] == (f"gazette: 1 issues, 2 documents, {first.lines[-1].split(', ')[2]}"
+                               f", 0 PDFs: {BUILT} → {(minimal_site / 'public').resolve()}")
+    assert tree(minimal_site / "public") == before
+    assert inodes(minimal_site / "public") == numbers  # not even rewritten
+
+
+def test_an_edit_a_layout_or_another_option_builds_again(minimal_site):
+    public = minimal_site / "public"
+    assert build(minimal_site).code == 0
+    edit(minimal_site / "content/2024/01/first.md", "title: ", "title: 新")
+    edited = build(minimal_site)
+    assert BUILT not in edited.err
+    assert "新" in (public / "2024/01/first/index.html").read_text(encoding="utf-8")
+    edit(minimal_site / "layouts/base.html", "</body>", "<!-- 版式已改 --></body>")
+    assert BUILT not in build(minimal_site).err
+    assert "版式已改" in (public / "index.html").read_text(encoding="utf-8")
+    assert BUILT in build(minimal_site).err
+    with_search = run_cli("--site", str(minimal_site), "build", "--no-pdf")
+    assert with_search.code == 0 and BUILT not in with_search.err
+    assert (public / "pagefind").is_dir()
+    assert BUILT not in build(minimal_site, "--out", str(minimal_site / "elsewhere")).err
+    # each folder keeps its own record: public/ is still as the build with search left it
+    assert BUILT in run_cli("--site", str(minimal_site), "build", "--no-pdf").err
+
+
+def test_an_output_changed_by_hand_is_built_again(minimal_site):
+    public = minimal_site / "public"
+    assert build(minimal_site).code == 0
+    built = tree(public)
+    (public / "index.html").unlink()
+    assert BUILT not in build(minimal_site).err
+    (public / "stray.html").write_text("x", encoding="utf-8")
+    assert BUILT not in build(minimal_site).err
+    page = public / "2024/01/first/index.html"
+    page.write_text("defaced", encoding="utf-8")
+    assert BUILT not in build(minimal_site).err
+    assert tree(public) == built
+
+
+def test_a_file_saved_while_the_build_ran_is_not_taken_as_built(minimal_site):
+    chosen = uptodate.options(out=None, with_pdf=False, with_search=False, press=False)
+    started_from = uptodate.inputs_digest(minimal_site, chosen)
+    assert build(minimal_site).code == 0  # records the inputs as they are now
+    edit(minimal_site / "content/2024/01/first.md", "title: ", "title: 新")
+    # as if the build had started before the save: what it recorded must not survive
+    uptodate.record(minimal_site, chosen, started_from, minimal_site / "public", {})
+    assert not uptodate.record_path(minimal_site, chosen).exists()
+    assert BUILT not in build(minimal_site).err
+
+
+def test_an_interrupted_builds_left_overs_are_removed_by_a_build_with_nothing_to_do(minimal_site):
+    assert build(minimal_site).code == 0
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)  # a process id that no longer runs
+    left = minimal_site / f".public.staging-{dead}"
+    left.mkdir()
+    (left / "index.html").write_text("half", encoding="utf-8")
+    assert BUILT in build(minimal_site).err
+    assert not left.exists()
