@@ -3,15 +3,17 @@ stay as printed (the editors' `notes`), and table totals that do not add up."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from decimal import Decimal, InvalidOperation
-
-from markdown_it.token import Token
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import gridtable
 from .errors import Report
 from .markdown import image_problem
 from .model import Document
+
+if TYPE_CHECKING:  # markdown-it is imported by whoever parses; a build from the memo never does
+    from markdown_it.token import Token
 
 TOTAL_WORDS = ("合计", "总计", "小计")
 # a tag ends before the next '<': each attempt stops there, linear on a paragraph of `<a<a<a…`

@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it is imported by whoever parses; a build from the memo never does
+    from markdown_it.token import Token
 
 NUMBER = re.compile(r"^[-−+]?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[-−+]?\d+(\.\d+)?%?$")
 # a cell with a sentence's punctuation is prose, not a list of names
@@ -95,6 +97,7 @@ def _wrap_units(inline: Token) -> None:
     names = unit_names(children[0].content.strip())
     if names is None:
         return
+    Token = type(inline)  # noqa: N806 — markdown-it's Token, without importing it here
     wrapped: list[Token] = []
     for index, name in enumerate(names):
         if index and not names[index - 1].endswith("、"):

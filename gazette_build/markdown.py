@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from . import cells, gridtable
 from .model import Document, Heading, Part
+
+if TYPE_CHECKING:  # imported when a document is parsed: a build from the memo never does (~0.05 s)
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 # possessive: a heading of 附件 and a long run of spaces must not be tried split every way
 ATTACHMENT = re.compile(r"^(?P<label>附件\s*+\d*+)\s*+[：:]\s*+(?P<title>.+)$")
@@ -66,7 +69,10 @@ def image_states(doc: Document) -> tuple:
 
 
 
+@lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
     # wide tables are wrapped so that they scroll sideways on phones instead of breaking the page;
     # the wrapper is a named, focusable region so that a keyboard can scroll it too
@@ -110,17 +116,14 @@ def _bounded_inline(state) -> None:
         source = token.content
         if len(source) > 4_000 and len(MARKS.findall(source)) * len(source) > MARKUP_BUDGET:
             token.meta["plain"] = True
-            token.children.append(Token("text", "", 0, content=source))
+            token.children.append(type(token)("text", "", 0, content=source))
         else:
             state.md.inline.parse(source, state.md, state.env, token.children)
 
 
-MD = _parser()
-
-
 def parse(doc: Document) -> list[Token]:
     """The markdown-it token stream of a document body (shared by conversion and audits)."""
-    return MD.parse(doc.body_markdown)
+    return _parser().parse(doc.body_markdown)
 
 
 def convert(doc: Document, tokens: list[Token], content_dir: Path) -> Document:
@@ -156,7 +159,7 @@ def _resolve_images(tokens: list[Token], doc: Document, content_dir: Path) -> tu
                 continue
             src = str(child.attrGet("src") or "")
             if image_problem(src, doc, content_dir):
-                token.children[i] = Token("text", "", 0, content=child.content)
+                token.children[i] = type(child)("text", "", 0, content=child.content)
                 continue
             mirrored = (doc.path.parent / unquote(src)).resolve().relative_to(
                 content_dir.resolve()).as_posix()
@@ -197,7 +200,8 @@ def _render(tokens: list[Token], anchor: str, level_shift: int,
     if mark_addressees:
         _mark_addressees(tokens)
     cells.mark(tokens)
-    return MD.renderer.render(tokens, MD.options, {}), tuple(headings)
+    md = _parser()
+    return md.renderer.render(tokens, md.options, {}), tuple(headings)
 
 
 def _mark_addressees(tokens: list[Token]) -> None:

@@ -12,11 +12,13 @@ The pass rewrites the markdown-it token stream before the audits and the convers
 from __future__ import annotations
 
 import re
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from .errors import Report
 from .model import Document
+
+if TYPE_CHECKING:  # markdown-it is imported by whoever parses; a build from the memo never does
+    from markdown_it.token import Token
 
 CHINESE_NUMERAL = "一二三四五六七八九十百零〇"
 # (level, pattern, face) in the order GB/T 9704 nests them

@@ -367,3 +367,33 @@ def test_title_lines_must_give_the_title(site_root, tmp_path):
             "'晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治方案的通知', not the title "
             "'晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治工作方案的通知'; split the "
             "title itself, adding nothing") in result.err, result.err
+
+
+def test_title_widths_are_kept_and_a_damaged_store_is_measured_again(shipped_site, monkeypatch):
+    """The title face's advances measured once are read back by the next build (HarfBuzz not
+    loaded); a store whose digest does not match is measured again and rewritten."""
+    from gazette_build.config import load_config
+    from gazette_build.printed import fonts
+
+    config = load_config(shipped_site, Report(shipped_site))
+    title = "晋中市人民政府关于印发晋中市充电基础设施建设三年行动计划（2023—2025年）的通知"
+
+    def fresh():
+        fonts._known_advances.cache_clear()
+        getattr(fonts._advances_of, "cache_clear", lambda: None)()
+        return fonts.title_width(config)(title)
+
+    measured = fresh()
+    fonts.keep_advances()
+    stores = list((shipped_site / fonts.ADVANCES).glob("*.json"))
+    assert len(stores) == 1
+    real = fonts._advances_of
+    monkeypatch.setattr(fonts, "_advances_of", lambda *face: pytest.fail("HarfBuzz was asked"))
+    assert fresh() == measured
+    stores[0].write_text(stores[0].read_text(encoding="utf-8").replace("0.", "1.", 1),
+                         encoding="utf-8")
+    monkeypatch.setattr(fonts, "_advances_of", real)
+    assert fresh() == measured
+    fonts.keep_advances()
+    monkeypatch.setattr(fonts, "_advances_of", lambda *face: pytest.fail("HarfBuzz was asked"))
+    assert fresh() == measured  # rewritten whole

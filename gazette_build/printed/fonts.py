@@ -8,6 +8,8 @@ document and the character (conventions §3: never rely on a generic fallback).
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import os
 import subprocess
 import unicodedata
@@ -226,16 +228,78 @@ def title_width(config: SiteConfig):
         candidates = _installed_faces().get(family.casefold())
         if candidates:
             path, index, _ = min(candidates, key=lambda face: (abs(face[2] - 200), face[0]))
-            return advance_width(FontFace(family, path, index))
+            return advance_width(FontFace(family, path, index), config.root)
     return approximate_width
 
 
-def advance_width(face: FontFace):
+def advance_width(face: FontFace, root: Path | None = None):
     """text → its width in ems in this face (nominal advances, no kerning: CJK titles have
-    none); a character the face lacks counts one em."""
+    none); a character the face lacks counts one em. With the site's `root`, the advances
+    measured by earlier builds are read from its `.gazette-cache/advances/`, so that HarfBuzz
+    (and cffi, ~0.1 s to load) is loaded only for a character never measured in this face;
+    `keep_advances` stores the new ones."""
     stat = os.stat(face.path)
-    advances = _advances_of(face.path, face.index, stat.st_size, stat.st_mtime_ns)
-    return lambda text: sum(advances(char) for char in text)
+    signature = (face.path, face.index, stat.st_size, stat.st_mtime_ns)
+    known = _known_advances(root, signature)
+
+    def width(text: str) -> float:
+        total = 0.0
+        for char in text:
+            value = known.get(char)
+            if value is None:
+                value = known[char] = _advances_of(*signature)(char)
+                if root is not None:
+                    _unsaved.add((root, signature))
+            total += value
+        return total
+    return width
+
+
+ADVANCES = Path(".gazette-cache") / "advances"
+_unsaved: set[tuple[Path, tuple]] = set()  # (site, face signature) with advances not stored yet
+
+
+@lru_cache(maxsize=16)
+def _known_advances(root: Path | None, signature: tuple) -> dict[str, float]:
+    """The advances stored for this face (its path, index, size and time), if the file's sha256
+    matches them; else none (a damaged file is measured again and rewritten)."""
+    if root is None:
+        return {}
+    try:
+        stored = json.loads(_advances_file(root, signature).read_text(encoding="utf-8"))
+        advances = stored["advances"]
+        if stored["signature"] == list(signature) and stored["sha256"] == _digest(advances):
+            return {char: float(value) for char, value in advances.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return {}
+
+
+def keep_advances() -> None:
+    """Store the advances measured since the last call (atomically: a reader sees the old file
+    or the new one); a site that cannot be written measures them again next time."""
+    for root, signature in list(_unsaved):
+        advances = _known_advances(root, signature)
+        path = _advances_file(root, signature)
+        text = json.dumps({"signature": list(signature), "advances": advances,
+                           "sha256": _digest(advances)}, ensure_ascii=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass
+    _unsaved.clear()
+
+
+def _advances_file(root: Path, signature: tuple) -> Path:
+    name = hashlib.sha256(repr(signature).encode()).hexdigest()[:16]
+    return root / ADVANCES / f"{name}.json"
+
+
+def _digest(advances: dict[str, float]) -> str:
+    return hashlib.sha256(json.dumps(advances, sort_keys=True).encode()).hexdigest()
 
 
 @lru_cache(maxsize=8)

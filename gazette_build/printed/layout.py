@@ -104,11 +104,13 @@ def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: boo
     """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py);
     `press` adds bleed and crop marks (see the template)."""
     config = site.config
-    return continued.label_continuations(clreq.mark_up(env.get_template(TEMPLATE).render(
+    html = continued.label_continuations(clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
         cn_date=render.cn_date, title_html=_title_html(config))))
+    printfonts.keep_advances()  # the titles' new characters, for the next build
+    return html
 
 
 def _title_html(config: SiteConfig):
