@@ -71,6 +71,12 @@ async function loadIndex() {
   // result URLs relative to where the site is served (a sub-path such as /gongbao/ included)
   await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 40, noWorker: true });
   await pagefind.init();
+  // the earlier years are a second index (an edit in the newest year does not rebuild it),
+  // searched with this one's WebAssembly: one list of results from both
+  if (form.dataset.archiveIndex) {
+    await pagefind.mergeIndex(new URL(form.dataset.archiveIndex, siteRoot).pathname,
+                              { baseUrl: siteRoot.pathname, excerptLength: 40 });
+  }
   return pagefind;
 }
 

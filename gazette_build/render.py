@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import finding, memostore, structured, tables
+from . import finding, memostore, search, structured, tables
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
@@ -169,8 +169,10 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                                 page_title=config.title, page_of=latest_page_of, canonical="")}
     all_entries = finding.entries(site)
     issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
-    pages["search/index.html"] = page("search.html", (issuers,), root="../", issuers=issuers,
-                                      page_title="搜索", canonical="search/")
+    archive = search.has_archive(site)  # the index's earlier years, merged by the page's script
+    pages["search/index.html"] = page("search.html", (issuers, archive), root="../",
+                                      issuers=issuers, archive=archive, page_title="搜索",
+                                      canonical="search/")
     for year in years:
         # the year page lists issues and the documents' titles, not their bodies
         issues = tuple(header for header in headers if header.year == year)

@@ -10,8 +10,12 @@ page (`search/index.html`) and its script `assets/search.js` read it in the brow
 The indexer is the pagefind wheel's own binary, run as a command over the document pages written
 to a temporary folder (it indexes on every core); it reads nothing from the network. Its bundle
 is read back as bytes, so the index joins the other output files and is swapped in with them.
-A build with the stored memo keeps the bundle under the digest of the pages it indexed: when no
-document page changed, the next build takes it back instead of indexing again.
+The index is made in two parts, because Pagefind cannot add to an index: the newest year's
+documents (`pagefind/`, where editors work) and the earlier years' (`pagefind/archive/`, merged
+into the first by the search page with Pagefind's `mergeIndex`, which searches it with the first
+part's WebAssembly: a reader downloads one more entry file and its metadata, ~15 KB). A build
+with the stored memo keeps each part under the digest of the pages it indexed, so an edit in the
+newest year indexes that year's pages again, not the archive's.
 """
 from __future__ import annotations
 
@@ -28,6 +32,10 @@ from .memo import Cache, run_memoised
 from .model import Site
 
 BUNDLE = "pagefind"  # the output folder of the index, beside the pages
+ARCHIVE = f"{BUNDLE}/archive"  # the earlier years' part, merged in the browser
+# what the archive part needs beside its index, fragments and filters: the merged index is
+# searched with the first part's script and WebAssembly
+ARCHIVE_UNUSED = ("pagefind.js", "wasm.")
 # Pagefind's ready-made UIs (pagefind-ui.js, -component-ui, -modular-ui, -highlight) and its web
 # worker: the search page has its own script and searches on its own thread (assets/search.js),
 # so they are not published (~440 KB less)
@@ -37,18 +45,39 @@ INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,50
 
 def index_files(site: Site, pages: dict[str, bytes], report: Report,
                 cache: Cache | None = None) -> dict[str, bytes]:
-    """The Pagefind bundle for the document pages among `pages`, keyed by output path; an
-    indexer that cannot run is an error naming the reason (the last good site stays). Through
-    `cache` (the stored memo), pages that are all as last time give back the last index."""
+    """The Pagefind bundles for the document pages among `pages`, keyed by output path: the
+    newest year's in `pagefind/`, the earlier years' in `pagefind/archive/`. An indexer that
+    cannot run is an error naming the reason (the last good site stays). Through `cache` (the
+    stored memo), a part whose pages are all as last time gives back its last index."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
-    digest = hashlib.sha256(f"{_pagefind_version()}\0{site.config.language}\0".encode())
+    newest = f"{site.years[0]}/" if site.years else ""
+    files = _part([p for p in documents if p.startswith(newest)], BUNDLE, site, pages, report,
+                  cache)
+    earlier = [p for p in documents if not p.startswith(newest)]
+    if earlier:
+        archive = _part(earlier, ARCHIVE, site, pages, report, cache)
+        files.update((path, data) for path, data in archive.items()
+                     if not path.rsplit("/", 1)[-1].startswith(ARCHIVE_UNUSED))
+    return files
+
+
+def has_archive(site: Site) -> bool:
+    """Whether the index has an archive part (documents of more than one year)."""
+    return len(site.years) > 1
+
+
+def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, bytes],
+          report: Report, cache: Cache | None) -> dict[str, bytes]:
+    """One part of the index, under `bundle`, taken from `cache` when its pages are unchanged."""
+    digest = hashlib.sha256(f"{_pagefind_version()}\0{site.config.language}\0{bundle}\0".encode())
     for path in documents:
         digest.update(f"{path}\0{len(pages[path])}\0".encode())
         digest.update(pages[path])
 
     def index(own: Report) -> dict[str, bytes]:
-        return _index({path: pages[path] for path in documents}, site.config.language, own)
+        return _index({path: pages[path] for path in documents}, site.config.language, bundle,
+                      own)
 
     return run_memoised(cache, ("search index", digest.hexdigest()), index, report)
 
@@ -61,7 +90,8 @@ def _pagefind_version() -> str:
         return "?"  # the indexer then reports that it cannot run
 
 
-def _index(pages: dict[str, bytes], language: str, report: Report) -> dict[str, bytes]:
+def _index(pages: dict[str, bytes], language: str, bundle_path: str,
+           report: Report) -> dict[str, bytes]:
     """Run Pagefind's own command over the pages written to a temporary folder: it indexes
     them on every core (12 s at 1,500 documents where its Python API, one page per request,
     took 160 s)."""
@@ -90,7 +120,7 @@ def _index(pages: dict[str, bytes], language: str, report: Report) -> dict[str, 
             report.error(report.root / "site.yaml", 1, "search", f"the Pagefind indexer failed "
                          f"(exit {run.returncode}: {' '.join(said) or 'no message'})")
             return {}
-        return {f"{BUNDLE}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
+        return {f"{bundle_path}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
                 for path in sorted(bundle.rglob("*"))
                 if path.is_file() and not any(part in path.name for part in UNUSED)}
 

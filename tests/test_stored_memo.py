@@ -3,6 +3,7 @@ takes what did not change from there, and its output is byte for byte a cold bui
 from __future__ import annotations
 
 import gzip
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from gazette_build.site import build
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 
 DOC = "content/2024/01/shizhengbanfa-2023-48.md"
 
@@ -67,11 +68,11 @@ def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed
     assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
 
 
-def _indexed_text(out: Path) -> str:
-    """The text of every page in the search index (Pagefind's fragments: gzip, a signature,
-    then JSON whose words are joined by zero-width spaces)."""
+def _indexed_text(out: Path, bundle: str = "pagefind") -> str:
+    """The text of every page in a part of the search index (Pagefind's fragments: gzip, a
+    signature, then JSON whose words are joined by zero-width spaces)."""
     return "".join(gzip.decompress(p.read_bytes()).decode("utf-8").replace("\u200b", "")
-                   for p in sorted((out / "pagefind/fragment").iterdir()))
+                   for p in sorted((out / bundle / "fragment").iterdir()))
 
 
 def _bundle(out: Path) -> dict:
@@ -135,3 +136,33 @@ def test_results_of_another_code_version_are_never_read(shipped_site, tmp_path):
     _gazette(shipped_site, tmp_path / "again")
     assert not stale.parent.exists()  # dropped, not read
     assert _files(tmp_path / "again") == _files(tmp_path / "first")
+
+
+def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp_path):
+    """The index is in two parts: the newest year's (pagefind/) and the earlier years'
+    (pagefind/archive/). An edit in the newest year indexes that year again and takes the
+    archive part back unchanged; an edit in an earlier year indexes the archive part again."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 1)  # 2001年第1期
+    shutil.copytree(REPO / "content" / "2024", site / "content" / "2024")
+    _gazette(site, tmp_path / "first")
+    archive = lambda out: {path: data for path, data in _bundle(out).items()  # noqa: E731
+                           if path.parts[1] == "archive"}
+    assert archive(tmp_path / "first") and (tmp_path / "first/pagefind/pagefind.js").is_file()
+    assert not (tmp_path / "first/pagefind/archive/pagefind.js").exists()  # the first part's
+    newest = site / DOC
+    newest.write_text(newest.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                      encoding="utf-8")
+    _gazette(site, tmp_path / "newest")
+    assert archive(tmp_path / "newest") == archive(tmp_path / "first")
+    assert "五年行动计划" in _indexed_text(tmp_path / "newest")
+    earlier = site / "content/2001/01/shizhengbanfa-2001-3.md"  # the seed's 充电 plan again
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("三年行动计划", "七年行动计划"),
+                       encoding="utf-8")
+    _gazette(site, tmp_path / "earlier")
+    assert archive(tmp_path / "earlier") != archive(tmp_path / "first")
+    assert "七年行动计划" in _indexed_text(tmp_path / "earlier", "pagefind/archive")
+    assert "七年行动计划" not in _indexed_text(tmp_path / "earlier")
