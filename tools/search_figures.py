@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path[:0] = [str(REPO), str(REPO / "tests")]
     from playwright.sync_api import sync_playwright
 
-    from browser import launch_chromium, serve
+    from browser import launch_chromium, serve, wait_until
     from gazette_build.cli import main as gazette
     from tools.make_archive import make_archive
 
@@ -64,15 +64,16 @@ def main(argv: list[str] | None = None) -> int:
             page.on("requestfinished", lambda request: sizes.append(
                 (request.url, request.sizes()["responseBodySize"])))
             page.goto(f"{url}search/index.html?{urllib.parse.urlencode({'q': query})}")
-            page.wait_for_function("document.getElementById('search-status').textContent"
-                                   ".match(/找到|没有/)", timeout=120_000)
+            # wait_until, not wait_for_function: the page's policy forbids the eval Playwright's
+            # predicates use (tests/browser.py)
+            wait_until(page, "document.getElementById('search-status').textContent"
+                       ".match(/找到|没有/)", timeout=120)
             status = page.inner_text("#search-status")
             first_load = [len(sizes)]  # what the first screen of results cost
             while page.is_visible("#search-more"):  # every result, for recall (after the bytes)
                 count = page.locator(".search-result").count()
                 page.click("#search-more")
-                page.wait_for_function(
-                    f"document.querySelectorAll('.search-result').length > {count}")
+                wait_until(page, f"document.querySelectorAll('.search-result').length > {count}")
             found = set(page.eval_on_selector_all(
                 ".search-result a", "as => as.map(a => new URL(a.href).pathname)"))
             context.close()
