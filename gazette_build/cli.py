@@ -137,8 +137,9 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     target = out or result.site.config.output_dir
     counts = f"{issues} issues, {documents} documents, {result.pages} pages, {result.pdfs} PDFs"
     _say(f"gazette: {counts} in {result.seconds:.1f}s → {target}")
-    if result.site.config.signing is None:  # a signing build signs anew every time
-        uptodate.record(root, chosen, inputs, target.resolve(), {
+    if result.site.config.signing is None:  # a signing build opens its key every time
+        written = args.out.absolute() if args.out else result.site.config.output_as_written
+        uptodate.record(root, chosen, inputs, written, {
             "counts": counts, "warnings": [str(w) for w in result.warnings]})
     else:
         uptodate.forget(root)

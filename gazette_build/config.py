@@ -110,6 +110,7 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
         **({"image_limit_kb": values["image_limit_kb"]} if "image_limit_kb" in values else {}),
         organisation_code=values.get("organisation_code", ""),
         signing=signing_config,
+        output_as_written=root / values.get("output", "public"),
     )
 
 

@@ -95,6 +95,9 @@ class SiteConfig:
     image_limit_kb: int = 5120  # an image above it is a warning (site.yaml image_limit_kb)
     organisation_code: str = ""  # 政务公开: the organisation's code, the first part of 索引号
     signing: Signing | None = None
+    # the output path as site.yaml writes it, before links are resolved: a link pointed at
+    # another folder since the last build means a build (uptodate.py)
+    output_as_written: Path | None = None
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 

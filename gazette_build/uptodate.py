@@ -78,23 +78,28 @@ def matches(root: Path, chosen: dict, inputs: str | None) -> dict | None:
         if record.get("format") != FORMAT or record.get("options") != chosen \
                 or record.get("inputs") != inputs:
             return None
-        if output_listing(Path(record["target"])) != record["output"]:
+        target = Path(record["target"])
+        # a link on the output path pointed elsewhere since: that folder was not built
+        if Path(record["written"]).resolve() != target or \
+                output_listing(target) != record["output"]:
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return record
 
 
-def record(root: Path, chosen: dict, inputs: str | None, target: Path, summary: dict) -> None:
-    """Keep what this build wrote, if its inputs are still those it started from; `summary`
-    (counts and the warnings' lines) is what the CLI says again when nothing has changed."""
+def record(root: Path, chosen: dict, inputs: str | None, written: Path, summary: dict) -> None:
+    """Keep what this build wrote to `written` (the output path as given, before links are
+    resolved), if its inputs are still those it started from; `summary` (counts and the
+    warnings' lines) is what the CLI says again when nothing has changed."""
     path = record_path(root, chosen)
     try:
         path.unlink(missing_ok=True)  # the output has changed: the old record no longer holds
         if inputs is None or inputs_digest(root, chosen) != inputs:
             return
-        data = {"format": FORMAT, "options": chosen, "inputs": inputs, "target": str(target),
-                "output": output_listing(target), "summary": summary}
+        target = written.resolve()
+        data = {"format": FORMAT, "options": chosen, "inputs": inputs, "written": str(written),
+                "target": str(target), "output": output_listing(target), "summary": summary}
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".built-", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

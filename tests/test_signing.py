@@ -222,3 +222,14 @@ def test_a_timestamp_service_that_does_not_answer_is_a_located_error(minimal_sit
     assert any(text.startswith(f"site.yaml:{line}: timestamp_url: the timestamp service {url} "
                                "did not answer") for text in result.lines), result.err
     assert not out.exists()
+
+
+def test_a_signing_site_opens_its_key_even_when_nothing_changed(signed, monkeypatch):
+    """No shortcut for a site that signs: a wrong passphrase fails the build at once, as on
+    the first build, and the output stays."""
+    site, out, _, _ = signed
+    before = {p: p.read_bytes() for p in out.rglob("*.pdf")}
+    monkeypatch.setenv(ENV, "not the passphrase")
+    result = run_cli("--site", str(site), "build", "--jobs", "1", "--out", str(out))
+    assert result.code == 1 and "nothing changed" not in result.err
+    assert {p: p.read_bytes() for p in out.rglob("*.pdf")} == before

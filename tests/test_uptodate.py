@@ -102,3 +102,18 @@ def test_an_interrupted_builds_left_overs_are_removed_by_a_build_with_nothing_to
     (left / "index.html").write_text("half", encoding="utf-8")
     assert BUILT in build(minimal_site).err
     assert not left.exists()
+
+
+def test_an_output_link_pointed_at_another_folder_is_built_again(minimal_site, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    link = tmp_path / "live"
+    link.symlink_to(first)
+    assert build(minimal_site, "--out", str(link)).code == 0
+    assert BUILT in build(minimal_site, "--out", str(link)).err
+    link.unlink()
+    link.symlink_to(second)  # the operator points the live folder at a new one
+    again = build(minimal_site, "--out", str(link))
+    assert again.code == 0 and BUILT not in again.err
+    assert (second / "index.html").is_file()
