@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 
@@ -12,7 +14,7 @@ def _cached_hash(self) -> int:
     the same documents and issues on every rebuild."""
     cell = self._hash_cell
     if cell[0] is None:
-        cell[0] = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+        cell[0] = hash(_values(type(self), compared=True)(self))
     return cell[0]
 
 
@@ -20,7 +22,17 @@ def _by_fields(self) -> tuple:
     """Pickle a record as its constructor arguments: much faster to load than the slots state
     dataclasses pickle by default, and the hash cell (a per-process value: str hashes are
     salted) is never carried into another process."""
-    return type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init)
+    return type(self), _values(type(self), compared=False)(self)
+
+
+@lru_cache(maxsize=None)
+def _values(cls: type, compared: bool):
+    """record → the tuple of its compared (or constructor) fields' values. Asked of
+    `dataclasses.fields` once per class, not once per record: at 1,500 documents its 33,000
+    calls were 1.5 % of a cold build and an eighth of loading the stored memo."""
+    names = [f.name for f in fields(cls) if (f.compare if compared else f.init)]
+    get = attrgetter(*names)
+    return get if len(names) > 1 else lambda record: (get(record),)
 
 
 @dataclass(frozen=True, slots=True)
