@@ -125,10 +125,11 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
         report.error(yaml_path, 1, "issue.yaml", f"is a link to {yaml_path.resolve()}, outside "
                      "the site folder; copy the file into the issue folder instead")
         return None
-    read = memo.read_bytes if memo else (lambda name: Path(name).read_bytes())
+    # (bytes, their digest for the memo's keys); without a memo no key is made
+    read = memo.read if memo else (lambda name: (Path(name).read_bytes(), None))
     cache = memo.documents if memo else None
-    data = read(str(yaml_path))
-    meta = run_memoised(cache, (str(yaml_path), data),
+    data, digest = read(str(yaml_path))
+    meta = run_memoised(cache, (str(yaml_path), digest),
                         lambda own: _issue_meta(folder, yaml_path, data, own), report)
     if meta is None:
         return None
@@ -140,12 +141,13 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
     documents = []
     for stem in stems:
         path = folder / f"{stem}.md"
-        data = read(str(path))
-        # the key holds everything loading depends on: the bytes, the issue's values (the
-        # 成文日期 check) and the configuration (sections)
-        doc = run_memoised(cache, (str(path), data, values["year"], values["number"],
+        data, digest = read(str(path))
+        # the key holds everything loading depends on: the bytes (by their sha256), the issue's
+        # values (the 成文日期 check) and the configuration (sections)
+        doc = run_memoised(cache, (str(path), digest, values["year"], values["number"],
                                    values["date"], config),
-                           lambda own: load_document(path, data, values, config, own), report)
+                           lambda own, data=data: load_document(path, data, values, config, own),
+                           report)
         if doc is not None:
             documents.append(doc)
     printed_pages = _printed_pages(yaml_path, lines, stems, report)

@@ -60,7 +60,7 @@ class StoredMemo:
     """A `Memo` loaded from a site's `.gazette-cache/memo/<code version>/`; `save` after a build."""
 
     folder: Path
-    memo: Memo = field(default_factory=Memo)
+    memo: Memo = field(default_factory=lambda: Memo(keep_sources=False))  # lives for one build
     shards: dict[Path, dict[str, list]] = field(default_factory=dict)  # shard → its keys by cache
 
     @property

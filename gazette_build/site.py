@@ -46,7 +46,7 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
     if config is None and memo is not None and (root / "site.yaml").is_file():
         # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
         site_yaml = root / "site.yaml"
-        config = run_memoised(memo.documents, ("site.yaml", memo.read_bytes(str(site_yaml))),
+        config = run_memoised(memo.documents, ("site.yaml", memo.read(str(site_yaml))[1]),
                               lambda own: config_stage.load_config(root, own), report)
         report.check()
         assert config is not None
