@@ -11,7 +11,8 @@ size, modification time and inode). The next build `matches` it first:
   prints or indexes — the font folders' modification times (fontconfig's own test for a font
   added or removed) and the Pagefind indexer;
 - the output by a walk of the folder: the same files with the same size, time and inode, nothing
-  added, nothing missing (a file changed or removed by hand means a full build).
+  added, nothing missing (a file changed or removed by hand means a full build), reached by the
+  same path (a link on it pointed at another folder means a full build).
 
 Anything unreadable, another option, or a build that signs its PDFs (a signature is made with the
 key at hand, whose passphrase must be checked) means a full build. The inputs are hashed before
