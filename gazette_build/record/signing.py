@@ -242,8 +242,11 @@ def published_files(site, env, seal: Seal) -> dict[str, bytes]:
     signing = config.signing
     trust = {f"{VERIFY_DIR}{path.name}": path.read_bytes() for path in signing.trust}
     files = {f"{VERIFY_DIR}office-certificate.pem": seal.certificate_pem, **trust}
+    from ..render import year_menu
+
     page = env.get_template("verify.html").render(
-        config=config, years=site.years, root="../", page_title="核验电子签名",
+        config=config, years=site.years, root="../", menu=year_menu(env, config, site.years)("../"),
+        page_title="核验电子签名",
         canonical=VERIFY_DIR, subject=seal.subject,
         certificates=sorted(path.name for path in signing.trust),
         timestamped=bool(signing.timestamp_url))
