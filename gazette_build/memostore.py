@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .errors import Report
 from .memo import Memo
+from .uptodate import package_digest
 
 FOLDER = Path(".gazette-cache") / "memo"
 MAGIC = b"gazette-memo\n"
@@ -42,11 +43,7 @@ LIBRARIES = ("jinja2", "markdown-it-py", "pyyaml", "markupsafe")
 def code_version() -> str:
     """sha256 over this package's source files and the versions of the libraries it renders
     with: stored results of another version are never read."""
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+    digest = hashlib.sha256(package_digest().encode())
     for name in LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}\0".encode())

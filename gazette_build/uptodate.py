@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 RECORDS = Path(".gazette-cache") / "built"
@@ -53,11 +54,7 @@ def inputs_digest(root: Path, chosen: dict) -> str | None:
                     data = source.read()
                 digest.update(f"{relative}\0{len(data)}\0".encode())
                 digest.update(data)
-        package = Path(__file__).parent
-        for relative, path in _files(package, ""):
-            if relative.endswith(".py"):
-                digest.update(relative.encode() + b"\0")
-                digest.update(Path(path).read_bytes())
+        digest.update(package_digest().encode())
         digest.update("\0".join(_installed_packages()).encode())
         if chosen["pdf"]:
             digest.update(repr(_font_folders()).encode())
@@ -66,6 +63,19 @@ def inputs_digest(root: Path, chosen: dict) -> str | None:
             digest.update(f"\0{binary}\0{_signature(binary) if binary else ''}".encode())
     except (OSError, UnicodeError):
         return None
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def package_digest() -> str:
+    """sha256 over this package's source files (their paths and bytes): results made by another
+    version of the code are never taken as current (here and in the stored memo)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for relative, path in _files(package, ""):
+        if relative.endswith(".py"):
+            digest.update(relative.encode() + b"\0")
+            digest.update(Path(path).read_bytes())
     return digest.hexdigest()
 
 
