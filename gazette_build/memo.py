@@ -62,7 +62,7 @@ class Cache:
 class Memo:
     """The caches a long-lived process (the preview server) keeps between builds."""
 
-    documents: Cache = field(default_factory=Cache)  # file bytes … → loaded + converted document
+    documents: Cache = field(default_factory=Cache)  # file digests … → loaded + converted document
     pages: Cache = field(default_factory=Cache)  # page inputs → HTML
     written: dict[str, bytes] = field(default_factory=dict)  # what is in the output folder now
     # path → ((mtime_ns, size, inode), bytes, sha256): an unchanged file is not read or hashed

@@ -123,8 +123,8 @@ def _child_floor(site: str, out: str) -> dict:
     return {"seconds": seconds, "cpu": cpu, "documents": pages, "pages": pages}
 
 
-def _middle_document(root: Path, out: Path, newest: bool = False) -> tuple[Path, str, str, Path]:
-    """The document in the middle of the archive (or, `newest`, the first of its newest issue,
+def _edited_document(root: Path, out: Path, newest: bool = False) -> tuple[Path, str, str, Path]:
+    """The document in the middle of the archive (or, `newest`, the last of its newest issue,
     where editors work): its path, text, title line and built page."""
     sources = sorted((root / "content").glob("*/*/*.md"))
     path = sources[-1] if newest else sources[len(sources) // 2]
@@ -151,7 +151,7 @@ def _child_memo(site: str, out: str, runs: str) -> dict:
         unchanged.append(seconds)
         unchanged_written.append(len(result.written))
     # one document in the middle of the archive: its title changes on every run
-    path, text, title_line, page = _middle_document(root, target)
+    path, text, title_line, page = _edited_document(root, target)
     edited, edited_written, stale = [], [], 0
     try:
         for run in range(runs_):
@@ -267,7 +267,7 @@ def _child_preview(site: str, out: str, runs: str) -> dict:
 
     preview.rebuild = timed_rebuild
     _start(preview)
-    path, text, title_line, page = _middle_document(root, target)
+    path, text, title_line, page = _edited_document(root, target)
     totals, stale = [], 0
     try:
         for run in range(int(runs)):
@@ -343,7 +343,7 @@ def _child_latency(site: str, seconds: str) -> dict:
     server = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", site, "serve",
                                "--no-pdf", "--port", str(port)], stdout=subprocess.DEVNULL,
                               stderr=log_path.open("w"))
-    path, text, title_line, page = _middle_document(root, root / ".gazette-preview")
+    path, text, title_line, page = _edited_document(root, root / ".gazette-preview")
     url = "/" + page.relative_to(root / ".gazette-preview").as_posix()
 
     def get() -> float:
@@ -574,8 +574,8 @@ class Bench:
     def _rebuild_rounds(self, archive: Path, runs: int, flags: tuple, variant: str) -> None:
         site, out = self.fresh("site-rebuild"), self.fresh("out-rebuild")
         shutil.copytree(archive, site, ignore=shutil.ignore_patterns(".gazette-cache"))
-        path, text, title_line, _ = _middle_document(site, out)
-        newest, newest_text, newest_title, _ = _middle_document(site, out, newest=True)
+        path, text, title_line, _ = _edited_document(site, out)
+        newest, newest_text, newest_title, _ = _edited_document(site, out, newest=True)
         results: dict[str, list[dict]] = {"cold": [], "unchanged": [], "edited": [],
                                           "edited newest": []}
         for run in range(runs):

@@ -238,15 +238,15 @@ VERIFY_DIR = "verify/"  # the page explaining verification and the certificates 
 def published_files(site, env, seal: Seal) -> dict[str, bytes]:
     """The verification page and the certificates it offers: the office's own and the CA
     certificates of `signing.trust`, by their file names."""
+    from ..render import year_menu  # here: config imports this module, render the stages
+
     config = site.config
     signing = config.signing
     trust = {f"{VERIFY_DIR}{path.name}": path.read_bytes() for path in signing.trust}
     files = {f"{VERIFY_DIR}office-certificate.pem": seal.certificate_pem, **trust}
-    from ..render import year_menu
-
     page = env.get_template("verify.html").render(
-        config=config, years=site.years, root="../", menu=year_menu(env, config, site.years)("../"),
-        page_title="核验电子签名",
+        config=config, years=site.years, root="../",
+        menu=year_menu(env, config, site.years)("../"), page_title="核验电子签名",
         canonical=VERIFY_DIR, subject=seal.subject,
         certificates=sorted(path.name for path in signing.trust),
         timestamped=bool(signing.timestamp_url))
