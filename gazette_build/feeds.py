@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from . import reused
 from .memo import Cache
 from .model import Issue, Site
 
@@ -24,7 +25,7 @@ def crawler_files(site: Site, extra_pages: list[str],
     output paths of the index pages (by 文号, by issuer…) to list in the sitemap. With the
     preview's `cache`, each is made again only when what it shows changed."""
     def memoised(key: tuple, make):
-        return cache.get(key, make) if cache is not None else make()
+        return cache.get(key, make, reused.usable) if cache is not None else make()
 
     config = site.config
     places = tuple((issue.url, issue.date, tuple(doc.url for doc in issue.documents))

@@ -28,17 +28,25 @@ class Cache:
         self.misses = 0
         self.fresh: list[Hashable] = []  # keys computed since the last sweep (memostore saves them)
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T],
+            usable: Callable[[T], bool] | None = None) -> T:
+        """The result for `key`, computed on a miss; a kept result that `usable` refuses (a
+        page whose file in the last output was changed since) is computed again."""
         if key in self._current:
-            self.hits += 1
-            return self._current[key]  # type: ignore[return-value]
-        if key in self._previous:
-            self.hits += 1
+            value = self._current[key]
+        elif key in self._previous:
             value = self._previous.pop(key)
         else:
             self.misses += 1
+            value = self._current[key] = compute()
+            self.fresh.append(key)
+            return value
+        if usable is not None and not usable(value):  # type: ignore[arg-type]
+            self.misses += 1
             value = compute()
             self.fresh.append(key)
+        else:
+            self.hits += 1
         self._current[key] = value
         return value  # type: ignore[return-value]
 
@@ -53,9 +61,6 @@ class Cache:
     def used(self) -> dict:
         """The entries the build under way has asked for."""
         return self._current
-
-    def peek(self, key: Hashable) -> object:
-        return self._current[key]
 
 
 @dataclass

@@ -29,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import Report
+from . import reused
 from .memo import Memo
 from .uptodate import package_digest
 
@@ -65,10 +66,13 @@ class StoredMemo:
         return {"documents": self.memo.documents, "pages": self.memo.pages,
                 "shared": self.memo.shared}
 
-    def save(self) -> None:
+    def save(self, written: dict | None = None, output: Path | None = None) -> None:
         """Keep what this build used: its new results in a shard of their own, or everything in
-        one shard when the stored shards hold more dead entries than live ones."""
+        one shard when the stored shards hold more dead entries than live ones. The pages among
+        the `written` files (output path → bytes) are kept as their files in `output`."""
         used = {name: cache.used() for name, cache in self.caches.items()}
+        if written is not None and output is not None:
+            used["pages"] = reused.refer(used["pages"], written, output)
         live = dead = 0
         for shard, keys in list(self.shards.items()):
             alive = sum(key in used[name] for name, names in keys.items() for key in names)
@@ -76,11 +80,10 @@ class StoredMemo:
                 _unlink(shard)
                 del self.shards[shard]
             live, dead = live + alive, dead + sum(map(len, keys.values())) - alive
-        fresh = {name: {key: cache.peek(key) for key in cache.fresh if key in used[name]}
+        fresh = {name: {key: used[name][key] for key in cache.fresh if key in used[name]}
                  for name, cache in self.caches.items()}
         if dead > live or len(self.shards) >= MAX_SHARDS:
-            everything = {name: {key: cache.peek(key) for key in used[name]}
-                          for name, cache in self.caches.items()}
+            everything = used
             _write_shard(self.folder, everything)
             for shard in self.shards:
                 _unlink(shard)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import finding, memostore, search, structured, tables
+from . import finding, memostore, reused, search, structured, tables
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
@@ -132,8 +132,9 @@ def templates_signature(config: SiteConfig) -> tuple:
 
 
 def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-                 memo: Cache | None = None) -> dict[str, bytes]:
-    """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8.
+                 memo: Cache | None = None) -> dict[str, reused.Page]:
+    """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8 (or, from the stored
+    memo, the file of the last output that holds it: `reused.InOutput`).
 
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
@@ -150,14 +151,16 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
     menu = year_menu(env, config, years)
 
-    def page(name: str, key: tuple, derived=lambda: {}, **context) -> bytes:
+    def page(name: str, key: tuple, derived=lambda: {}, **context) -> reused.Page:
         """`derived` gives the context computed from the key's values: only on a memo miss."""
         def render_page() -> bytes:
             html = templates[name].render(config=config, years=years,
                                           menu=menu(context["root"]), **context, **derived())
             return html.encode("utf-8")
-        return memo.get((name, signature, key), render_page) if memo is not None \
-            else render_page()
+        # a page kept by the stored memo is its file in the last output (`reused`): rendered
+        # again if that file was changed or removed since
+        return memo.get((name, signature, key), render_page, reused.usable) \
+            if memo is not None else render_page()
 
     # the home page shows the latest issue's contents and the years, not every issue: it
     # stays small however long the archive

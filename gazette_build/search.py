@@ -27,6 +27,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from . import reused
 from .content import DOC_NUMBER
 from .errors import Report
 from .memo import Cache, run_memoised
@@ -44,7 +45,7 @@ UNUSED = ("-ui.", "-highlight.", "-worker.")
 INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,500 documents)
 
 
-def index_files(site: Site, pages: dict[str, bytes], report: Report,
+def index_files(site: Site, pages: dict[str, reused.Page], report: Report,
                 cache: Cache | None = None) -> dict[str, bytes]:
     """The Pagefind bundles for the document pages among `pages`, keyed by output path: the
     newest year's in `pagefind/`, the earlier years' in `pagefind/archive/`. An indexer that
@@ -68,17 +69,17 @@ def has_archive(site: Site) -> bool:
     return len(site.years) > 1
 
 
-def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, bytes],
-          report: Report, cache: Cache | None) -> dict[str, bytes]:
+def _part(documents: list[str], bundle: str, site: Site,
+          pages: dict[str, reused.Page], report: Report, cache: Cache | None) -> dict[str, bytes]:
     """One part of the index, under `bundle`, taken from `cache` when its pages are unchanged."""
     digest = hashlib.sha256(f"{_pagefind_version()}\0{site.config.language}\0{bundle}\0".encode())
-    for path in documents:
-        digest.update(f"{path}\0{len(pages[path])}\0".encode())
-        digest.update(pages[path])
+    for path in documents:  # each page by its sha256: a page kept in the output is not read
+        digest.update(f"{path}\0".encode())
+        digest.update(reused.digest(pages[path]))
 
     def index(own: Report) -> dict[str, bytes]:
-        return _index({path: pages[path] for path in documents}, site.config.language, bundle,
-                      own)
+        return _index({path: reused.content(pages[path]) for path in documents},
+                      site.config.language, bundle, own)
 
     return run_memoised(cache, ("search index", digest.hexdigest()), index, report)
 

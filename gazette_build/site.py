@@ -172,7 +172,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         writer.write_site(files, target)
     if store is not None:
         try:
-            store.save()
+            store.save(files if write else None, target)
         except (OSError, pickle.PicklingError) as exc:  # no stored memo costs speed, not the build
             report.warn(root / memostore.FOLDER, 1, "cache", "could not keep this build's "
                         f"results ({getattr(exc, 'strerror', None) or exc})")

@@ -3,6 +3,7 @@ takes what did not change from there, and its output is byte for byte a cold bui
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import subprocess
 import sys
@@ -66,6 +67,53 @@ def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed
         .read_text(encoding="utf-8")
     assert len(_shards(shipped_site)) == 2  # the first build's, and the edit's few results
     assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
+
+
+UNCHANGED = "2024/01/shizhengfa-2023-56/index.html"  # not DOC's neighbour: the edit leaves it
+EDITED = "2024/01/shizhengbanfa-2023-48/index.html"
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def test_unchanged_pages_are_linked_from_the_last_output_not_kept_or_written_again(
+        shipped_site, tmp_path):
+    out = tmp_path / "public"
+    _gazette(shipped_site, out)
+    kept, edited = _identity(out / UNCHANGED), _identity(out / EDITED)
+    path = shipped_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                    encoding="utf-8")
+    _gazette(shipped_site, out)
+    # the same file (inode and time): linked into the new site, not rendered or written
+    assert _identity(out / UNCHANGED) == kept
+    assert _identity(out / EDITED) != edited
+    assert "五年行动计划" in (out / EDITED).read_text(encoding="utf-8")
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
+    # the memo holds where the pages are, not their bytes
+    stored = b"".join(shard.read_bytes() for shard in _shards(shipped_site))
+    assert (out / UNCHANGED).read_bytes()[-2000:] not in stored
+
+
+@pytest.mark.parametrize("damage", ["rewritten", "removed", "replaced"])
+def test_a_page_changed_in_the_output_since_is_rendered_again(shipped_site, tmp_path, damage):
+    out = tmp_path / "public"
+    _gazette(shipped_site, out)
+    page = out / UNCHANGED
+    if damage == "rewritten":  # in place, same size: only its time tells
+        page.write_bytes(b"x" * page.stat().st_size)
+    elif damage == "removed":
+        page.unlink()
+    else:  # another file of the same size and time put in its place
+        stat = page.stat()
+        spare = page.with_name("spare")
+        spare.write_bytes(b"x" * stat.st_size)
+        os.utime(spare, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        spare.replace(page)
+    _gazette(shipped_site, out)
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
 
 
 def _indexed_text(out: Path, bundle: str = "pagefind") -> str:

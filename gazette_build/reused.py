@@ -1,0 +1,98 @@
+"""Pages that the stored memo finds in the last build's output instead of keeping their bytes.
+
+A page whose inputs are unchanged is, byte for byte, the file the last build wrote. Keeping those
+bytes in `.gazette-cache/memo/` made every build load them again (41 of the 88 MB stored at
+1,500 documents), and write them again. The memo keeps an `InOutput` instead: where the file is,
+its sha256, and the size, modification time and inode it had once written. A build that finds
+one links that file into its new site (no bytes read or written, and the file keeps its time,
+so a host synchronised by time and size uploads only what changed); a file changed, replaced or
+removed since (its size, time or inode differ) is not trusted, and its page is rendered again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ChangedOutput(OSError):
+    """A page's file in the last output no longer holds the bytes it was written with."""
+
+
+@dataclass(frozen=True, slots=True)
+class InOutput:
+    """A page as a past build wrote it: the file at `path` holds its bytes."""
+
+    path: str
+    sha256: bytes
+    size: int
+    mtime_ns: int
+    inode: int
+
+    def intact(self) -> bool:
+        """The file is as written: same size, time and inode (a file edited in place gets a new
+        time, one replaced a new inode)."""
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == \
+            (self.size, self.mtime_ns, self.inode)
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as stream:
+            data = stream.read()
+        if hashlib.sha256(data).digest() != self.sha256:
+            raise ChangedOutput(f"{self.path} changed while the build ran; run it again")
+        return data
+
+
+Page = bytes | InOutput  # what the page stages hand on: the bytes, or where they already are
+
+
+def usable(page: Page) -> bool:
+    """Whether a page from the memo can be published as it is."""
+    return not isinstance(page, InOutput) or page.intact()
+
+
+def content(page: Page) -> bytes:
+    return page.read() if isinstance(page, InOutput) else page
+
+
+def digest(page: Page) -> bytes:
+    return page.sha256 if isinstance(page, InOutput) else hashlib.sha256(page).digest()
+
+
+def place(page: Page, target: str) -> None:
+    """Put `page` at `target` (a new file): a kept page is linked from where it is, or copied
+    where a link cannot be made (another file system)."""
+    if isinstance(page, InOutput):
+        try:
+            os.link(page.path, target)
+            return
+        except OSError:
+            page = page.read()
+    with open(target, "wb") as stream:
+        stream.write(page)
+
+
+def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
+    """`pages` (memo key → page) with every page among the `written` files (output path →
+    page) replaced by where it now is in `folder`; other values are kept as they are."""
+    where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
+    base = os.fspath(folder)
+    kept = {}
+    for key, page in pages.items():
+        path = where.get(id(page)) if isinstance(page, bytes) else None
+        if path is not None:
+            file = os.path.join(base, path)
+            try:
+                stat = os.stat(file)
+            except OSError:
+                kept[key] = page
+                continue
+            page = InOutput(file, hashlib.sha256(page).digest(), stat.st_size,
+                            stat.st_mtime_ns, stat.st_ino)
+        kept[key] = page
+    return kept
