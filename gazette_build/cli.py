@@ -118,19 +118,22 @@ def _check(root: Path) -> int:
 
 def _build(root: Path, args: argparse.Namespace) -> int:
     from . import uptodate
+    from .sourcedigests import SourceDigests
 
     out = args.out.resolve() if args.out else None
     chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
                               press=args.press)
-    inputs = uptodate.inputs_digest(root, chosen)  # before the build reads anything
+    sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
+    inputs = uptodate.inputs_digest(root, chosen, sources)  # before the build reads anything
     last = uptodate.matches(root, chosen, inputs)
     if last is not None:
+        sources.save()
         return _unchanged(last)
     from .site import build
 
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
                    stored=True, cluster=args.cluster, with_search=not args.no_search,
-                   progress=lambda message: _say(f"gazette: {message}"))
+                   progress=lambda message: _say(f"gazette: {message}"), sources=sources)
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)
     documents = sum(len(issue.documents) for issue in result.site.issues)
@@ -140,9 +143,10 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     if result.site.config.signing is None:  # a signing build opens its key every time
         written = args.out.absolute() if args.out else result.site.config.output_as_written
         uptodate.record(root, chosen, inputs, written, {
-            "counts": counts, "warnings": [str(w) for w in result.warnings]})
+            "counts": counts, "warnings": [str(w) for w in result.warnings]}, sources)
     else:
         uptodate.forget(root)
+    sources.save()
     return 0
 
 

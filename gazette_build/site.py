@@ -19,7 +19,7 @@ from . import (audit, config as config_stage, content, data, feeds, finding, lin
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
-from .printed import executors
+from .sourcedigests import SourceDigests
 from .record import frozen, links, signing
 
 
@@ -114,7 +114,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
           press: bool = False, stored: bool = False, cluster: str | None = None,
-          with_search: bool = True) -> BuildResult:
+          with_search: bool = True, sources: SourceDigests | None = None) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -122,13 +122,16 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     search index. `printed` gives print editions laid out elsewhere (the preview's background
     worker) instead of laying them out here. `stored`: the same memo kept on disk between
     processes (memostore), so that a build with nothing changed redoes nothing. `with_search`
-    writes the search index (pagefind/, search/numbers/); a preview build never does."""
+    writes the search index (pagefind/, search/numbers/); a preview build never does.
+    `sources`: the files' digests the CLI took to see whether anything changed, reused."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
     if write and memo is None:  # an interrupted build's set-aside site is put back even if
         swap.recover((out or config.output_dir).resolve(), writer.MARKER)  # this one fails
     store = memostore.load(root, report) if stored and memo is None else None
+    if store is not None:  # the CLI's digests of the files: those unchanged are not read again
+        store.memo.digests = sources
     caches = store.memo if store is not None else memo
     with _fewer_collections():
         site = load_site(root, report, caches, config)
@@ -273,7 +276,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
     """Every issue's print edition: unchanged issues from the cache, the others laid out, in
     `jobs` worker processes when more than one issue needs it (layout is CPU-bound), or on the
     Dask cluster at `cluster`."""
-    from .printed import layout  # WeasyPrint is heavy to import; only builds that print pay for it
+    from .printed import executors, layout  # WeasyPrint is heavy to import: only builds that
+    # print pay for it
 
     printed: dict[str, PrintedIssue] = {}
     to_lay_out = []
@@ -320,6 +324,8 @@ def print_one(site: Site, issue: Issue, env: jinja2.Environment,
 def _results(jobs: list[Future], issues: list[Issue], report: Report):
     """The jobs' (result, diagnostics) in order; a worker that died is an error of its issue
     (the build stops at the stage's gate), not a traceback."""
+    from .printed import executors
+
     for issue, job in zip(issues, jobs):
         try:
             yield job.result()

@@ -6,7 +6,8 @@ set of options, so builds into two folders keep both): the build's options, a
 sha256 over everything the output depends on, and the output folder as written (each file's
 size, modification time and inode). The next build `matches` it first:
 
-- the inputs by their contents: site.yaml, every file under content/, layouts/ and assets/,
+- the inputs by their contents (each file's sha256, read again only for the files saved since
+  the last build: `sourcedigests`): site.yaml, every file under content/, layouts/ and assets/,
   this program's own source, the installed packages (names and versions), and — when the build
   prints or indexes — the font folders' modification times (fontconfig's own test for a font
   added or removed) and the Pagefind indexer;
@@ -30,8 +31,10 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from .sourcedigests import SourceDigests
+
 RECORDS = Path(".gazette-cache") / "built"
-FORMAT = 1
+FORMAT = 2  # 2: each input file counted by its sha256
 SOURCES = ("site.yaml", "content", "layouts", "assets")
 FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 
@@ -43,19 +46,19 @@ def options(*, out: Path | None, with_pdf: bool, with_search: bool, press: bool)
             "press": press}
 
 
-def inputs_digest(root: Path, chosen: dict) -> str | None:
+def inputs_digest(root: Path, chosen: dict, sources: SourceDigests | None = None) -> str | None:
     """sha256 over everything the output of a build with `chosen` options depends on; None when
-    something cannot be read (then no build is taken as current)."""
+    something cannot be read (then no build is taken as current). Each file counts by its own
+    sha256, which `sources` gives without reading the files unchanged since it last did."""
+    sources = sources or SourceDigests(root)
     digest = hashlib.sha256(json.dumps([FORMAT, chosen], sort_keys=True).encode())
     try:
         for name in SOURCES:
             for relative, path in _files(root / name, name):
-                with open(path, "rb") as source:
-                    data = source.read()
-                digest.update(f"{relative}\0{len(data)}\0".encode())
-                digest.update(data)
+                digest.update(f"{relative}\0".encode())
+                digest.update(sources.of(path))
         digest.update(package_digest().encode())
-        digest.update("\0".join(_installed_packages()).encode())
+        digest.update("\0".join(installed_packages()).encode())
         if chosen["pdf"]:
             digest.update(repr(_font_folders()).encode())
         if chosen["search"]:
@@ -99,14 +102,15 @@ def matches(root: Path, chosen: dict, inputs: str | None) -> dict | None:
     return record
 
 
-def record(root: Path, chosen: dict, inputs: str | None, written: Path, summary: dict) -> None:
+def record(root: Path, chosen: dict, inputs: str | None, written: Path, summary: dict,
+           sources: SourceDigests | None = None) -> None:
     """Keep what this build wrote to `written` (the output path as given, before links are
     resolved), if its inputs are still those it started from; `summary` (counts and the
     warnings' lines) is what the CLI says again when nothing has changed."""
     path = record_path(root, chosen)
     try:
         path.unlink(missing_ok=True)  # the output has changed: the old record no longer holds
-        if inputs is None or inputs_digest(root, chosen) != inputs:
+        if inputs is None or inputs_digest(root, chosen, sources) != inputs:
             return
         target = written.resolve()
         data = {"format": FORMAT, "options": chosen, "inputs": inputs, "written": str(written),
@@ -114,7 +118,7 @@ def record(root: Path, chosen: dict, inputs: str | None, written: Path, summary:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".built-", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False)
+            stream.write(json.dumps(data, ensure_ascii=False))  # dump() writes in pieces: slow
         os.replace(temporary, path)
     except OSError:  # no record costs the next build its shortcut, nothing else
         pass
@@ -160,7 +164,7 @@ def _files(folder: Path, prefix: str) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _installed_packages() -> list[str]:
+def installed_packages() -> list[str]:
     """The names of the installed distributions' metadata folders (name and version), from the
     folders Python imports from: an upgraded library may render otherwise."""
     names = []

@@ -1,0 +1,92 @@
+"""The sha256 of each source file, remembered between builds by the file's size, modification
+time and inode (`.gazette-cache/built/sources.json`), so that a build reads and hashes only the
+files saved since the last one — as git's index does for `git status`.
+
+A digest is trusted only for a file whose time is at least `RACY_NS` older than the moment it
+was hashed: a file saved again within the same tick of a coarse clock (two seconds on FAT) could
+otherwise keep its size and time with other bytes. Such "racy" files, and any file whose size,
+time or inode differ, are read and hashed again.
+
+Whoever builds reads a file's bytes through `load`, which checks them against the digest the
+build's keys were made from: a file saved between the two is an error, never a result kept under
+the other version's digest.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+TABLE = Path(".gazette-cache") / "built" / "sources.json"
+FORMAT = 1
+RACY_NS = 2_000_000_000
+
+
+class SourceChanged(OSError):
+    """A source file was saved while the build was reading it."""
+
+
+class SourceDigests:
+    """path → sha256 of a site's source files, from the last builds' table where it holds."""
+
+    def __init__(self, root: Path, known: dict[str, list] | None = None) -> None:
+        self.root = root
+        # path → [size, mtime_ns, inode, hashed at (ns), sha256 hex]
+        self.known: dict[str, list] = known or {}
+        self.changed = False
+
+    @classmethod
+    def load(cls, root: Path) -> "SourceDigests":
+        try:
+            data = json.loads((root / TABLE).read_text(encoding="utf-8"))
+            if data.get("format") == FORMAT and isinstance(data.get("files"), dict):
+                return cls(root, data["files"])
+        except (OSError, ValueError, AttributeError):
+            pass  # no table, or an unreadable one: every file is hashed
+        return cls(root)
+
+    def of(self, path: str, data: bytes | None = None) -> bytes:
+        """The sha256 of the file at `path` (read only when its table entry does not hold);
+        `data`: its bytes, when the caller has just read them anyway."""
+        stat = os.stat(path)
+        entry = self.known.get(path)
+        if entry is not None and entry[:3] == [stat.st_size, stat.st_mtime_ns, stat.st_ino] \
+                and stat.st_mtime_ns < entry[3] - RACY_NS:
+            return bytes.fromhex(entry[4])
+        hashed_at = time.time_ns()
+        if data is None:
+            with open(path, "rb") as stream:
+                data = stream.read()
+        digest = hashlib.sha256(data).digest()
+        self.known[path] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, hashed_at, digest.hex()]
+        self.changed = True
+        return digest
+
+    def load_bytes(self, path: str, digest: bytes) -> bytes:
+        """The file's bytes, which must be those `digest` was taken from."""
+        with open(path, "rb") as stream:
+            data = stream.read()
+        if hashlib.sha256(data).digest() != digest:
+            raise SourceChanged(f"{os.path.relpath(path, self.root)} was saved while the build "
+                                "read it; run the build again")
+        return data
+
+    def save(self) -> None:
+        """Keep the table for the next build (entries of files that no longer exist dropped);
+        a table that cannot be written costs the next build some reading, nothing else."""
+        if not self.changed:
+            return
+        path = self.root / TABLE
+        kept = {name: entry for name, entry in self.known.items() if os.path.exists(name)}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".sources-", dir=path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(json.dumps({"format": FORMAT, "files": kept}))
+            os.replace(temporary, path)
+        except OSError:
+            pass
+        self.changed = False

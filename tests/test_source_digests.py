@@ -1,0 +1,83 @@
+"""Each source file's sha256 is remembered by its size, time and inode, so a build reads only the
+files saved since the last one; a file saved in the same tick as it was hashed, or while the
+build reads it, is never taken for its older self."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from gazette_build.sourcedigests import TABLE, SourceChanged, SourceDigests
+from conftest import run_cli
+
+DOC = "content/2024/01/second.md"
+
+
+def build(site: Path):
+    return run_cli("--site", str(site), "build", "--no-pdf", "--no-search")
+
+
+def page(site: Path) -> str:
+    return (site / "public/2024/01/second/index.html").read_text(encoding="utf-8")
+
+
+def same_size_edit(path: Path, old: str, new: str) -> None:
+    """Change `old` to `new` (as many bytes) and put the file's time back as it was."""
+    assert len(old.encode()) == len(new.encode())
+    stat = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_a_file_saved_again_within_the_clock_tick_of_its_hashing_is_read_again(minimal_site):
+    """A coarse clock (FAT: two seconds) gives two saves the same time: a digest taken less
+    than that after the file's time is not trusted, whatever its size, time and inode say."""
+    doc = minimal_site / DOC
+    doc.write_text(doc.read_text(encoding="utf-8"), encoding="utf-8")  # saved just now
+    assert build(minimal_site).code == 0
+    assert "方案正文" in page(minimal_site)
+    same_size_edit(doc, "方案正文", "方案全文")  # same size, same time, same inode
+    assert build(minimal_site).code == 0
+    assert "方案全文" in page(minimal_site) and "方案正文" not in page(minimal_site)
+
+
+def test_a_digest_is_trusted_only_for_the_same_size_time_and_inode(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_bytes(b"one")
+    old = time.time_ns() - 10 * 10**9  # saved well before it is hashed: not racy
+    os.utime(source, ns=(old, old))
+    digests = SourceDigests(tmp_path)
+    first = digests.of(str(source))
+    digests.save()
+    again = SourceDigests.load(tmp_path)
+    assert again.of(str(source)) == first and not again.changed  # from the table, not read
+    source.write_bytes(b"two")  # another time
+    assert again.of(str(source)) != first
+    replaced = tmp_path / "b.md"
+    replaced.write_bytes(b"one")
+    os.utime(replaced, ns=(old, old))
+    replaced.replace(source)  # the same bytes again, but another inode: hashed again
+    assert again.of(str(source)) == first and again.changed
+
+
+def test_a_file_saved_while_the_build_reads_it_is_an_error_naming_it(tmp_path):
+    source = tmp_path / "content" / "a.md"
+    source.parent.mkdir()
+    source.write_bytes(b"one")
+    digests = SourceDigests(tmp_path)
+    digest = digests.of(str(source))
+    source.write_bytes(b"two")
+    with pytest.raises(SourceChanged, match=r"^content/a\.md was saved while the build read "
+                                            r"it; run the build again$"):
+        digests.load_bytes(str(source), digest)
+
+
+def test_a_damaged_table_is_ignored(minimal_site):
+    assert build(minimal_site).code == 0
+    (minimal_site / TABLE).write_text("{not json", encoding="utf-8")
+    doc = minimal_site / DOC
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n补充一段。\n", encoding="utf-8")
+    assert build(minimal_site).code == 0
+    assert "补充一段。" in page(minimal_site)
