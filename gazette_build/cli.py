@@ -63,6 +63,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> None:
+    """The `gazette` command. A process that ends need not free its objects one by one (~100 MB
+    of records after a build at 1,500 documents: 5 % of an edit's rebuild, measured): once its
+    output is flushed it exits at once and the system takes the memory back. Not `serve`, whose
+    preview worker and server threads end through the interpreter's own exit."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    try:
+        command = _parser().parse_known_args(argv)[0].command
+    except SystemExit:
+        command = None
+    if command == "serve":
+        sys.exit(code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)

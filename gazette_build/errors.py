@@ -9,10 +9,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import reduce_by_fields
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem: where it is (path relative to the site folder, 1-based line), what and how bad."""
+
+    __reduce__ = reduce_by_fields
 
     path: str
     line: int

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from .model import Document, Issue, Site
+from .model import Document, Issue, Site, reduce_by_fields
 
 # 发文字号: 机关代字〔年份〕序号号 (as content.DOC_NUMBER, which every 文号 has passed)
 DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>\d+)号$")
@@ -24,6 +24,8 @@ INDEX_PAGES = (
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A document as an index line shows it."""
+
+    __reduce__ = reduce_by_fields
 
     title: str
     number: str
@@ -46,6 +48,8 @@ class Entry:
 @dataclass(frozen=True, slots=True)
 class Group:
     """A heading of an index page and its documents; `anchor` is the heading's id."""
+
+    __reduce__ = reduce_by_fields
 
     name: str
     anchor: str

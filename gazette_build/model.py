@@ -28,8 +28,8 @@ def _hashed(cls: type):
     return attrgetter(*names)
 
 
-def _by_fields(self) -> tuple:
-    """Pickle a record as its constructor arguments: much faster to load than the slots state
+def reduce_by_fields(self) -> tuple:
+    """`__reduce__` of a record: pickle it as its constructor arguments: much faster to load than the slots state
     dataclasses pickle by default, and the hash cell (a per-process value: str hashes are
     salted) is never carried into another process."""
     return type(self), _values(type(self), compared=False)(self)
@@ -93,7 +93,7 @@ class Signing:
 class SiteConfig:
     """Everything `site.yaml` says, with paths resolved against the site folder (`root`)."""
 
-    __reduce__ = _by_fields
+    __reduce__ = reduce_by_fields
 
     root: Path
     title: str
@@ -142,7 +142,7 @@ class SiteConfig:
 class Heading:
     """A heading of a document body: level 1 一、, 2 （一）, 3 1.; its text and HTML id."""
 
-    __reduce__ = _by_fields
+    __reduce__ = reduce_by_fields
 
     level: int
     text: str
@@ -153,7 +153,7 @@ class Heading:
 class Part:
     """What follows a notice's signature: an embedded document it transmits, or an attachment."""
 
-    __reduce__ = _by_fields
+    __reduce__ = reduce_by_fields
 
     kind: str  # "embedded" or "attachment"
     label: str  # "" for embedded documents, "附件" or "附件1" for attachments
@@ -168,6 +168,8 @@ class DocRef:
     """Another document named by a 文号, as a link shows it; `url` is None when the archive
     does not hold it (an older document, or one of another gazette)."""
 
+    __reduce__ = reduce_by_fields
+
     number: str  # the 文号, or the issue and page (2024年第1期第7页) a 勘误 names
     title: str | None = None
     url: str | None = None
@@ -179,6 +181,8 @@ class DocRef:
 class Links:
     """How a document stands to others (filled by `record.links`): corrections (勘误) both
     ways, and the documents that repeal or amend it and that it repeals or amends."""
+
+    __reduce__ = reduce_by_fields
 
     corrects: DocRef | None = None  # this document is a 勘误 of that one
     corrected_by: tuple[DocRef, ...] = ()
@@ -192,7 +196,7 @@ class Links:
 class Document:
     """One document of an issue: front-matter, Markdown body and, after conversion, its HTML."""
 
-    __reduce__ = _by_fields
+    __reduce__ = reduce_by_fields
 
     stem: str
     path: Path
@@ -241,7 +245,7 @@ class Document:
 class Section:
     """A section of one issue with its documents in order."""
 
-    __reduce__ = _by_fields
+    __reduce__ = reduce_by_fields
 
     name: str
     documents: tuple[Document, ...]
@@ -251,7 +255,7 @@ class Section:
 class Issue:
     """One issue folder: 年第N期, 总第N期, 编印 date and its documents grouped by section."""
 
-    __reduce__ = _by_fields
+    __reduce__ = reduce_by_fields
 
     year: int
     number: int

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import finding, memostore, reused, search, structured, tables
 from .memo import Cache
-from .model import Document, Issue, PrintedIssue, Site, SiteConfig
+from .model import Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields
 
 
 class SiteLoader(jinja2.FileSystemLoader):
@@ -107,6 +107,8 @@ def pdf_name(config: SiteConfig, issue: Issue) -> str:
 @dataclass(frozen=True, slots=True)
 class PrintInfo:
     """Where a document stands in print, for the web page (absent when no PDF was built)."""
+
+    __reduce__ = reduce_by_fields
 
     page: int
     last_page: int  # the last printed page the document runs onto
@@ -263,6 +265,8 @@ def _document_context(config: SiteConfig, doc: Document, header, print_info) -> 
 class IssueHeader:
     """What a document or year page shows of an issue (not its documents)."""
 
+    __reduce__ = reduce_by_fields
+
     year: int
     number: int
     total: int
@@ -280,6 +284,8 @@ class IssueHeader:
 @dataclass(frozen=True, slots=True)
 class Neighbour:
     """The previous or next document, as its link shows it."""
+
+    __reduce__ = reduce_by_fields
 
     title: str
     url: str

@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .model import reduce_by_fields
+
 
 class ChangedOutput(OSError):
     """A page's file in the last output no longer holds the bytes it was written with."""
@@ -23,6 +25,8 @@ class ChangedOutput(OSError):
 @dataclass(frozen=True, slots=True)
 class InOutput:
     """A page as a past build wrote it: the file at `path` holds its bytes."""
+
+    __reduce__ = reduce_by_fields
 
     path: str
     sha256: bytes
