@@ -60,8 +60,8 @@ class Preview:
         self.seen_at = 0.0  # when the last change was seen (the bench measures from it)
         self.rebuilds = 0
         self.printed: dict[str, PrintedIssue] = {}  # the newest PDF of each issue
-        self.printed_version: dict[str, int] = {}  # the content version each PDF was made from
-        self.wanted_version: dict[str, int] = {}  # the content version the text has now
+        self.printed_version: dict[str, tuple] = {}  # the inputs each PDF was made from
+        self.wanted_version: dict[str, tuple] = {}  # the inputs the text has now
         self.in_flight: set[str] = set()
         self.pdf_errors: dict[str, list[str]] = {}  # what the last layout of an issue said
         self.pdf_arrived = threading.Event()
@@ -168,7 +168,9 @@ class Preview:
             # documents carry their images' paths, not their bytes: the snapshot has those
             images = tuple(self.snapshot.get(os.path.join(content, image))
                            for doc in issue.documents for image in doc.images)
-            self.wanted_version[issue.key] = hash((issue, images, signature))
+            # the inputs themselves, compared by equality: a hash may leave fields out
+            # (a document's hash skips its body) and two inputs may share one
+            self.wanted_version[issue.key] = (issue, images, signature)
             self._submit(issue.key)
 
     def _submit(self, key: str) -> None:
@@ -193,7 +195,7 @@ class Preview:
         else:
             self.loop.add_callback(function, *args)
 
-    def _pdf_done(self, key: str, version: int, future: Future) -> None:
+    def _pdf_done(self, key: str, version: tuple, future: Future) -> None:
         self.in_flight.discard(key)
         try:
             printed, messages = future.result()
