@@ -8,8 +8,9 @@ the build only, so two builds of the same archive give the same bytes.
 from __future__ import annotations
 
 import json
+from typing import Callable
 
-from . import render, tables
+from . import render, reused, tables
 from .record import links
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -17,14 +18,19 @@ from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 SCHEMA_VERSION = 1
 
 
-def data_files(site: Site, printed: dict[str, PrintedIssue],
-               cache: Cache | None = None) -> dict[str, bytes]:
-    """{output path: bytes} of every JSON file and every table's CSV.
+def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None = None,
+               put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
+    """{output path: bytes} of every JSON file and every table's CSV; with `put` (the build's
+    staging folder), each file is written as soon as it is made and not held.
 
     Each document's JSON is made once and spliced into its issue's and the site's files; with
     the preview's `cache`, an unchanged document's JSON and CSV are not made again."""
     config = site.config
-    files: dict[str, bytes] = {}
+    files: dict[str, reused.Page] = {}
+
+    def keep(path: str, data: bytes) -> None:
+        files[path] = put(path, data) if put is not None else data
+
     everything: list[str] = []
     for issue in site.issues:
         print_ = printed.get(issue.key)
@@ -35,15 +41,15 @@ def data_files(site: Site, printed: dict[str, PrintedIssue],
             def make(doc=doc, issue=issue, print_=print_):
                 return _document_files(config, issue, doc, print_)
             text, csvs = cache.get(key, make) if cache is not None else make()
-            files[f"{doc.url}{doc.stem}.json"] = (text + "\n").encode("utf-8")
-            files.update(csvs)
+            keep(f"{doc.url}{doc.stem}.json", (text + "\n").encode("utf-8"))
+            for path, csv in csvs.items():
+                keep(path, csv)
             texts.append(text)
-        files[f"{issue.url}issue.json"] = _with_documents(issue_record(config, issue, print_),
-                                                          texts)
+        keep(f"{issue.url}issue.json", _with_documents(issue_record(config, issue, print_), texts))
         everything.extend(texts)
-    files["documents.json"] = _with_documents({
+    keep("documents.json", _with_documents({
         "schema_version": SCHEMA_VERSION, "gazette": config.title, "publisher": config.publisher,
-        "url": config.base_url}, everything)
+        "url": config.base_url}, everything))
     return files
 
 
@@ -132,3 +138,4 @@ def document_record(config: SiteConfig, issue: Issue, doc: Document,
 def _json(value) -> str:
     # compact: json's C encoder is used only without indent (measured 5× faster at 1,500)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+

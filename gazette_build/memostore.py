@@ -159,7 +159,15 @@ def _write_shard(folder: Path, entries: dict) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(MAGIC + b"0" * 64 + b"\n")  # the digest goes here once known
             digesting = _Digesting(stream)
-            pickle.dump(entries, digesting, protocol=pickle.HIGHEST_PROTOCOL)
+            # each record pickles through a new (class, values) tuple: millions of short-lived
+            # containers, over which the collector would walk the whole heap again and again
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                pickle.dump(entries, digesting, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                if collecting:
+                    gc.enable()
             stream.seek(len(MAGIC))
             stream.write(digesting.sha.hexdigest().encode("ascii"))
         # named by time so that shards load oldest first (a later result wins)

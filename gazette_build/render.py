@@ -10,6 +10,7 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -46,6 +47,10 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_compiled_layouts(config),
+        # every page includes and extends others: with auto_reload, each of those lookups
+        # stat()ed the layout file again (8,300 times at 1,500 documents). An environment lives
+        # for one build, or (the preview's) for one version of the layouts' contents
+        auto_reload=False,
     )
     env.filters["cn_date"] = cn_date
     env.filters["file_size"] = file_size
@@ -134,9 +139,11 @@ def templates_signature(config: SiteConfig) -> tuple:
 
 
 def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-                 memo: Cache | None = None) -> dict[str, reused.Page]:
-    """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8 (or, from the stored
-    memo, the file of the last output that holds it: `reused.InOutput`).
+                 memo: Cache | None = None,
+                 put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
+    """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8 — or, with `put`
+    (the build's staging folder), to where `put` wrote it as soon as it was rendered; from the
+    stored memo, to the file of the last output that holds it (`reused.InOutput`).
 
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
@@ -153,15 +160,17 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
     menu = year_menu(env, config, years)
 
-    def page(name: str, key: tuple, derived=lambda: {}, **context) -> reused.Page:
+    pages: dict[str, reused.Page] = {}
+
+    def page(path: str, name: str, key: tuple, derived=lambda: {}, **context) -> None:
         """`derived` gives the context computed from the key's values: only on a memo miss."""
-        def render_page() -> bytes:
+        def render_page() -> reused.Page:
             html = templates[name].render(config=config, years=years,
                                           menu=menu(context["root"]), **context, **derived())
-            return html.encode("utf-8")
+            return put(path, html.encode("utf-8")) if put else html.encode("utf-8")
         # a page kept by the stored memo is its file in the last output (`reused`): rendered
         # again if that file was changed or removed since
-        return memo.get((name, signature, key), render_page, reused.usable) \
+        pages[path] = memo.get((name, signature, key), render_page, reused.usable) \
             if memo is not None else render_page()
 
     # the home page shows the latest issue's contents and the years, not every issue: it
@@ -171,24 +180,22 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     latest_page_of = latest_print.cited if latest_print else {}
     headers = tuple(IssueHeader.of(issue) for issue in site.issues)
     year_counts = tuple((year, sum(1 for h in headers if h.year == year)) for year in years)
-    pages = {"index.html": page("index.html", (latest, year_counts, tuple(latest_page_of.items())),
-                                root="", latest=latest, year_counts=year_counts,
-                                page_title=config.title, page_of=latest_page_of, canonical="")}
+    page("index.html", "index.html", (latest, year_counts, tuple(latest_page_of.items())),
+         root="", latest=latest, year_counts=year_counts, page_title=config.title,
+         page_of=latest_page_of, canonical="")
     all_entries = finding.entries(site)
     issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
     archive = search.has_archive(site)  # the index's earlier years, merged by the page's script
-    pages["search/index.html"] = page("search.html", (issuers, archive), root="../",
-                                      issuers=issuers, archive=archive, page_title="搜索",
-                                      canonical="search/")
+    page("search/index.html", "search.html", (issuers, archive), root="../", issuers=issuers,
+         archive=archive, page_title="搜索", canonical="search/")
     for year in years:
         # the year page lists issues and the documents' titles, not their bodies
         issues = tuple(header for header in headers if header.year == year)
         documents = finding.of_year(all_entries, year)
         earlier, later = finding.neighbours(years, year)
-        pages[f"{year}/index.html"] = page(
-            "year.html", (issues, documents, earlier, later), root="../", year=year,
-            issues=issues, documents=documents, earlier=earlier, later=later,
-            page_title=f"{year}年", canonical=f"{year}/")
+        page(f"{year}/index.html", "year.html", (issues, documents, earlier, later),
+             root="../", year=year, issues=issues, documents=documents, earlier=earlier,
+             later=later, page_title=f"{year}年", canonical=f"{year}/")
     groups = {"numbers.html": finding.by_number(all_entries),
               "issuers.html": finding.by_issuer(all_entries)}
     entries_template = env.get_template("_index_entries.html")
@@ -208,34 +215,34 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     for path, name, title in finding.INDEX_PAGES:
         # the lists are looked up on every build, so that the memo keeps the unchanged ones
         lists = by_year(name, groups[name])
-        pages[path] = page(name, (groups[name],), root="../", page_title=title,
-                           canonical=path.removesuffix("index.html"), groups=lists)
+        page(path, name, (groups[name],), root="../", page_title=title,
+             canonical=path.removesuffix("index.html"), groups=lists)
     # served for any missing URL, at any depth: links are absolute from base_url's path
     newest = headers[0] if headers else None
-    pages["404.html"] = page("404.html", (newest,), root=urlsplit(config.base_url).path,
-                             page_title="页面未找到", latest=newest)
+    page("404.html", "404.html", (newest,), root=urlsplit(config.base_url).path,
+         page_title="页面未找到", latest=newest)
     for issue, header in zip(site.issues, headers):
         print_ = printed.get(issue.key)
         page_of = print_.cited if print_ else {}
         pdf = pdf_name(config, issue) if print_ else None
         pdf_facts = (len(print_.pdf), print_.page_count) if print_ else None
-        pages[f"{issue.url}index.html"] = page(
-            "issue.html", (issue, tuple(page_of.items()), pdf, pdf_facts), root="../../",
-            issue=issue, page_title=issue.label, pdf=pdf, pdf_facts=pdf_facts, page_of=page_of,
-            canonical=issue.url, derived=lambda issue=issue, pdf=pdf, facts=pdf_facts,
-            page_of=page_of: {"jsonld": structured.publication_issue(config, issue, pdf, facts,
-                                                                     page_of)})
+        page(f"{issue.url}index.html", "issue.html",
+             (issue, tuple(page_of.items()), pdf, pdf_facts), root="../../", issue=issue,
+             page_title=issue.label, pdf=pdf, pdf_facts=pdf_facts, page_of=page_of,
+             canonical=issue.url, derived=lambda issue=issue, pdf=pdf, facts=pdf_facts,
+             page_of=page_of: {"jsonld": structured.publication_issue(config, issue, pdf, facts,
+                                                                      page_of)})
         documents = issue.documents
         for index, doc in enumerate(documents):
             previous = Neighbour.of(documents[index - 1]) if index > 0 else None
             next_ = Neighbour.of(documents[index + 1]) if index + 1 < len(documents) else None
             print_info = _print_info(config, issue, doc, print_)
-            pages[f"{doc.url}index.html"] = page(
-                "document.html", (doc, header, previous, next_, print_info), root="../../../",
-                issue=header, page_title=doc.title, previous=previous, next=next_,
-                print_info=print_info, canonical=doc.url,
-                derived=lambda doc=doc, header=header, print_info=print_info: _document_context(
-                    config, doc, header, print_info))
+            page(f"{doc.url}index.html", "document.html",
+                 (doc, header, previous, next_, print_info), root="../../../", issue=header,
+                 page_title=doc.title, previous=previous, next=next_, print_info=print_info,
+                 canonical=doc.url,
+                 derived=lambda doc=doc, header=header, print_info=print_info: _document_context(
+                     config, doc, header, print_info))
     return pages
 
 

@@ -52,7 +52,31 @@ class InOutput:
         return data
 
 
-Page = bytes | InOutput  # what the page stages hand on: the bytes, or where they already are
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A page written into the staging folder of the build under way (`writer.Staging.put`):
+    the build holds where it is, not its bytes."""
+
+    __reduce__ = reduce_by_fields
+
+    relative: str  # its output path
+    folder: str  # the staging folder
+    sha256: bytes
+
+    @property
+    def path(self) -> str:
+        return os.path.join(self.folder, self.relative)
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as stream:
+            data = stream.read()
+        if hashlib.sha256(data).digest() != self.sha256:
+            raise ChangedOutput(f"{self.path} changed while the build ran; run it again")
+        return data
+
+
+# what the page stages hand on: the bytes, or where they already are
+Page = bytes | InOutput | Staged
 
 
 def usable(page: Page) -> bool:
@@ -61,17 +85,17 @@ def usable(page: Page) -> bool:
 
 
 def content(page: Page) -> bytes:
-    return page.read() if isinstance(page, InOutput) else page
+    return page if isinstance(page, bytes) else page.read()
 
 
 def digest(page: Page) -> bytes:
-    return page.sha256 if isinstance(page, InOutput) else hashlib.sha256(page).digest()
+    return hashlib.sha256(page).digest() if isinstance(page, bytes) else page.sha256
 
 
 def place(page: Page, target: str) -> None:
-    """Put `page` at `target` (a new file): a kept page is linked from where it is, or copied
-    where a link cannot be made (another file system)."""
-    if isinstance(page, InOutput):
+    """Put `page` at `target` (a new file): a page already in a file is linked from there, or
+    copied where a link cannot be made (another file system)."""
+    if not isinstance(page, bytes):
         try:
             os.link(page.path, target)
             return
@@ -82,21 +106,21 @@ def place(page: Page, target: str) -> None:
 
 
 def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
-    """`pages` (memo key → page) with every page among the `written` files (output path →
-    page) replaced by where it now is in `folder`; other values are kept as they are."""
+    """`pages` (memo key → page) with every page written by this build (staged, or among the
+    `written` files: output path → page) replaced by where it now is in `folder`, the published
+    output; other values are kept as they are."""
     where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
     base = os.fspath(folder)
     kept = {}
     for key, page in pages.items():
-        path = where.get(id(page)) if isinstance(page, bytes) else None
+        path = page.relative if isinstance(page, Staged) else \
+            where.get(id(page)) if isinstance(page, bytes) else None
         if path is not None:
             file = os.path.join(base, path)
             try:
                 stat = os.stat(file)
-            except OSError:
-                kept[key] = page
+            except OSError:  # not where it was published: the memo forgets it
                 continue
-            page = InOutput(file, hashlib.sha256(page).digest(), stat.st_size,
-                            stat.st_mtime_ns, stat.st_ino)
+            page = InOutput(file, digest(page), stat.st_size, stat.st_mtime_ns, stat.st_ino)
         kept[key] = page
     return kept

@@ -78,8 +78,8 @@ def _part(documents: list[str], bundle: str, site: Site,
         digest.update(reused.digest(pages[path]))
 
     def index(own: Report) -> dict[str, bytes]:
-        return _index({path: reused.content(pages[path]) for path in documents},
-                      site.config.language, bundle, own)
+        return _index({path: pages[path] for path in documents}, site.config.language, bundle,
+                      own)
 
     return run_memoised(cache, ("search index", digest.hexdigest()), index, report)
 
@@ -92,19 +92,19 @@ def _pagefind_version() -> str:
         return "?"  # the indexer then reports that it cannot run
 
 
-def _index(pages: dict[str, bytes], language: str, bundle_path: str,
+def _index(pages: dict[str, reused.Page], language: str, bundle_path: str,
            report: Report) -> dict[str, bytes]:
-    """Run Pagefind's own command over the pages written to a temporary folder: it indexes
-    them on every core (12 s at 1,500 documents where its Python API, one page per request,
-    took 160 s)."""
+    """Run Pagefind's own command over the pages put in a temporary folder (one at a time,
+    linked where they are already written): it indexes them on every core (12 s at 1,500
+    documents where its Python API, one page per request, took 160 s)."""
     from pagefind.service import get_executable
 
     with tempfile.TemporaryDirectory(prefix="gazette-search-") as folder:
         pages_dir, bundle = Path(folder) / "pages", Path(folder) / "bundle"
-        for path, content in pages.items():
+        for path, page in pages.items():
             target = pages_dir / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            reused.place(page, str(target))
         try:
             binary = get_executable()
             if binary is None:

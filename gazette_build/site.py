@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               memostore, numbering, render, search, structure, svgclean, swap, writer)
+               memostore, numbering, render, reused, search, structure, svgclean, swap, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -151,28 +151,36 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     # print before HTML: the web pages cite the printed page numbers
     if printed is None:
         printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
-    # links are checked by `gazette check` (check_links below), not here: reading every link
-    # of 1,500 pages would cost the build ~5% (measured), for the same answer every time
-    files, pages = site_files(site, env, printed, report, caches)
-    if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
-        files.update(search.index_files(site, pages, report,
-                                         store.memo.pages if store is not None else None))
-        files.update(search.number_files(site))
-        report.check()
-    if seal is not None:  # at write time: the print cache keeps the unsigned bytes
-        files = signing.sign_files(files, seal, f"{site.config.publisher}发布",
-                                   site.config.signing, site.config.root, report)
-        report.check()
-        files.update(signing.published_files(site, env, seal))
-    elif progress and with_pdf and write and memo is None:
-        progress("the PDFs are unsigned (no signing key in site.yaml)")
-    records = _published_records(site, printed, report) if write and memo is None else {}
-    changed = list(files)
-    if write and memo is not None:
-        changed = writer.sync_site(files, target, memo.written)
-        memo.sweep()
-    elif write:
-        writer.write_site(files, target)
+    # a new site is written as it is made, into a staging folder put in place at the end
+    staging = writer.Staging(target) if write and memo is None else None
+    try:
+        # links are checked by `gazette check` (check_links below), not here: reading every
+        # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
+        files, pages = site_files(site, env, printed, report, caches,
+                                  staging.put if staging is not None else None)
+        if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
+            files.update(search.index_files(site, pages, report,
+                                             store.memo.pages if store is not None else None))
+            files.update(search.number_files(site))
+            report.check()
+        if seal is not None:  # at write time: the print cache keeps the unsigned bytes
+            files = signing.sign_files(files, seal, f"{site.config.publisher}发布",
+                                       site.config.signing, site.config.root, report)
+            report.check()
+            files.update(signing.published_files(site, env, seal))
+        elif progress and with_pdf and write and memo is None:
+            progress("the PDFs are unsigned (no signing key in site.yaml)")
+        records = _published_records(site, printed, report) if write and memo is None else {}
+        changed = list(files)
+        if write and memo is not None:
+            changed = writer.sync_site(files, target, memo.written)
+            memo.sweep()
+        elif staging is not None:
+            staging.write(files)
+            staging.publish()
+    finally:
+        if staging is not None:
+            staging.discard()  # the old site, or this one if it failed
     if store is not None:
         try:
             store.save(files if write else None, target)
@@ -245,13 +253,15 @@ def _open_seal(site: Site, report: Report):
 
 
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-               report: Report, memo: Memo | None = None) -> tuple[dict[str, bytes], dict]:
-    """Every file of the built site, keyed by output path, and the HTML pages among them."""
+               report: Report, memo: Memo | None = None,
+               put: Callable[[str, bytes], reused.Page] | None = None) -> tuple[dict, dict]:
+    """Every file of the built site, keyed by output path, and the HTML pages among them; with
+    `put`, each page is written (staged) as soon as it is rendered and not held."""
     with _fewer_collections():
-        pages = render_site(site, env, printed, report, memo)
+        pages = render_site(site, env, printed, report, memo, put)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
-    files.update(data.data_files(site, printed, cache))
+    files.update(data.data_files(site, printed, cache, put))
     listed = [path for path, _, _ in finding.INDEX_PAGES] + ["search/index.html"]
     files.update(feeds.crawler_files(site, listed, cache))
     files.update(writer.collect_assets(site.config.assets_dir, report))
@@ -368,9 +378,10 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 
 
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
-                report: Report, memo: Memo | None = None) -> dict[str, bytes]:
-    pages = _guarded(site, report,
-                     lambda: render.render_pages(site, env, printed, memo.pages if memo else None))
+                report: Report, memo: Memo | None = None,
+                put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
+    pages = _guarded(site, report, lambda: render.render_pages(
+        site, env, printed, memo.pages if memo else None, put))
     report.check()
     return pages
 

@@ -1,7 +1,8 @@
 """The only module that writes the output folder.
 
-`write_site` builds the whole site in a staging folder beside the output and swaps it in, so a
-reader (or a failed build) never sees a half-written site. `sync_site` updates a folder in place,
+`Staging` builds the whole site in a staging folder beside the output and swaps it in, so a
+reader (or a failed build) never sees a half-written site; `write_site` does it for a dict of
+files. `sync_site` updates a folder in place,
 writing only files whose bytes changed: the preview server uses it so rebuilds stay cheap.
 """
 from __future__ import annotations
@@ -63,44 +64,86 @@ def output_problem(root: Path, output_dir: Path) -> str | None:
 
 def write_site(files: dict[str, reused.Page], output_dir: Path) -> None:
     """Write `files` into a fresh staging folder, then swap it in place of `output_dir` with no
-    window (`swap`); a symbolic link to the output folder stays a link: its target is swapped.
-    An output folder that cannot be renamed (a mount point) has its contents swapped instead."""
-    output_dir = output_dir.resolve()
-    swap.recover(output_dir, MARKER)
-    if os.path.ismount(output_dir):
-        _swap_contents(files, output_dir)
-        return
-    staging = output_dir.with_name(f".{output_dir.name}.staging-{os.getpid()}")
-    retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    window (`Staging`)."""
+    staging = Staging(output_dir)
     try:
-        _write_all(files, staging)
+        staging.write(files)
+        staging.publish()
+    finally:
+        staging.discard()
+
+
+class Staging:
+    """A new site written file by file beside the output folder, then put in its place whole
+    (`publish`) with no window (`swap`); `discard` removes what is left (the old site, or the
+    new one when the build failed). Pages can be written as they are rendered (`put`), so a
+    build does not hold every page's bytes at once. A symbolic link to the output folder stays
+    a link: its target is swapped. An output folder that cannot be renamed (a mount point) has
+    its contents swapped instead, from a staging folder inside it."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir = output_dir.resolve()
+        swap.recover(output_dir, MARKER)
+        self.inside = os.path.ismount(output_dir)
+        self.folder = (output_dir / f"{swap.INNER_STAGING}{os.getpid()}" if self.inside else
+                       output_dir.with_name(f".{output_dir.name}.staging-{os.getpid()}"))
+        self.retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self._base = os.fspath(self.folder)
+        self._made: set[str] = set()
+
+    def put(self, relative: str, page: reused.Page) -> reused.Page:
+        """Write one file now; what is handed on is where it is (`reused.Staged`)."""
+        target = self._target(relative)
+        reused.place(page, target)
+        return reused.Staged(relative, self._base, reused.digest(page))
+
+    def write(self, files: dict[str, reused.Page]) -> None:
+        """Write every file not yet written; a page kept from the last output is linked from
+        there. Plain strings and os calls, not pathlib: at 4,000 files a build with nothing
+        changed spent a third of its writing in Path objects."""
+        for relative, data in files.items():
+            if isinstance(data, reused.Staged) and data.folder == self._base:
+                continue
+            reused.place(data, self._target(relative))
+
+    def publish(self) -> None:
+        if self.inside:
+            _swap_contents(self.folder, self.output_dir)
+            return
+        os.makedirs(self._base, exist_ok=True)  # a site of no files is still a site
         try:
-            _replace(staging, output_dir, retired)
+            _replace(self.folder, self.output_dir, self.retired)
         except OSError as exc:
             if exc.errno != errno.EBUSY:
                 raise
-            _swap_contents(files, output_dir)  # a mount point os.path.ismount did not see
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
+            # a mount point os.path.ismount did not see: its contents are swapped instead
+            inner = self.output_dir / f"{swap.INNER_STAGING}{os.getpid()}"
+            shutil.rmtree(inner, ignore_errors=True)
+            shutil.copytree(self.folder, inner, copy_function=_link_or_copy)
+            _swap_contents(inner, self.output_dir)
 
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.retired, ignore_errors=True)
+        shutil.rmtree(self.output_dir / f"{swap.INNER_STAGING}{os.getpid()}", ignore_errors=True)
 
-def _write_all(files: dict[str, reused.Page], folder: Path) -> None:
-    """Write every file into `folder` (a new one); a page kept from the last output is linked
-    from there. Plain strings and os calls, not pathlib: at 4,000 files a build with nothing
-    changed spent a third of its writing in Path objects."""
-    made: set[str] = set()
-    base = os.fspath(folder)
-    for relative, data in files.items():
+    def _target(self, relative: str) -> str:
         if ".." in relative or relative.startswith("/") or not relative:
-            safe_target(folder, relative)  # raises for a path that would leave the folder
-        target = os.path.join(base, relative)
+            safe_target(self.folder, relative)  # raises for a path that would leave the folder
+        target = os.path.join(self._base, relative)
         parent = os.path.dirname(target)
-        if parent not in made:
+        if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        reused.place(data, target)
+            self._made.add(parent)
+        return target
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _replace(staging: Path, output_dir: Path, retired: Path) -> None:
@@ -117,26 +160,22 @@ def _replace(staging: Path, output_dir: Path, retired: Path) -> None:
             raise
 
 
-def _swap_contents(files: dict[str, reused.Page], output_dir: Path) -> None:
-    """Replace what `output_dir` holds, entry by entry, for a folder that cannot be renamed:
-    each top-level file or folder is exchanged whole, so none is ever missing or half-written."""
-    staging = output_dir / f"{swap.INNER_STAGING}{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        _write_all(files, staging)
-        new_names = set(os.listdir(staging))
-        for name in sorted(new_names):
-            current = output_dir / name
-            if not (current.exists() or current.is_symlink()):
-                (staging / name).rename(current)
-            elif not swap.exchange(staging / name, current):
-                swap.remove(current)
-                (staging / name).rename(current)
-        for name in os.listdir(output_dir):  # what the new site no longer has
-            if name not in new_names and not name.startswith(swap.INNER_STAGING):
-                swap.remove(output_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _swap_contents(staging: Path, output_dir: Path) -> None:
+    """Replace what `output_dir` holds by what `staging` (a folder inside it) holds, entry by
+    entry, for a folder that cannot be renamed: each top-level file or folder is exchanged
+    whole, so none is ever missing or half-written."""
+    os.makedirs(staging, exist_ok=True)
+    new_names = set(os.listdir(staging))
+    for name in sorted(new_names):
+        current = output_dir / name
+        if not (current.exists() or current.is_symlink()):
+            (staging / name).rename(current)
+        elif not swap.exchange(staging / name, current):
+            swap.remove(current)
+            (staging / name).rename(current)
+    for name in os.listdir(output_dir):  # what the new site no longer has
+        if name not in new_names and not name.startswith(swap.INNER_STAGING):
+            swap.remove(output_dir / name)
 
 
 def sync_site(files: dict[str, bytes], output_dir: Path, written: dict[str, bytes]) -> list[str]:

@@ -267,3 +267,5 @@ def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_sit
         "(exit 3: Error: out of disk)"
     assert "Traceback" not in result.err
     assert _tree(out) == before
+    # the pages were written as they were rendered: the failed build's staging folder is gone
+    assert not list(tmp_path.glob(".public.staging-*"))
