@@ -45,11 +45,7 @@ class InOutput:
             (self.size, self.mtime_ns, self.inode)
 
     def read(self) -> bytes:
-        with open(self.path, "rb") as stream:
-            data = stream.read()
-        if hashlib.sha256(data).digest() != self.sha256:
-            raise ChangedOutput(f"{self.path} changed while the build ran; run it again")
-        return data
+        return _read_verified(self.path, self.sha256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +64,15 @@ class Staged:
         return os.path.join(self.folder, self.relative)
 
     def read(self) -> bytes:
-        with open(self.path, "rb") as stream:
-            data = stream.read()
-        if hashlib.sha256(data).digest() != self.sha256:
-            raise ChangedOutput(f"{self.path} changed while the build ran; run it again")
-        return data
+        return _read_verified(self.path, self.sha256)
+
+
+def _read_verified(path: str, sha256: bytes) -> bytes:
+    with open(path, "rb") as stream:
+        data = stream.read()
+    if hashlib.sha256(data).digest() != sha256:
+        raise ChangedOutput(f"{path} changed while the build ran; run it again")
+    return data
 
 
 # what the page stages hand on: the bytes, or where they already are
