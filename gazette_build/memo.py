@@ -117,13 +117,13 @@ class Memo:
 
 
 def run_memoised(cache: Cache | None, key: Hashable, compute: Callable[[Report], T],
-                 report: Report) -> T:
+                 report: Report, usable: Callable[[object], bool] | None = None) -> T:
     """Run one step through `cache`: its diagnostics are kept with its result and replayed into
     `report` on a hit, so a memoised build reports exactly what a fresh one does."""
     def step() -> tuple[T, list]:
         own = Report(report.root)
         return compute(own), own.diagnostics
 
-    value, diagnostics = cache.get(key, step) if cache is not None else step()
+    value, diagnostics = cache.get(key, step, usable) if cache is not None else step()
     report.diagnostics.extend(diagnostics)
     return value

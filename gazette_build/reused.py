@@ -79,9 +79,16 @@ def _read_verified(path: str, sha256: bytes) -> bytes:
 Page = bytes | InOutput | Staged
 
 
-def usable(page: Page) -> bool:
-    """Whether a page from the memo can be published as it is."""
-    return not isinstance(page, InOutput) or page.intact()
+def usable(value) -> bool:
+    """Whether a result from the memo can be published as it is: every page file it holds
+    (a page, or the files of a search index part with its diagnostics) is as written."""
+    if isinstance(value, InOutput):
+        return value.intact()
+    if isinstance(value, tuple):
+        return all(map(usable, value))
+    if isinstance(value, dict):
+        return all(map(usable, value.values()))
+    return True
 
 
 def content(page: Page) -> bytes:
@@ -111,16 +118,30 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
     output; other values are kept as they are."""
     where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
     base = os.fspath(folder)
-    kept = {}
-    for key, page in pages.items():
-        path = page.relative if isinstance(page, Staged) else \
-            where.get(id(page)) if isinstance(page, bytes) else None
+
+    def located(value):
+        """`value` with the files in it replaced by where they are published (None: one is
+        not there, and the memo forgets the result)."""
+        path = value.relative if isinstance(value, Staged) else \
+            where.get(id(value)) if isinstance(value, bytes) else None
         if path is not None:
             file = os.path.join(base, path)
             try:
                 stat = os.stat(file)
-            except OSError:  # not where it was published: the memo forgets it
-                continue
-            page = InOutput(file, digest(page), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        kept[key] = page
+            except OSError:
+                return None
+            return InOutput(file, digest(value), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if isinstance(value, dict) and value and isinstance(next(iter(value.values())), bytes):
+            files = {name: located(data) for name, data in value.items()}  # a search index part
+            return None if None in files.values() else files
+        if isinstance(value, tuple) and value and isinstance(value[0], dict):
+            first = located(value[0])  # (files, diagnostics): a memoised step's result
+            return None if first is None else (first, *value[1:])
+        return value
+
+    kept = {}
+    for key, page in pages.items():
+        page = located(page)
+        if page is not None:
+            kept[key] = page
     return kept

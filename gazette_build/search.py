@@ -46,7 +46,7 @@ INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,50
 
 
 def index_files(site: Site, pages: dict[str, reused.Page], report: Report,
-                cache: Cache | None = None) -> dict[str, bytes]:
+                cache: Cache | None = None) -> dict[str, reused.Page]:
     """The Pagefind bundles for the document pages among `pages`, keyed by output path: the
     newest year's in `pagefind/`, the earlier years' in `pagefind/archive/`. An indexer that
     cannot run is an error naming the reason (the last good site stays). Through `cache` (the
@@ -54,13 +54,12 @@ def index_files(site: Site, pages: dict[str, reused.Page], report: Report,
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
     newest = f"{site.years[0]}/" if site.years else ""
-    files = _part([p for p in documents if p.startswith(newest)], BUNDLE, site, pages, report,
-                  cache)
+    # a copy: the parts are the memo's values, which this build must not change
+    files = dict(_part([p for p in documents if p.startswith(newest)], BUNDLE, site, pages,
+                       report, cache))
     earlier = [p for p in documents if not p.startswith(newest)]
     if earlier:
-        archive = _part(earlier, ARCHIVE, site, pages, report, cache)
-        files.update((path, data) for path, data in archive.items()
-                     if not path.rsplit("/", 1)[-1].startswith(ARCHIVE_UNUSED))
+        files.update(_part(earlier, ARCHIVE, site, pages, report, cache, ARCHIVE_UNUSED))
     return files
 
 
@@ -69,19 +68,24 @@ def has_archive(site: Site) -> bool:
     return len(site.years) > 1
 
 
-def _part(documents: list[str], bundle: str, site: Site,
-          pages: dict[str, reused.Page], report: Report, cache: Cache | None) -> dict[str, bytes]:
-    """One part of the index, under `bundle`, taken from `cache` when its pages are unchanged."""
+def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, reused.Page],
+          report: Report, cache: Cache | None, unused: tuple[str, ...] = ()) -> dict:
+    """One part of the index, under `bundle` (less the files named as `unused`), taken from
+    `cache` when its pages are unchanged."""
     digest = hashlib.sha256(f"{_pagefind_version()}\0{site.config.language}\0{bundle}\0".encode())
     for path in documents:  # each page by its sha256: a page kept in the output is not read
         digest.update(f"{path}\0".encode())
         digest.update(reused.digest(pages[path]))
 
     def index(own: Report) -> dict[str, bytes]:
-        return _index({path: pages[path] for path in documents}, site.config.language, bundle,
-                      own)
+        files = _index({path: pages[path] for path in documents}, site.config.language, bundle,
+                       own)
+        return {path: data for path, data in files.items()
+                if not path.rsplit("/", 1)[-1].startswith(unused)}
 
-    return run_memoised(cache, ("search index", digest.hexdigest()), index, report)
+    # a part taken back is its files in the last output (`reused`), unless one was changed
+    return run_memoised(cache, ("search index", digest.hexdigest()), index, report,
+                        reused.usable)
 
 
 def _pagefind_version() -> str:

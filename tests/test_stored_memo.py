@@ -206,6 +206,10 @@ def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp
                       encoding="utf-8")
     _gazette(site, tmp_path / "newest")
     assert archive(tmp_path / "newest") == archive(tmp_path / "first")
+    # taken back from the first output by linking its files, not from bytes in the memo
+    inode = lambda out: {p.relative_to(out): p.stat().st_ino  # noqa: E731
+                         for p in (out / "pagefind/archive").rglob("*") if p.is_file()}
+    assert inode(tmp_path / "newest") == inode(tmp_path / "first")
     assert "五年行动计划" in _indexed_text(tmp_path / "newest")
     earlier = site / "content/2001/01/shizhengbanfa-2001-3.md"  # the seed's 充电 plan again
     earlier.write_text(earlier.read_text(encoding="utf-8").replace("三年行动计划", "七年行动计划"),
@@ -214,3 +218,22 @@ def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp
     assert archive(tmp_path / "earlier") != archive(tmp_path / "first")
     assert "七年行动计划" in _indexed_text(tmp_path / "earlier", "pagefind/archive")
     assert "七年行动计划" not in _indexed_text(tmp_path / "earlier")
+
+
+def test_a_file_of_the_kept_search_index_changed_since_makes_its_part_again(tmp_path):
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 1)
+    shutil.copytree(REPO / "content" / "2024", site / "content" / "2024")
+    out = tmp_path / "public"
+    _gazette(site, out)
+    for fragment in (out / "pagefind/archive/fragment").iterdir():  # defaced in place
+        fragment.write_bytes(b"x" * fragment.stat().st_size)
+    newest = site / DOC
+    newest.write_text(newest.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                      encoding="utf-8")
+    _gazette(site, out)
+    assert "三年行动计划" in _indexed_text(out, "pagefind/archive")  # indexed again, whole
+    assert "五年行动计划" in _indexed_text(out)
