@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from . import reused
@@ -90,6 +87,8 @@ def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, reused
 
 def _pagefind_version() -> str:
     """Part of the stored index's key: another version of Pagefind may index otherwise."""
+    from importlib import metadata  # only when indexing: it imports the email package
+
     try:
         return metadata.version("pagefind")
     except metadata.PackageNotFoundError:
@@ -101,6 +100,9 @@ def _index(pages: dict[str, reused.Page], language: str, bundle_path: str,
     """Run Pagefind's own command over the pages put in a temporary folder (one at a time,
     linked where they are already written): it indexes them on every core (12 s at 1,500
     documents where its Python API, one page per request, took 160 s)."""
+    import subprocess
+    import tempfile
+
     from pagefind.service import get_executable
 
     with tempfile.TemporaryDirectory(prefix="gazette-search-") as folder:

@@ -6,11 +6,10 @@ import gc
 import pickle
 import time
 import traceback
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import jinja2
 
@@ -19,8 +18,11 @@ from . import (audit, config as config_stage, content, data, feeds, finding, lin
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
-from .sourcedigests import SourceDigests
 from .record import frozen, links, signing
+from .sourcedigests import SourceDigests
+
+if TYPE_CHECKING:  # the futures module is imported only by builds that lay PDFs out
+    from concurrent.futures import Future
 
 
 T = TypeVar("T")

@@ -10,10 +10,10 @@ next build removes those of processes that are gone and never those of one still
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 # left in every output folder: only such a folder is replaced (here, not in writer: the CLI's
@@ -25,10 +25,12 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def _load_renameat2():
+@lru_cache(maxsize=1)
+def _renameat2():
+    """libc's renameat2, looked up on first use among the symbols the process has loaded (not
+    through ctypes.util.find_library, which runs ldconfig: ~6 ms of every build's start)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        function = libc.renameat2
+        function = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):  # not Linux, or a libc older than glibc 2.28
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
@@ -37,15 +39,13 @@ def _load_renameat2():
     return function
 
 
-_renameat2 = _load_renameat2()
-
-
 def exchange(first: Path, second: Path) -> bool:
     """Swap two existing paths atomically; False when this system or file system cannot."""
-    if _renameat2 is None:
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
-    if _renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
-                  _RENAME_EXCHANGE) == 0:
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                 _RENAME_EXCHANGE) == 0:
         return True
     code = ctypes.get_errno()
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # no support here: fall back

@@ -65,7 +65,7 @@ def test_a_build_replaces_the_site_in_one_step(minimal_site, tmp_path, monkeypat
     assert _tree(out) == before
 
 
-@pytest.mark.skipif(swap._renameat2 is None, reason="no renameat2 on this system")
+@pytest.mark.skipif(swap._renameat2() is None, reason="no renameat2 on this system")
 def test_the_output_path_is_never_missing_while_builds_run(minimal_site, tmp_path):
     out = tmp_path / "public"
     assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
