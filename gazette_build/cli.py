@@ -9,10 +9,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .textcheck import for_terminal
+
+if TYPE_CHECKING:
+    from .sourcedigests import SourceDigests
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,13 +72,12 @@ def run() -> None:
     of records after a build at 1,500 documents: 5 % of an edit's rebuild, measured): once its
     output is flushed it exits at once and the system takes the memory back. Not `serve`, whose
     preview worker and server threads end through the interpreter's own exit."""
-    argv = sys.argv[1:]
-    code = main(argv)
     try:
-        command = _parser().parse_known_args(argv)[0].command
-    except SystemExit:
-        command = None
-    if command == "serve":
+        args = _parser().parse_args(sys.argv[1:])
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
+        sys.exit(exc.code)
+    code = _run_command(args)
+    if args.command == "serve":
         sys.exit(code)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -86,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return int(exc.code or 0)
+    return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     root = args.site.resolve()
     try:
         if args.command == "check":
@@ -142,10 +149,19 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
                               press=args.press)
     sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
+    try:
+        return _build_unless_unchanged(root, args, out, chosen, sources)
+    finally:  # a failed build's digests too: a file found changed must not be trusted again
+        sources.save()
+
+
+def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | None,
+                            chosen: dict, sources: SourceDigests) -> int:
+    from . import uptodate
+
     inputs = uptodate.inputs_digest(root, chosen, sources)  # before the build reads anything
     last = uptodate.matches(root, chosen, inputs)
     if last is not None:
-        sources.save()
         return _unchanged(last)
     from .site import build
 
@@ -164,7 +180,6 @@ def _build(root: Path, args: argparse.Namespace) -> int:
             "counts": counts, "warnings": [str(w) for w in result.warnings]}, sources)
     else:
         uptodate.forget(root)
-    sources.save()
     return 0
 
 

@@ -37,8 +37,12 @@ class InOutput:
     def intact(self) -> bool:
         """The file is as written: same size, time and inode (a file edited in place gets a new
         time, one replaced a new inode)."""
+        return self.intact_at(self.path)
+
+    def intact_at(self, path: str) -> bool:
+        """`path` is this file as written (a link to it: the same inode)."""
         try:
-            stat = os.stat(self.path)
+            stat = os.stat(path)
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns, stat.st_ino) == \
@@ -99,39 +103,63 @@ def digest(page: Page) -> bytes:
     return hashlib.sha256(page).digest() if isinstance(page, bytes) else page.sha256
 
 
-def place(page: Page, target: str) -> None:
-    """Put `page` at `target` (a new file): a page already in a file is linked from there, or
-    copied where a link cannot be made (another file system)."""
-    if not isinstance(page, bytes):
+def place(page: Page, target: str, replaced: str | None = None) -> None:
+    """Put `page` at `target` (a new file). A page of this build's staging folder, or of the
+    folder the new site replaces (`replaced`), is linked from there — checked again once
+    linked: another build may have replaced that file since it was looked up. Any other (a
+    page of another output folder, which must not share files with this one) is copied,
+    checked against its sha256, as where a link cannot be made."""
+    if isinstance(page, Staged) or (replaced is not None and isinstance(page, InOutput)
+                                    and page.path.startswith(os.path.join(replaced, ""))):
         try:
             os.link(page.path, target)
-            return
-        except OSError:
-            page = page.read()
+        except FileNotFoundError:
+            raise ChangedOutput(f"{page.path} was removed while the build ran; run it again")
+        except OSError:  # another file system, too many links: copied below
+            pass
+        else:
+            if isinstance(page, Staged) or page.intact_at(target):
+                return
+            os.unlink(target)
+    if not isinstance(page, bytes):
+        page = page.read()
     with open(target, "wb") as stream:
         stream.write(page)
 
 
-def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
+def refer(pages: dict, written: dict[str, Page], folder: Path) -> tuple[dict, list]:
     """`pages` (memo key → page) with every page written by this build (staged, or among the
     `written` files: output path → page) replaced by where it now is in `folder`, the published
-    output; other values are kept as they are."""
-    where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
+    output, and the keys whose pages moved there from another folder (an earlier `--out`),
+    which the memo must keep anew; other values are kept as they are."""
+    where = {id(page): path for path, page in written.items()
+             if isinstance(page, (bytes, InOutput))}
     base = os.fspath(folder)
+    moved = []
+
+    def published(path: str, sha256: bytes) -> InOutput | None:
+        file = os.path.join(base, path)
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return None
+        return InOutput(file, sha256, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
     def located(value):
         """`value` with the files in it replaced by where they are published (None: one is
         not there, and the memo forgets the result)."""
+        if isinstance(value, InOutput):
+            path = where.get(id(value))
+            if path is None or value.path.startswith(os.path.join(base, "")):
+                return value
+            moved.append(value)
+            return published(path, value.sha256)
         path = value.relative if isinstance(value, Staged) else \
             where.get(id(value)) if isinstance(value, bytes) else None
         if path is not None:
-            file = os.path.join(base, path)
-            try:
-                stat = os.stat(file)
-            except OSError:
-                return None
-            return InOutput(file, digest(value), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        if isinstance(value, dict) and value and isinstance(next(iter(value.values())), bytes):
+            return published(path, digest(value))
+        if isinstance(value, dict) and value and \
+                isinstance(next(iter(value.values())), (bytes, InOutput)):
             files = {name: located(data) for name, data in value.items()}  # a search index part
             return None if None in files.values() else files
         if isinstance(value, tuple) and value and isinstance(value[0], dict):
@@ -139,9 +167,12 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
             return None if first is None else (first, *value[1:])
         return value
 
-    kept = {}
+    kept, moved_keys = {}, []
     for key, page in pages.items():
+        count = len(moved)
         page = located(page)
         if page is not None:
             kept[key] = page
-    return kept
+            if len(moved) > count:
+                moved_keys.append(key)
+    return kept, moved_keys

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 TABLE = Path(".gazette-cache") / "built" / "sources.json"
-FORMAT = 1
+FORMAT = 2  # 2: the change time is part of a file's signature
 RACY_NS = 2_000_000_000
 
 
@@ -34,7 +34,7 @@ class SourceDigests:
 
     def __init__(self, root: Path, known: dict[str, list] | None = None) -> None:
         self.root = root
-        # path → [size, mtime_ns, inode, hashed at (ns), sha256 hex]
+        # path → [size, mtime_ns, ctime_ns, inode, hashed at (ns), sha256 hex]
         self.known: dict[str, list] = known or {}
         self.changed = False
 
@@ -42,34 +42,39 @@ class SourceDigests:
     def load(cls, root: Path) -> "SourceDigests":
         try:
             data = json.loads((root / TABLE).read_text(encoding="utf-8"))
-            if data.get("format") == FORMAT and isinstance(data.get("files"), dict):
-                return cls(root, data["files"])
-        except (OSError, ValueError, AttributeError):
-            pass  # no table, or an unreadable one: every file is hashed
-        return cls(root)
+            files = data["files"] if data.get("format") == FORMAT else {}
+            # entries of another shape (a damaged table) are dropped: those files are hashed
+            return cls(root, {path: entry for path, entry in files.items() if _valid(entry)})
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            return cls(root)  # no table, or an unreadable one: every file is hashed
 
-    def of(self, path: str, data: bytes | None = None) -> bytes:
-        """The sha256 of the file at `path` (read only when its table entry does not hold);
-        `data`: its bytes, when the caller has just read them anyway."""
-        stat = os.stat(path)
-        entry = self.known.get(path)
-        if entry is not None and entry[:3] == [stat.st_size, stat.st_mtime_ns, stat.st_ino] \
-                and stat.st_mtime_ns < entry[3] - RACY_NS:
-            return bytes.fromhex(entry[4])
-        hashed_at = time.time_ns()
-        if data is None:
-            with open(path, "rb") as stream:
-                data = stream.read()
-        digest = hashlib.sha256(data).digest()
-        self.known[path] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, hashed_at, digest.hex()]
+    def of(self, path: str) -> bytes:
+        """The sha256 of the file at `path`, read only when its table entry does not hold. The
+        file is opened and its open handle asked for size and times: a network file system
+        checks them again on open, where a plain stat() may answer from its cache."""
+        with open(path, "rb") as stream:
+            stat = os.fstat(stream.fileno())
+            signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+            entry = self.known.get(path)
+            # the change time too: copies that keep a file's time (cp -p, touch -r, rsync -t)
+            # cannot set it
+            if entry is not None and entry[:4] == signature \
+                    and stat.st_mtime_ns < entry[4] - RACY_NS:
+                return bytes.fromhex(entry[5])
+            hashed_at = time.time_ns()
+            digest = hashlib.sha256(stream.read()).digest()
+        self.known[path] = [*signature, hashed_at, digest.hex()]
         self.changed = True
         return digest
 
     def load_bytes(self, path: str, digest: bytes) -> bytes:
-        """The file's bytes, which must be those `digest` was taken from."""
+        """The file's bytes, which must be those `digest` was taken from; if they are not, the
+        file's entry is dropped, so that the next build hashes it again."""
         with open(path, "rb") as stream:
             data = stream.read()
         if hashlib.sha256(data).digest() != digest:
+            self.known.pop(path, None)
+            self.changed = True
             raise SourceChanged(f"{os.path.relpath(path, self.root)} was saved while the build "
                                 "read it; run the build again")
         return data
@@ -90,3 +95,9 @@ class SourceDigests:
         except OSError:
             pass
         self.changed = False
+
+
+def _valid(entry) -> bool:
+    return isinstance(entry, list) and len(entry) == 6 and \
+        all(isinstance(value, int) for value in entry[:5]) and isinstance(entry[5], str) and \
+        len(entry[5]) == 64 and all(c in "0123456789abcdef" for c in entry[5])

@@ -90,12 +90,13 @@ class Staging:
         self.retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
         shutil.rmtree(self.folder, ignore_errors=True)
         self._base = os.fspath(self.folder)
+        self._replaced = os.fspath(output_dir)  # pages kept from there are linked, not copied
         self._made: set[str] = set()
 
     def put(self, relative: str, page: reused.Page) -> reused.Page:
         """Write one file now; what is handed on is where it is (`reused.Staged`)."""
         target = self._target(relative)
-        reused.place(page, target)
+        reused.place(page, target, self._replaced)
         return reused.Staged(relative, self._base, reused.digest(page))
 
     def write(self, files: dict[str, reused.Page]) -> None:
@@ -105,7 +106,7 @@ class Staging:
         for relative, data in files.items():
             if isinstance(data, reused.Staged) and data.folder == self._base:
                 continue
-            reused.place(data, self._target(relative))
+            reused.place(data, self._target(relative), self._replaced)
 
     def publish(self) -> None:
         if self.inside:

@@ -66,3 +66,15 @@ def test_no_search_leaves_the_index_out_and_nothing_else(minimal_site, tmp_path)
     index = ("pagefind/", "search/numbers/")  # the full-text index and the 文号 lookup
     assert any(name.startswith(index[0]) for name in files[full])
     assert files[quick] == {name for name in files[full] if not name.startswith(index)}
+
+
+def test_the_command_says_its_version_and_usage_errors_once():
+    import subprocess
+    import sys
+
+    version = subprocess.run([sys.executable, "-m", "gazette_build", "--version"],
+                             capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.splitlines() == ["gazette 0.1.0"]
+    wrong = subprocess.run([sys.executable, "-m", "gazette_build", "bogus"],
+                           capture_output=True, text=True)
+    assert wrong.returncode == 2 and wrong.stderr.count("invalid choice") == 1

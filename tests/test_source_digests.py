@@ -3,6 +3,7 @@ files saved since the last one; a file saved in the same tick as it was hashed, 
 build reads it, is never taken for its older self."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -81,3 +82,45 @@ def test_a_damaged_table_is_ignored(minimal_site):
     doc.write_text(doc.read_text(encoding="utf-8") + "\n补充一段。\n", encoding="utf-8")
     assert build(minimal_site).code == 0
     assert "补充一段。" in page(minimal_site)
+
+
+def test_a_copy_that_keeps_the_time_is_seen_by_its_change_time(tmp_path):
+    """cp -p, touch -r and rsync -t give a file new bytes with its old size and time; only the
+    change time, which no tool can set, tells."""
+    source = tmp_path / "a.md"
+    source.write_bytes(b"one")
+    old = time.time_ns() - 10 * 10**9
+    os.utime(source, ns=(old, old))
+    digests = SourceDigests(tmp_path)
+    first = digests.of(str(source))
+    time.sleep(0.01)
+    source.write_bytes(b"two")  # in place: same inode, same size
+    os.utime(source, ns=(old, old))  # and the time put back
+    assert digests.of(str(source)) != first
+
+
+def test_damaged_entries_of_the_table_are_dropped_not_a_traceback(minimal_site):
+    assert build(minimal_site).code == 0
+    table = minimal_site / TABLE
+    data = json.loads(table.read_text(encoding="utf-8"))
+    for number, path in enumerate(data["files"]):
+        data["files"][path] = [[1, 2], None, "x", [1, 2, 3, 4, 5, "zz"]][number % 4]
+    table.write_text(json.dumps(data), encoding="utf-8")
+    doc = minimal_site / DOC
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n又一段。\n", encoding="utf-8")
+    result = build(minimal_site)
+    assert result.code == 0, result.err
+    assert "又一段。" in page(minimal_site)
+
+
+def test_a_file_found_changed_is_not_trusted_again(tmp_path):
+    source = tmp_path / "a.md"
+    source.write_bytes(b"one")
+    old = time.time_ns() - 10 * 10**9
+    os.utime(source, ns=(old, old))
+    digests = SourceDigests(tmp_path)
+    digest = digests.of(str(source))
+    digests.known[str(source)][5] = "00" * 32  # as if the table were wrong about it
+    with pytest.raises(SourceChanged):
+        digests.load_bytes(str(source), bytes(32))
+    assert digests.of(str(source)) == digest  # hashed again

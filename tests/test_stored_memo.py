@@ -3,6 +3,7 @@ takes what did not change from there, and its output is byte for byte a cold bui
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import shutil
 import subprocess
@@ -46,13 +47,31 @@ def test_a_rebuild_in_a_fresh_process_computes_nothing_and_writes_the_same_site(
     shards = _shards(shipped_site)
     assert len(shards) == 1
     stored = {p: p.stat().st_mtime_ns for p in shards}
+    before = _files(tmp_path / "first")
 
-    again = _gazette(shipped_site, tmp_path / "again")
+    shutil.rmtree(shipped_site / ".gazette-cache/built")  # no shortcut: the whole build runs
+    again = _gazette(shipped_site, tmp_path / "first")
     # nothing new was computed, so nothing new was stored
     assert {p: p.stat().st_mtime_ns for p in _shards(shipped_site)} == stored
     assert again.stderr.splitlines()[:-1] == first.stderr.splitlines()[:-1]  # same warnings
-    assert _files(tmp_path / "again") == _files(tmp_path / "first") \
-        == _cold(shipped_site, tmp_path / "cold")
+    assert _files(tmp_path / "first") == before == _cold(shipped_site, tmp_path / "cold")
+
+
+def test_another_output_folder_gets_copies_not_links_and_the_memo_follows_it(shipped_site,
+                                                                            tmp_path):
+    """Two live output folders never share a file (a deploy step that edits one in place must
+    not change the other); the memo then knows the pages where they were last published."""
+    _gazette(shipped_site, tmp_path / "first")
+    _gazette(shipped_site, tmp_path / "second")
+    assert (tmp_path / "second" / UNCHANGED).stat().st_ino != \
+        (tmp_path / "first" / UNCHANGED).stat().st_ino
+    kept = _identity(tmp_path / "second" / UNCHANGED)
+    path = shipped_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                    encoding="utf-8")
+    _gazette(shipped_site, tmp_path / "second")
+    assert _identity(tmp_path / "second" / UNCHANGED) == kept  # linked within its own folder
+    assert _files(tmp_path / "second") == _cold(shipped_site, tmp_path / "cold")
 
 
 def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed(
@@ -206,11 +225,15 @@ def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp
                       encoding="utf-8")
     _gazette(site, tmp_path / "newest")
     assert archive(tmp_path / "newest") == archive(tmp_path / "first")
-    # taken back from the first output by linking its files, not from bytes in the memo
+    # in the same folder, taken back by linking its files, not from bytes in the memo
     inode = lambda out: {p.relative_to(out): p.stat().st_ino  # noqa: E731
                          for p in (out / "pagefind/archive").rglob("*") if p.is_file()}
-    assert inode(tmp_path / "newest") == inode(tmp_path / "first")
-    assert "五年行动计划" in _indexed_text(tmp_path / "newest")
+    linked = inode(tmp_path / "newest")
+    newest.write_text(newest.read_text(encoding="utf-8").replace("五年行动计划", "六年行动计划"),
+                      encoding="utf-8")
+    _gazette(site, tmp_path / "newest")
+    assert inode(tmp_path / "newest") == linked
+    assert "六年行动计划" in _indexed_text(tmp_path / "newest")
     earlier = site / "content/2001/01/shizhengbanfa-2001-3.md"  # the seed's 充电 plan again
     earlier.write_text(earlier.read_text(encoding="utf-8").replace("三年行动计划", "七年行动计划"),
                        encoding="utf-8")
@@ -237,3 +260,28 @@ def test_a_file_of_the_kept_search_index_changed_since_makes_its_part_again(tmp_
     _gazette(site, out)
     assert "三年行动计划" in _indexed_text(out, "pagefind/archive")  # indexed again, whole
     assert "五年行动计划" in _indexed_text(out)
+
+
+def test_a_kept_page_replaced_while_the_build_ran_is_never_published(tmp_path):
+    """A page is checked when it is looked up and linked later; another build may replace or
+    remove the file in between: the link is checked again, and a changed file is a message."""
+    from gazette_build import reused
+
+    folder = tmp_path / "public"
+    folder.mkdir()
+    page = folder / "index.html"
+    page.write_bytes(b"<p>old</p>")
+    stat = page.stat()
+    kept = reused.InOutput(str(page), hashlib.sha256(b"<p>old</p>").digest(), stat.st_size,
+                           stat.st_mtime_ns, stat.st_ino)
+    spare = folder / "spare"
+    spare.write_bytes(b"<p>new</p>")  # same size and time, another inode
+    os.utime(spare, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    spare.replace(page)
+    target = tmp_path / "staged.html"
+    with pytest.raises(reused.ChangedOutput, match="changed while the build ran; run it again"):
+        reused.place(kept, str(target), str(folder))
+    assert not target.exists()
+    page.unlink()
+    with pytest.raises(reused.ChangedOutput, match="was removed while the build ran"):
+        reused.place(kept, str(target), str(folder))
