@@ -84,13 +84,18 @@ def test_a_damaged_table_is_ignored(minimal_site):
     assert "补充一段。" in page(minimal_site)
 
 
+def _saved_long_ago(source: Path, data: bytes) -> tuple[Path, int]:
+    """A file whose time is well before its hashing: its digest is not racy."""
+    source.write_bytes(data)
+    old = time.time_ns() - 10 * 10**9
+    os.utime(source, ns=(old, old))
+    return source, old
+
+
 def test_a_copy_that_keeps_the_time_is_seen_by_its_change_time(tmp_path):
     """cp -p, touch -r and rsync -t give a file new bytes with its old size and time; only the
     change time, which no tool can set, tells."""
-    source = tmp_path / "a.md"
-    source.write_bytes(b"one")
-    old = time.time_ns() - 10 * 10**9
-    os.utime(source, ns=(old, old))
+    source, old = _saved_long_ago(tmp_path / "a.md", b"one")
     digests = SourceDigests(tmp_path)
     first = digests.of(str(source))
     time.sleep(0.01)
@@ -114,10 +119,7 @@ def test_damaged_entries_of_the_table_are_dropped_not_a_traceback(minimal_site):
 
 
 def test_a_file_found_changed_is_not_trusted_again(tmp_path):
-    source = tmp_path / "a.md"
-    source.write_bytes(b"one")
-    old = time.time_ns() - 10 * 10**9
-    os.utime(source, ns=(old, old))
+    source, _ = _saved_long_ago(tmp_path / "a.md", b"one")
     digests = SourceDigests(tmp_path)
     digest = digests.of(str(source))
     digests.known[str(source)][5] = "00" * 32  # as if the table were wrong about it
