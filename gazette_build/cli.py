@@ -149,10 +149,9 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
                               press=args.press)
     sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
-    try:
-        return _build_unless_unchanged(root, args, out, chosen, sources)
-    finally:  # a failed build's digests too: a file found changed must not be trusted again
-        sources.save()
+    code = _build_unless_unchanged(root, args, out, chosen, sources)
+    sources.save()  # not after a failed build: it writes nothing into the site (tested)
+    return code
 
 
 def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | None,

@@ -69,12 +69,13 @@ class SourceDigests:
 
     def load_bytes(self, path: str, digest: bytes) -> bytes:
         """The file's bytes, which must be those `digest` was taken from; if they are not, the
-        file's entry is dropped, so that the next build hashes it again."""
+        file's entry is dropped from the table at once, so that the next build hashes it."""
         with open(path, "rb") as stream:
             data = stream.read()
         if hashlib.sha256(data).digest() != digest:
-            self.known.pop(path, None)
+            self.known.pop(path, None)  # kept now, though the build fails: never trusted again
             self.changed = True
+            self.save()
             raise SourceChanged(f"{os.path.relpath(path, self.root)} was saved while the build "
                                 "read it; run the build again")
         return data
