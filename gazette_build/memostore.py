@@ -72,9 +72,8 @@ class StoredMemo:
         one shard when the stored shards hold more dead entries than live ones. The pages among
         the `written` files (output path → bytes) are kept as their files in `output`."""
         used = {name: cache.used() for name, cache in self.caches.items()}
-        moved: list = []  # pages now published in another folder than the one stored
         if written is not None and output is not None:
-            used["pages"], moved = reused.refer(used["pages"], written, output)
+            used["pages"] = reused.refer(used["pages"], written, output)
         live = dead = 0
         for shard, keys in list(self.shards.items()):
             alive = sum(key in used[name] for name, names in keys.items() for key in names)
@@ -84,7 +83,6 @@ class StoredMemo:
             live, dead = live + alive, dead + sum(map(len, keys.values())) - alive
         fresh = {name: {key: used[name][key] for key in cache.fresh if key in used[name]}
                  for name, cache in self.caches.items()}
-        fresh["pages"].update((key, used["pages"][key]) for key in moved)
         if dead > live or len(self.shards) >= MAX_SHARDS:
             everything = used
             _write_shard(self.folder, everything)

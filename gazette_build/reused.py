@@ -127,39 +127,28 @@ def place(page: Page, target: str, replaced: str | None = None) -> None:
         stream.write(page)
 
 
-def refer(pages: dict, written: dict[str, Page], folder: Path) -> tuple[dict, list]:
+def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
     """`pages` (memo key → page) with every page written by this build (staged, or among the
     `written` files: output path → page) replaced by where it now is in `folder`, the published
-    output, and the keys whose pages moved there from another folder (an earlier `--out`),
-    which the memo must keep anew; other values are kept as they are."""
-    where = {id(page): path for path, page in written.items()
-             if isinstance(page, (bytes, InOutput))}
+    output; other values are kept as they are. A page taken back from an earlier output keeps
+    pointing there while that file is intact: a build into another `--out` copies it from
+    there, and a build into the first folder links it again."""
+    where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
     base = os.fspath(folder)
-    moved = []
-
-    def published(path: str, sha256: bytes) -> InOutput | None:
-        file = os.path.join(base, path)
-        try:
-            stat = os.stat(file)
-        except OSError:
-            return None
-        return InOutput(file, sha256, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
     def located(value):
         """`value` with the files in it replaced by where they are published (None: one is
         not there, and the memo forgets the result)."""
-        if isinstance(value, InOutput):
-            path = where.get(id(value))
-            if path is None or value.path.startswith(os.path.join(base, "")):
-                return value
-            moved.append(value)
-            return published(path, value.sha256)
         path = value.relative if isinstance(value, Staged) else \
             where.get(id(value)) if isinstance(value, bytes) else None
         if path is not None:
-            return published(path, digest(value))
-        if isinstance(value, dict) and value and \
-                isinstance(next(iter(value.values())), (bytes, InOutput)):
+            file = os.path.join(base, path)
+            try:
+                stat = os.stat(file)
+            except OSError:
+                return None
+            return InOutput(file, digest(value), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if isinstance(value, dict) and value and isinstance(next(iter(value.values())), bytes):
             files = {name: located(data) for name, data in value.items()}  # a search index part
             return None if None in files.values() else files
         if isinstance(value, tuple) and value and isinstance(value[0], dict):
@@ -167,12 +156,9 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> tuple[dict, li
             return None if first is None else (first, *value[1:])
         return value
 
-    kept, moved_keys = {}, []
+    kept = {}
     for key, page in pages.items():
-        count = len(moved)
         page = located(page)
         if page is not None:
             kept[key] = page
-            if len(moved) > count:
-                moved_keys.append(key)
-    return kept, moved_keys
+    return kept
