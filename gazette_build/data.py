@@ -138,4 +138,3 @@ def document_record(config: SiteConfig, issue: Issue, doc: Document,
 def _json(value) -> str:
     # compact: json's C encoder is used only without indent (measured 5× faster at 1,500)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-

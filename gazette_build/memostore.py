@@ -84,8 +84,7 @@ class StoredMemo:
         fresh = {name: {key: used[name][key] for key in cache.fresh if key in used[name]}
                  for name, cache in self.caches.items()}
         if dead > live or len(self.shards) >= MAX_SHARDS:
-            everything = used
-            _write_shard(self.folder, everything)
+            _write_shard(self.folder, used)
             for shard in self.shards:
                 _unlink(shard)
         elif any(fresh.values()):

@@ -29,18 +29,18 @@ def _hashed(cls: type):
 
 
 def reduce_by_fields(self) -> tuple:
-    """`__reduce__` of a record: pickle it as its constructor arguments: much faster to load than the slots state
-    dataclasses pickle by default, and the hash cell (a per-process value: str hashes are
-    salted) is never carried into another process."""
-    return type(self), _values(type(self), compared=False)(self)
+    """`__reduce__` of a record: pickle it as its constructor arguments, much faster to load
+    than the slots state dataclasses pickle by default; the hash cell (a per-process value: str
+    hashes are salted) is never carried into another process."""
+    return type(self), _constructor_values(type(self))(self)
 
 
 @lru_cache(maxsize=None)
-def _values(cls: type, compared: bool):
-    """record → the tuple of its compared (or constructor) fields' values. Asked of
-    `dataclasses.fields` once per class, not once per record: at 1,500 documents its 33,000
-    calls were 1.5 % of a cold build and an eighth of loading the stored memo."""
-    names = [f.name for f in fields(cls) if (f.compare if compared else f.init)]
+def _constructor_values(cls: type):
+    """record → the tuple of its constructor fields' values. Asked of `dataclasses.fields` once
+    per class, not once per record: at 1,500 documents its 33,000 calls were 1.5 % of a cold
+    build and an eighth of loading the stored memo."""
+    names = [f.name for f in fields(cls) if f.init]
     get = attrgetter(*names)
     return get if len(names) > 1 else lambda record: (get(record),)
 

@@ -95,10 +95,6 @@ def usable(value) -> bool:
     return True
 
 
-def content(page: Page) -> bytes:
-    return page if isinstance(page, bytes) else page.read()
-
-
 def digest(page: Page) -> bytes:
     return hashlib.sha256(page).digest() if isinstance(page, bytes) else page.sha256
 

@@ -97,9 +97,9 @@ def _pagefind_version() -> str:
 
 def _index(pages: dict[str, reused.Page], language: str, bundle_path: str,
            report: Report) -> dict[str, bytes]:
-    """Run Pagefind's own command over the pages put in a temporary folder (one at a time,
-    linked where they are already written): it indexes them on every core (12 s at 1,500
-    documents where its Python API, one page per request, took 160 s)."""
+    """Run Pagefind's own command over the pages put in a temporary folder one at a time
+    (linked from the staging folder where they are written there): it indexes them on every
+    core (12 s at 1,500 documents where its Python API, one page per request, took 160 s)."""
     import subprocess
     import tempfile
 

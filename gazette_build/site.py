@@ -288,8 +288,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
     """Every issue's print edition: unchanged issues from the cache, the others laid out, in
     `jobs` worker processes when more than one issue needs it (layout is CPU-bound), or on the
     Dask cluster at `cluster`."""
-    from .printed import executors, layout  # WeasyPrint is heavy to import: only builds that
-    # print pay for it
+    # WeasyPrint is heavy to import: only builds that print pay for it
+    from .printed import executors, layout
 
     printed: dict[str, PrintedIssue] = {}
     to_lay_out = []

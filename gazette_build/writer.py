@@ -85,7 +85,8 @@ class Staging:
         self.output_dir = output_dir = output_dir.resolve()
         swap.recover(output_dir, MARKER)
         self.inside = os.path.ismount(output_dir)
-        self.folder = (output_dir / f"{swap.INNER_STAGING}{os.getpid()}" if self.inside else
+        self.inner = output_dir / f"{swap.INNER_STAGING}{os.getpid()}"  # for a mount point
+        self.folder = (self.inner if self.inside else
                        output_dir.with_name(f".{output_dir.name}.staging-{os.getpid()}"))
         self.retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -119,15 +120,14 @@ class Staging:
             if exc.errno != errno.EBUSY:
                 raise
             # a mount point os.path.ismount did not see: its contents are swapped instead
-            inner = self.output_dir / f"{swap.INNER_STAGING}{os.getpid()}"
-            shutil.rmtree(inner, ignore_errors=True)
-            shutil.copytree(self.folder, inner, copy_function=_link_or_copy)
-            _swap_contents(inner, self.output_dir)
+            shutil.rmtree(self.inner, ignore_errors=True)
+            shutil.copytree(self.folder, self.inner, copy_function=_link_or_copy)
+            _swap_contents(self.inner, self.output_dir)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
         shutil.rmtree(self.retired, ignore_errors=True)
-        shutil.rmtree(self.output_dir / f"{swap.INNER_STAGING}{os.getpid()}", ignore_errors=True)
+        shutil.rmtree(self.inner, ignore_errors=True)
 
     def _target(self, relative: str) -> str:
         if ".." in relative or relative.startswith("/") or not relative:
