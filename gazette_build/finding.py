@@ -85,10 +85,14 @@ def by_issuer(all_entries: tuple[Entry, ...]) -> tuple[Group, ...]:
                  for index, (issuer, items) in enumerate(ordered, 1))
 
 
-def of_year(all_entries: tuple[Entry, ...], year: int) -> tuple[Entry, ...]:
-    """The documents published in the year's issues, by 成文日期, newest first."""
-    return tuple(sorted((e for e in all_entries if e.issue_url.startswith(f"{year}/")),
-                        key=lambda e: (e.date, e.sort_key), reverse=True))
+def by_year(all_entries: tuple[Entry, ...]) -> dict[int, tuple[Entry, ...]]:
+    """Each year's documents (those of its issues), by 成文日期, newest first: grouped in one
+    pass, not one pass over the archive per year (209 × 15,000 tests at 15,000 documents)."""
+    years: dict[int, list[Entry]] = {}
+    for entry in all_entries:
+        years.setdefault(int(entry.issue_url.split("/", 1)[0]), []).append(entry)
+    return {year: tuple(sorted(entries, key=lambda e: (e.date, e.sort_key), reverse=True))
+            for year, entries in years.items()}
 
 
 def neighbours(years: tuple[int, ...], year: int) -> tuple[int | None, int | None]:

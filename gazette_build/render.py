@@ -188,10 +188,11 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     archive = search.has_archive(site)  # the index's earlier years, merged by the page's script
     page("search/index.html", "search.html", (issuers, archive), root="../", issuers=issuers,
          archive=archive, page_title="搜索", canonical="search/")
+    entries_of_year = finding.by_year(all_entries)
     for year in years:
         # the year page lists issues and the documents' titles, not their bodies
         issues = tuple(header for header in headers if header.year == year)
-        documents = finding.of_year(all_entries, year)
+        documents = entries_of_year.get(year, ())
         earlier, later = finding.neighbours(years, year)
         page(f"{year}/index.html", "year.html", (issues, documents, earlier, later),
              root="../", year=year, issues=issues, documents=documents, earlier=earlier,
