@@ -162,11 +162,17 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     last = uptodate.matches(root, chosen, inputs)
     if last is not None:
         return _unchanged(last)
+    import gc
+
     from .site import build
 
+    # what is loaded lives until the process ends: frozen, the collector stops walking it
+    # again and again (at 1,500 documents 0.18 s of an edit's rebuild went to scanning the
+    # stored memo; at 15,000, 1.6 s of the cold build to two full collections of the archive)
     result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
                    stored=True, cluster=args.cluster, with_search=not args.no_search,
-                   progress=lambda message: _say(f"gazette: {message}"), sources=sources)
+                   progress=lambda message: _say(f"gazette: {message}"), sources=sources,
+                   loaded=gc.freeze)
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)
     documents = sum(len(issue.documents) for issue in result.site.issues)

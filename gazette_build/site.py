@@ -116,7 +116,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
           memo: Memo | None = None, printed: dict[str, PrintedIssue] | None = None,
           jobs: int = 1, progress: Callable[[str], None] | None = None,
           press: bool = False, stored: bool = False, cluster: str | None = None,
-          with_search: bool = True, sources: SourceDigests | None = None) -> BuildResult:
+          with_search: bool = True, sources: SourceDigests | None = None,
+          loaded: Callable[[], None] | None = None) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -125,7 +126,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     worker) instead of laying them out here. `stored`: the same memo kept on disk between
     processes (memostore), so that a build with nothing changed redoes nothing. `with_search`
     writes the search index (pagefind/, search/numbers/); a preview build never does.
-    `sources`: the files' digests the CLI took to see whether anything changed, reused."""
+    `sources`: the files' digests the CLI took to see whether anything changed, reused.
+    `loaded` is called when what the build holds to its end is in memory: the stored memo,
+    then the archive (the CLI's one-shot process takes them out of the collector's sight)."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
@@ -134,9 +137,13 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     store = memostore.load(root, report) if stored and memo is None else None
     if store is not None:  # the CLI's digests of the files: those unchanged are not read again
         store.memo.digests = sources
+    if loaded is not None:
+        loaded()
     caches = store.memo if store is not None else memo
     with _fewer_collections():
         site = load_site(root, report, caches, config)
+    if loaded is not None:
+        loaded()
     target = (out or site.config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
