@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import textcheck
+from . import markdown, textcheck, texts
 from .errors import Report
 from .memo import Memo, run_memoised
 from .frontmatter import decode_text, split
@@ -143,11 +144,13 @@ def load_issue(folder: Path, config: SiteConfig, report: Report,
         path = folder / f"{stem}.md"
         data, digest = read(str(path))
         # the key holds everything loading depends on: the bytes (by their sha256), the issue's
-        # values (the 成文日期 check) and the configuration (sections)
+        # values (the 成文日期 check) and the configuration (sections); with the stored memo,
+        # the body is kept in the build's spill file from here on (texts.py)
         doc = run_memoised(cache, (str(path), digest, values["year"], values["number"],
                                    values["date"], config),
-                           lambda own, data=data: load_document(path, data(), values, config,
-                                                                own),
+                           lambda own, data=data, digest=digest: texts.spilled(
+                               load_document(path, data(), values, config, own, digest),
+                               memo.spill if memo else None),
                            report)
         if doc is not None:
             documents.append(doc)
@@ -261,8 +264,9 @@ def _is_inside(path: Path, root: Path) -> bool:
 
 
 def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
-                  report: Report) -> Document | None:
-    """Load one document from its file's bytes; report every front-matter problem with its line."""
+                  report: Report, digest: bytes | None = None) -> Document | None:
+    """Load one document from its file's bytes (`digest`: their sha256, when known); report
+    every front-matter problem with its line."""
     text = decode_text(data, path, report)
     parts = split(text, path, report) if text is not None else None
     if parts is None:
@@ -306,7 +310,8 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         stem=path.stem, path=path, title=values["title"], number=values["number"],
         date=values["date"], issuer=values["issuer"], section=section,
         disclosure=values.get("disclosure"), notes=notes, title_lines=title_lines,
-        body_markdown=parts.body,
+        body_markdown=parts.body, source_digest=digest or hashlib.sha256(data).digest(),
+        image_sources=markdown.image_sources(parts.body),
         body_line=parts.body_line, number_line=line_of["number"], year=issue["year"],
         issue_number=issue["number"], keywords=tuple(values.get("keywords", ())),
         index_number=values.get("index_number"), topic=values.get("topic"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from . import render, reused, tables
+from . import render, reused, tables, texts
 from .record import links
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -34,19 +34,25 @@ def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None
     everything: list[str] = []
     for issue in site.issues:
         print_ = printed.get(issue.key)
-        texts = []
+        records = []
         for doc in issue.documents:
             key = ("data", config, issue.year, issue.number, issue.total, issue.date, doc,
                    _print_facts(doc, print_))
             def make(doc=doc, issue=issue, print_=print_):
-                return _document_files(config, issue, doc, print_)
-            text, csvs = cache.get(key, make) if cache is not None else make()
+                text, csvs = _document_files(config, issue, doc, print_)
+                # written at once when staged: the memo then holds where they are, not bytes
+                return text, {path: put(path, csv) if put is not None else csv
+                              for path, csv in csvs.items()}
+            text, csvs = cache.get(key, make, reused.usable) if cache is not None else make()
             keep(f"{doc.url}{doc.stem}.json", (text + "\n").encode("utf-8"))
             for path, csv in csvs.items():
-                keep(path, csv)
-            texts.append(text)
-        keep(f"{issue.url}issue.json", _with_documents(issue_record(config, issue, print_), texts))
-        everything.extend(texts)
+                if isinstance(csv, reused.Staged):  # made (and written) just now
+                    files[path] = csv
+                else:
+                    keep(path, csv)
+            records.append(text)
+        keep(f"{issue.url}issue.json", _with_documents(issue_record(config, issue, print_), records))
+        everything.extend(records)
     keep("documents.json", _with_documents({
         "schema_version": SCHEMA_VERSION, "gazette": config.title, "publisher": config.publisher,
         "url": config.base_url}, everything))
@@ -55,6 +61,7 @@ def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None
 
 def _document_files(config: SiteConfig, issue: Issue, doc: Document,
                     print_: PrintedIssue | None) -> tuple[str, dict[str, bytes]]:
+    doc = texts.held(doc)  # its tables are read from its HTML
     doc_tables = tables.document_tables(doc)
     record = document_record(config, issue, doc, print_, len(doc_tables))
     return _json(record), tables.csv_files(doc, doc_tables)

@@ -52,14 +52,18 @@ def image_problem(src: str, doc: Document, content_dir: Path) -> str | None:
     return None
 
 
+def image_sources(body: str) -> tuple[str, ...]:
+    """The image sources a Markdown body names, as written (read once, when it is loaded)."""
+    if "![" not in body:
+        return ()
+    return tuple(match[1] or match[2] for match in IMAGE_SOURCE.finditer(body))
+
+
 def image_states(doc: Document) -> tuple:
     """What a document's conversion depends on outside its own text: the files its image
     sources name, as (source, modification time and size, or None when missing)."""
-    if "![" not in doc.body_markdown:
-        return ()
     states = []
-    for match in IMAGE_SOURCE.finditer(doc.body_markdown):
-        src = match[1] or match[2]
+    for src in doc.image_sources:
         try:
             stat = (doc.path.parent / unquote(src)).stat()
             states.append((src, stat.st_mtime_ns, stat.st_size))

@@ -11,10 +11,13 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Hashable, TypeVar
+from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 from .errors import Report
 from .sourcedigests import SourceDigests
+
+if TYPE_CHECKING:
+    from .texts import Spill
 
 T = TypeVar("T")
 
@@ -83,6 +86,8 @@ class Memo:
 
     read_now: set = field(default_factory=set)  # paths read by the build under way
     digests: SourceDigests | None = None  # sha256 of the files, kept between processes
+    # where the stored memo's build keeps the documents' texts (texts.py); None: in memory
+    spill: Spill | None = None
 
     def read(self, path: str) -> tuple[Callable[[], bytes], bytes]:
         """A source file's sha256 and a function giving its bytes: the memo's keys hold the

@@ -9,6 +9,10 @@ rest of its life: saving the memo of 15,000 documents held a second copy of ever
 page in memory (+480 MiB, half the build's peak). Encoding them here makes a bytes object
 that is written and dropped at once. A text used twice (a body is in the loaded document and
 in the converted one) is written once and read back as one object.
+
+A text the build keeps in a file (`texts.Text`) is copied from there into the shard, and read
+back as a `texts.Text` in the shard: a document's words are read only when a page, a data file
+or a print layout must be made again from them.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ import pickle
 import tempfile
 import time
 from pathlib import Path
+
+from .texts import Text, TextFile
 
 MAGIC = b"gazette-memo\n"
 HEADER = len(MAGIC) + 65  # the magic, the digest's 64 hex digits and a newline
@@ -63,7 +69,9 @@ def read(shard: Path) -> dict | None:
     whole into memory: once through the digest, then into the unpickler (holding its bytes
     beside the objects they become doubled an edit's peak memory: +300 MB at 4,800
     documents). Shards are written once under a new name and never changed in place."""
-    with open(shard, "rb") as stream:
+    stream = open(shard, "rb")  # noqa: SIM115 — stays open while kept texts refer to it
+    reader = None
+    try:
         header = stream.read(HEADER)
         if not header.startswith(MAGIC) or len(header) < HEADER:
             return None
@@ -78,54 +86,72 @@ def read(shard: Path) -> dict | None:
         stream.seek(end - 8)
         texts_at = HEADER + int.from_bytes(stream.read(8), "little")
         stream.seek(HEADER)
+        reader = _TextsRead(stream, texts_at, end - 8 - texts_at)
         # unpickling makes ~100,000 containers and no cycles: the collector would scan them
         # over and over as they come (40 % of loading the memo at 1,500 documents, measured)
         with _collector_paused():
             try:
-                return _TextsRead(stream, texts_at).load()
+                return reader.load()
             except Exception:  # noqa: BLE001 — a matching digest over a bad pickle: damage
+                reader.file = None
                 return None
+    finally:
+        if reader is None or reader.file is None:
+            stream.close()
 
 
 class _TextsApart(pickle.Pickler):
-    """Pickles into `stream`; each long non-ASCII str is written to `texts` as UTF-8 instead
-    and stands in the pickle as its (offset, length) there."""
+    """Pickles into `stream`; each long non-ASCII str and each kept `Text` is written to
+    `texts` as UTF-8 instead and stands in the pickle as (kind, offset, length) there."""
 
     def __init__(self, digest: "_Digesting", texts) -> None:
         super().__init__(digest, protocol=pickle.HIGHEST_PROTOCOL)
         self.digest, self.texts = digest, texts
-        self.written: dict[int, tuple[int, int]] = {}  # id of a text → where it is
+        self.written: dict[int, tuple] = {}  # id of a text → where it is
         self.offset = 0
 
     def persistent_id(self, obj):
+        kind = type(obj)
+        if kind is Text:
+            tag = "kept"
         # ASCII texts share their UTF-8 form with the str itself: nothing is copied for them
-        if type(obj) is not str or len(obj) < LONG_TEXT or obj.isascii():
+        elif kind is not str or len(obj) < LONG_TEXT or obj.isascii():
             return None
+        else:
+            tag = "text"
         place = self.written.get(id(obj))  # the texts live as long as the entries dumped
         if place is None:
-            data = obj.encode("utf-8", "surrogatepass")
+            data = obj.read_bytes() if tag == "kept" else obj.encode("utf-8", "surrogatepass")
             self.texts.write(data)
-            place = self.written[id(obj)] = (self.offset, len(data))
+            place = self.written[id(obj)] = (tag, self.offset, len(data))
             self.offset += len(data)
         return place
 
 
 class _TextsRead(pickle.Unpickler):
-    """Unpickles a shard, reading each text from the texts after the pickle when first met."""
+    """Unpickles a shard, reading each text from the texts after the pickle when first met; a
+    kept text stays there, as a `Text` in this shard (opened again: it outlives this read)."""
 
-    def __init__(self, stream, texts_at: int) -> None:
+    def __init__(self, stream, texts_at: int, texts_length: int) -> None:
         super().__init__(stream)
-        self.descriptor, self.texts_at = stream.fileno(), texts_at
-        self.known: dict[tuple[int, int], str] = {}
+        self.stream, self.texts_at, self.texts_length = stream, texts_at, texts_length
+        self.known: dict[tuple, str | Text] = {}
+        self.file: TextFile | None = None  # the shard, once a kept text is found in it
 
     def persistent_load(self, place):
         text = self.known.get(place)
         if text is None:
-            offset, length = place
-            data = os.pread(self.descriptor, length, self.texts_at + offset)
-            if len(data) != length:
+            tag, offset, length = place
+            if offset + length > self.texts_length:
                 raise pickle.UnpicklingError("a text lies outside the shard")
-            text = self.known[place] = data.decode("utf-8", "surrogatepass")
+            if self.file is None:
+                self.file = TextFile(self.stream)  # read with pread: the unpickler's place stays
+            if tag == "kept":
+                text = Text(self.file, self.texts_at + offset, length)
+            else:
+                text = self.file.read_bytes(self.texts_at + offset, length).decode(
+                    "utf-8", "surrogatepass")
+            self.known[place] = text
         return text
 
 

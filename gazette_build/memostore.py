@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import Report
-from . import memoshard, reused
+from . import memoshard, reused, texts
 from .memo import Memo
 from .uptodate import installed_packages, package_digest
 
@@ -97,6 +97,10 @@ def load(root: Path, report: Report) -> StoredMemo:
             if other != folder:
                 shutil.rmtree(other, ignore_errors=True)
     stored = StoredMemo(folder)
+    try:  # the documents' texts wait there, not in memory, while the build runs (texts.py)
+        stored.memo.spill = texts.Spill(base.parent)
+    except OSError:  # a site folder that cannot be written to: they are held in memory
+        pass
     for shard in sorted(folder.glob("*.memo")) if folder.is_dir() else ():
         try:
             payload = memoshard.read(shard)

@@ -21,9 +21,9 @@ def _cached_hash(self) -> int:
 @lru_cache(maxsize=None)
 def _hashed(cls: type):
     """record → the values its hash is made of: the compared fields but those marked
-    `field(hash=False)` — a document's body and HTML, which equality still compares. A record
-    read back from the stored memo hashes anew (str hashes are salted per process): hashing
-    every document's text made a tenth of an edit's rebuild at 1,500 documents."""
+    `field(hash=False)`. A record read back from the stored memo hashes anew (str hashes are
+    salted per process): hashing every document's text made a tenth of an edit's rebuild at
+    1,500 documents (a document now compares and hashes by its source's digest instead)."""
     names = [f.name for f in fields(cls) if f.compare and f.hash is not False]
     return attrgetter(*names)
 
@@ -208,7 +208,9 @@ class Document:
     disclosure: str | None
     notes: tuple[tuple[int, str], ...]  # (line, text) of each editor's note on the source
     title_lines: tuple[str, ...]  # the editor's line breaks of the printed title, or ()
-    body_markdown: str = field(hash=False)
+    # the texts compare by `source_digest` (what they are made from), not themselves: they may
+    # be kept in a file (texts.Text) while the build runs
+    body_markdown: str = field(hash=False, compare=False)
     body_line: int
     number_line: int  # the line of `number:`, for archive-wide 文号 checks
     year: int
@@ -216,10 +218,13 @@ class Document:
     # the documents the front-matter names by 文号 (corrects, repealed_by, amended_by)
     relations: tuple[tuple[str, str, int], ...] = ()  # (field, 文号, line): corrects, repealed_by, amended_by
     links: Links = Links()  # filled by record.links
+    # sha256 of the source file; after conversion, of that and the states of its images
+    source_digest: bytes = b""
+    image_sources: tuple[str, ...] = ()  # the image sources the body names, as written
     # filled by markdown.convert
-    html: str = field(default="", hash=False)
-    headings: tuple[Heading, ...] = field(default=(), hash=False)
-    parts: tuple[Part, ...] = field(default=(), hash=False)
+    html: str = field(default="", hash=False, compare=False)
+    headings: tuple[Heading, ...] = field(default=(), hash=False, compare=False)
+    parts: tuple[Part, ...] = field(default=(), hash=False, compare=False)
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
     # optional 政务公开 metadata from the front-matter
     keywords: tuple[str, ...] = ()  # 主题词

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import finding, memostore, reused, search, structured, tables
+from . import finding, memostore, reused, search, structured, tables, texts
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields
 
@@ -262,7 +262,9 @@ def year_menu(env: jinja2.Environment, config: SiteConfig, years: tuple[int, ...
 
 def _document_context(config: SiteConfig, doc: Document, header, print_info) -> dict:
     """What a document page shows beyond its key's values: its tables' download links and the
-    head's structured data, derived only when the page is rendered."""
+    head's structured data, derived only when the page is rendered (its texts read back
+    then, if the build keeps them in a file)."""
+    doc = texts.held(doc)
     summary = structured.description(doc)
     return {"doc": tables.with_download_links(doc), "description": summary,
             "keywords": structured.keywords(doc),

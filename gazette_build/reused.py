@@ -81,6 +81,7 @@ def _read_verified(path: str, sha256: bytes) -> bytes:
 
 # what the page stages hand on: the bytes, or where they already are
 Page = bytes | InOutput | Staged
+MISSING = object()  # a published file that is not there any more
 
 
 def usable(value) -> bool:
@@ -133,8 +134,9 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
     base = os.fspath(folder)
 
     def located(value):
-        """`value` with the files in it replaced by where they are published (None: one is
-        not there, and the memo forgets the result)."""
+        """`value` with the files in it replaced by where they are published (MISSING: one is
+        not there, and the memo forgets the result). Files come alone (a page), in a dict (a
+        search index part, a document's tables) or in a tuple (a result with diagnostics)."""
         path = value.relative if isinstance(value, Staged) else \
             where.get(id(value)) if isinstance(value, bytes) else None
         if path is not None:
@@ -142,19 +144,19 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
             try:
                 stat = os.stat(file)
             except OSError:
-                return None
+                return MISSING
             return InOutput(file, digest(value), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        if isinstance(value, dict) and value and isinstance(next(iter(value.values())), bytes):
-            files = {name: located(data) for name, data in value.items()}  # a search index part
-            return None if None in files.values() else files
-        if isinstance(value, tuple) and value and isinstance(value[0], dict):
-            first = located(value[0])  # (files, diagnostics): a memoised step's result
-            return None if first is None else (first, *value[1:])
+        if isinstance(value, dict) and value:
+            files = {name: located(item) for name, item in value.items()}
+            return MISSING if MISSING in files.values() else files
+        if isinstance(value, tuple) and value:
+            items = tuple(located(item) for item in value)
+            return MISSING if MISSING in items else items
         return value
 
     kept = {}
     for key, page in pages.items():
         page = located(page)
-        if page is not None:
+        if page is not MISSING:
             kept[key] = page
     return kept

@@ -3,6 +3,7 @@ render → write. Each stage takes a value and returns one; problems gate at the
 from __future__ import annotations
 
 import gc
+import hashlib
 import pickle
 import time
 import traceback
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               memostore, numbering, render, reused, search, structure, svgclean, swap, writer)
+               memostore, numbering, render, reused, search, structure, svgclean, swap, texts,
+               writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Cache, Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -63,7 +65,7 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    site = convert_site(site, report, memo.documents if memo else None)
+    site = convert_site(site, report, memo)
     site = links.link_documents(site, report)
     report.check()
     return site
@@ -76,22 +78,32 @@ def load_config(root: Path, report: Report) -> SiteConfig:
     return config
 
 
-def convert_site(site: Site, report: Report, memo: Cache | None = None) -> Site:
-    """Markdown → HTML for every document, with the editorial audits on the same tokens."""
+def convert_site(site: Site, report: Report, memo: Memo | None = None) -> Site:
+    """Markdown → HTML for every document, with the editorial audits on the same tokens; with
+    the stored memo's `spill`, each document's texts are kept there as soon as it is made."""
     content_dir = site.config.content_dir
+    spill = memo.spill if memo is not None else None
 
-    def convert(doc: Document, own: Report) -> Document:
+    def convert(loaded: Document, images: tuple, own: Report) -> Document:
+        doc = texts.held(loaded)
         tokens = numbering.restructure(doc, markdown.parse(doc), own)
         audit.audit_document(doc, tokens, content_dir, own)
-        return markdown.convert(doc, tokens, content_dir)
+        converted = markdown.convert(doc, tokens, content_dir)
+        # what the HTML is made of: the source and the images (a page's key compares this)
+        made_of = hashlib.sha256(doc.source_digest + repr(images).encode()).digest()
+        return texts.spilled(replace(converted, source_digest=made_of,
+                                     body_markdown=loaded.body_markdown), spill)
 
     issues = []
     for issue in site.issues:
         sections = []
         for section in issue.sections:
-            docs = tuple(run_memoised(memo, ("converted", doc, markdown.image_states(doc)),
-                                      lambda own, doc=doc: convert(doc, own), report)
-                         for doc in section.documents)
+            docs = tuple(run_memoised(memo.documents if memo is not None else None,
+                                      ("converted", doc, images),
+                                      lambda own, doc=doc, images=images: convert(doc, images,
+                                                                                  own), report)
+                         for doc in section.documents
+                         for images in (markdown.image_states(doc),))
             sections.append(replace(section, documents=docs))
         issues.append(replace(issue, sections=tuple(sections)))
     report.check()
@@ -302,7 +314,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
     to_lay_out = []
     for issue in site.issues:
         lookup = Report(report.root)  # its warnings count only if the cache answers
-        hit = _guarded(site, report, lambda: layout.render_issue(site, issue, env, lookup,
+        held = texts.held_issue(issue)  # its documents' texts, for this issue's moment
+        hit = _guarded(site, report, lambda: layout.render_issue(site, held, env, lookup,
                                                               only_cached=True))
         if hit is not None:
             report.diagnostics.extend(lookup.diagnostics)
@@ -319,9 +332,11 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
         say(f"laying out {len(to_lay_out)} of {len(site.issues)} issues{where}")
     with executors.layout_executor(jobs, cluster, len(to_lay_out)) as executor:
         if executor is None:
-            outcomes = ((print_one(site, issue, env, report), []) for issue in to_lay_out)
+            outcomes = ((print_one(site, texts.held_issue(issue), env, report), [])
+                        for issue in to_lay_out)
         else:
-            outcomes = _results([executor.submit(_print_one, Site(site.config, (issue,)))
+            outcomes = _results([executor.submit(_print_one,
+                                                 Site(site.config, (texts.held_issue(issue),)))
                                  for issue in to_lay_out], to_lay_out, report)
         for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
             report.diagnostics.extend(diagnostics)

@@ -1,0 +1,108 @@
+"""A document's long texts (its Markdown body, its HTML) kept in a file, not in memory.
+
+Held as strings, the bodies and HTML of 15,000 documents were 300 MiB for the whole of a build,
+though each is needed only a moment: to render its own page, make its data files, lay out its
+issue. The CLI's build therefore writes each text into a file as soon as it is made — its spill,
+a temporary file that goes with the process, or the stored memo's shard it was read from — and
+the document holds a `Text`: where it is. `held(doc)` gives the document with its texts as
+strings again, one document (or one issue) at a time.
+
+A build without a stored memo (the preview, `gazette check`, the tests' builds) keeps strings
+throughout: `held` then gives the document itself.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .model import Document, Issue
+
+
+class TextFile:
+    """An open file texts are read from. It stays readable when its name is gone: a shard
+    removed by a build running beside this one, or the spill, which never had one."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream  # kept open as long as a Text refers to it
+        self.descriptor = stream.fileno()
+
+    def read_bytes(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.descriptor, length, offset)
+        if len(data) != length:
+            raise OSError(f"a kept text ends early ({len(data)} of {length} bytes)")
+        return data
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Text:
+    """A text in a `TextFile`: its UTF-8 bytes at `offset`."""
+
+    file: TextFile
+    offset: int
+    length: int
+
+    def read(self) -> str:
+        return self.read_bytes().decode("utf-8", "surrogatepass")
+
+    def read_bytes(self) -> bytes:
+        return self.file.read_bytes(self.offset, self.length)
+
+    def __reduce__(self):
+        # only the stored memo's shards carry a Text out of its process (memoshard copies its
+        # bytes); anything else must be given held documents
+        raise TypeError("a kept text is read (texts.held) before it leaves its process")
+
+
+class Spill:
+    """The build's own file of texts: appended to as documents are loaded and converted."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        # unnamed from the start (O_TMPFILE or unlinked at once): a killed build leaves nothing
+        self.file = TextFile(tempfile.TemporaryFile(dir=folder))
+        self.end = 0
+
+    def keep(self, text: str | Text) -> str | Text:
+        if not isinstance(text, str) or not text:
+            return text
+        data = text.encode("utf-8", "surrogatepass")
+        os.pwrite(self.file.descriptor, data, self.end)
+        kept = Text(self.file, self.end, len(data))
+        self.end += len(data)
+        return kept
+
+
+def spilled(doc: Document | None, spill: Spill | None) -> Document | None:
+    """`doc` with its body, HTML and parts' HTML in `spill` (unchanged without one, or
+    without a document: one that did not load)."""
+    if spill is None or doc is None:
+        return doc
+    return replace(doc, body_markdown=spill.keep(doc.body_markdown), html=spill.keep(doc.html),
+                   parts=tuple(replace(part, html=spill.keep(part.html)) for part in doc.parts))
+
+
+def held(doc: Document) -> Document:
+    """`doc` with its texts as strings, read back from where they were kept."""
+    if not any(isinstance(text, Text) for text in _texts(doc)):
+        return doc
+    return replace(doc, body_markdown=_read(doc.body_markdown), html=_read(doc.html),
+                   parts=tuple(replace(part, html=_read(part.html)) for part in doc.parts))
+
+
+def held_issue(issue: Issue) -> Issue:
+    """The issue with every document held (for its print layout)."""
+    return replace(issue, sections=tuple(
+        replace(section, documents=tuple(held(doc) for doc in section.documents))
+        for section in issue.sections))
+
+
+def _texts(doc: Document):
+    yield doc.body_markdown
+    yield doc.html
+    yield from (part.html for part in doc.parts)
+
+
+def _read(text: str | Text) -> str:
+    return text.read() if isinstance(text, Text) else text
