@@ -18,6 +18,7 @@ this program: whoever can write there can also change the content and the layout
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ from pathlib import Path
 from .errors import Report
 from . import memoshard, reused, texts
 from .memo import Memo
+from .model import Document, Issue, SiteConfig
 from .uptodate import installed_packages, package_digest
 
 FOLDER = Path(".gazette-cache") / "memo"
@@ -78,13 +80,47 @@ class StoredMemo:
         fresh = {name: {key: used[name][key] for key in cache.fresh if key in used[name]}
                  for name, cache in self.caches.items()}
         if dead > live or len(self.shards) >= MAX_SHARDS:
-            memoshard.write(self.folder, used)
+            memoshard.write(self.folder, *_by_issue(used))
             for shard in self.shards:
                 _unlink(shard)
         elif any(fresh.values()):
-            memoshard.write(self.folder, fresh)
+            memoshard.write(self.folder, *_by_issue(fresh))
         for cache in self.caches.values():
             cache.sweep()
+
+
+def _by_issue(entries: dict[str, dict]) -> tuple[list[dict[str, dict]], tuple]:
+    """`entries` ({cache name: {key: result}}) in groups by the issue folder each key names
+    (its source file, its document or its issue), the site-wide ones last: a shard pickles
+    each group apart (memoshard), and what one issue's results share stays within it. With
+    them, what the keys of several groups hold (the configuration, the layouts' signature)."""
+    groups: dict[str, dict[str, dict]] = {}
+    seen: dict[int, tuple[object, str]] = {}  # id of a key's value → (it, the first group)
+    common: dict[int, object] = {}
+    for name, results in entries.items():
+        for key, result in results.items():
+            folder = _issue_folder(key)
+            groups.setdefault(folder, {}).setdefault(name, {})[key] = result
+            for value in key if isinstance(key, tuple) else ():
+                if isinstance(value, (tuple, SiteConfig)):
+                    first = seen.setdefault(id(value), (value, folder))
+                    if first[1] != folder:
+                        common[id(value)] = value
+    site_wide = groups.pop("", None)
+    return list(groups.values()) + ([site_wide] if site_wide else []), tuple(common.values())
+
+
+def _issue_folder(key) -> str:
+    """The issue folder a memo key names: a source file's path (its first value), or the
+    first document or issue among its values or theirs; "" for none."""
+    if isinstance(key, tuple) and key and isinstance(key[0], str) and key[0].endswith(
+            (".md", "issue.yaml")):
+        return os.path.dirname(key[0])
+    for value in key if isinstance(key, tuple) else ():
+        for item in (value, *(value if isinstance(value, tuple) else ())):
+            if isinstance(item, (Document, Issue)):
+                return os.fspath(item.path.parent)
+    return ""
 
 
 def load(root: Path, report: Report) -> StoredMemo:

@@ -297,7 +297,7 @@ def test_a_saved_shard_leaves_no_copy_of_the_texts_in_memory_and_reads_them_back
     odd = "乙" * 300 + "\ud800"  # a lone surrogate (the build refuses it; the shard keeps it)
     entries = {"documents": {("converted", body): (body, "短"), ("loaded",): body, odd: odd}}
     size = sys.getsizeof(body)
-    memoshard.write(tmp_path, entries)
+    memoshard.write(tmp_path, [entries])
     assert sys.getsizeof(body) == size  # no UTF-8 copy attached to the str
 
     (shard,) = tmp_path.glob("*.memo")
@@ -334,8 +334,25 @@ def test_a_stored_build_keeps_the_documents_texts_in_a_file_and_reads_them_back_
 
     spill = texts.Spill(tmp_path / "spill")
     kept = spill.keep("附件：晋中市" * 100)
-    memoshard.write(tmp_path / "shard", {"pages": {"key": (kept, kept)}})
+    memoshard.write(tmp_path / "shard", [{"pages": {"key": (kept, kept)}}])
     (shard,) = (tmp_path / "shard").glob("*.memo")
     first, second = memoshard.read(shard)["pages"]["key"]
     assert isinstance(first, texts.Text) and first is second
     assert first.read() == "附件：晋中市" * 100
+
+
+def test_a_shard_written_in_groups_reads_back_as_one_memo_with_what_they_share_as_one(tmp_path):
+    """Each group (an issue's results) is pickled with a memo of its own, so that saving the
+    memo of 15,000 documents does not hold everything it wrote until the end; what several
+    groups' keys share (the configuration, the layouts' signature) is written once."""
+    from gazette_build import memoshard
+
+    signature = ("layouts", ("base.html", "<!DOCTYPE html>" * 50))
+    groups = [{"pages": {("document.html", signature, n): f"页{n}" * 300}} for n in range(3)]
+    memoshard.write(tmp_path, groups, common=(signature,))
+    (shard,) = tmp_path.glob("*.memo")
+    pages = memoshard.read(shard)["pages"]
+    assert {key[2]: value for key, value in pages.items()} == {n: f"页{n}" * 300 for n in range(3)}
+    first, *others = [key[1] for key in pages]
+    assert first == signature and all(other is first for other in others)
+    assert shard.read_bytes().count(b"<!DOCTYPE html>" * 50) == 1
