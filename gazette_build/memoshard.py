@@ -1,14 +1,14 @@
-"""One shard file of the stored memo: a pickle, the long texts it refers to, and a sha256 over
-both, written atomically and trusted only when the digest matches.
+"""One shard file of the stored memo: its pickles, the long texts they refer to, and a sha256
+over both, written atomically and trusted only when the digest matches.
 
-    MAGIC  sha256-hex "\\n"  pickle…  texts  pickles' length (8 bytes, little-endian)
+    MAGIC  sha256-hex "\\n"  pickles  texts  the pickles' length (8 bytes, little-endian)
 
 The entries are pickled in groups, one pickle each (`write` is given them grouped: by issue),
 each with a memo of its own: the pickler holds every object it has written, and the tuple each
 record reduces to, until its pickle ends — one pickle of the memo of 15,000 documents held
-~150 MiB more while it was saved.
+~150 MiB more while it was saved. A first pickle holds what several groups share.
 
-The documents' texts (Markdown bodies, HTML) are written after the pickle as UTF-8 rather than
+The documents' texts (Markdown bodies, HTML) are written after the pickles as UTF-8 rather than
 inside it. Pickling a str asks CPython for its UTF-8 form, which the str then keeps for the
 rest of its life: saving the memo of 15,000 documents held a second copy of every body and
 page in memory (+480 MiB, half the build's peak). Encoding them here makes a bytes object
