@@ -335,8 +335,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
             outcomes = ((print_one(site, texts.held_issue(issue), env, report), [])
                         for issue in to_lay_out)
         else:
-            outcomes = _results([executor.submit(_print_one,
-                                                 Site(site.config, (texts.held_issue(issue),)))
+            outcomes = _results([_submitted(executor, Site(site.config,
+                                                           (texts.held_issue(issue),)))
                                  for issue in to_lay_out], to_lay_out, report)
         for count, (issue, (result, diagnostics)) in enumerate(zip(to_lay_out, outcomes), 1):
             report.diagnostics.extend(diagnostics)
@@ -353,6 +353,21 @@ def print_one(site: Site, issue: Issue, env: jinja2.Environment,
     from .printed import layout
 
     return _guarded(site, report, lambda: layout.render_issue(site, issue, env, report))
+
+
+def _submitted(executor, site: Site) -> Future:
+    """The job laying out the one issue of `site`; a worker lost while the jobs are still
+    being handed out (the pool then refuses new ones) fails this job like those under way."""
+    from concurrent.futures import Future
+
+    from .printed import executors
+
+    try:
+        return executor.submit(_print_one, site)
+    except executors.lost_worker_errors() as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
 
 
 def _results(jobs: list[Future], issues: list[Issue], report: Report):

@@ -108,3 +108,29 @@ def test_a_killed_worker_is_a_message_not_a_traceback(minimal_site, tmp_path):
                      re.MULTILINE), err
     assert "nothing was written" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_worker_lost_while_the_jobs_are_handed_out_is_a_message_not_a_traceback(
+        minimal_site, tmp_path, monkeypatch):
+    """A pool whose worker died refuses the jobs not yet handed out (BrokenProcessPool from
+    `submit`): the issues are errors naming them, as for a worker lost mid-layout."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from gazette_build.printed import executors
+
+    class BrokenPool:
+        def submit(self, *args):
+            raise BrokenProcessPool("A child process terminated abruptly, the process pool is "
+                                    "not usable anymore")
+
+    monkeypatch.setattr(executors, "layout_executor",
+                        lambda jobs, cluster, issues: contextlib.nullcontext(BrokenPool()))
+    _add_second_issue(minimal_site)
+    result = run_cli("--site", str(minimal_site), "build", "--jobs", "2", "--out",
+                     str(tmp_path / "out"))
+    assert result.code == 1 and "Traceback" not in result.err, result.err
+    for number in (1, 2):
+        assert re.search(rf"^content/2024/0{number}/issue\.yaml:1: print: 2024年第{number}期: "
+                         r"the layout worker stopped before it finished", result.err,
+                         re.MULTILINE), result.err
+    assert not (tmp_path / "out").exists()
