@@ -18,7 +18,7 @@ from . import (audit, config as config_stage, content, data, feeds, finding, lin
                memostore, numbering, render, reused, search, structure, svgclean, swap, texts,
                writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
-from .memo import Cache, Memo, run_memoised
+from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 from .record import frozen, links, signing
 from .sourcedigests import SourceDigests
@@ -94,16 +94,18 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None) -> Site:
         return texts.spilled(replace(converted, source_digest=made_of,
                                      body_markdown=loaded.body_markdown), spill)
 
+    cache = memo.documents if memo is not None else None
+
+    def converted(doc: Document) -> Document:
+        images = markdown.image_states(doc)
+        return run_memoised(cache, ("converted", doc, images),
+                            lambda own: convert(doc, images, own), report)
+
     issues = []
     for issue in site.issues:
         sections = []
         for section in issue.sections:
-            docs = tuple(run_memoised(memo.documents if memo is not None else None,
-                                      ("converted", doc, images),
-                                      lambda own, doc=doc, images=images: convert(doc, images,
-                                                                                  own), report)
-                         for doc in section.documents
-                         for images in (markdown.image_states(doc),))
+            docs = tuple(converted(doc) for doc in section.documents)
             sections.append(replace(section, documents=docs))
         issues.append(replace(issue, sections=tuple(sections)))
     report.check()
@@ -323,7 +325,7 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
         elif not report.errors:
             # a damaged cache entry was dropped: say so, it is laid out again
             report.diagnostics.extend(d for d in lookup.diagnostics if d.field == "cache")
-            to_lay_out.append(issue)
+            to_lay_out.append(issue)  # not `held`: read again when laid out, one at a time
     report.check()
     say = progress or (lambda message: None)
     if to_lay_out:
