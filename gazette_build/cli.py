@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--press", action="store_true",
                        help="also write press copies of the PDFs (3 mm bleed, crop marks)")
     build.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
-                       help="processes laying out PDFs in parallel (default: number of cores)")
+                       help="processes converting the documents and laying out PDFs in parallel "
+                       "(default: number of cores)")
     build.add_argument("--cluster", metavar="ADDRESS",
                        help="lay out PDFs on a Dask distributed cluster, e.g. "
                        "tcp://scheduler:8786 (workers must see the site folder at the same path)")
@@ -132,7 +133,7 @@ def _check(root: Path) -> int:
     from .site import check_links, load_site
 
     report = Report(root)
-    site = load_site(root, report)
+    site = load_site(root, report, jobs=os.cpu_count() or 1)
     check_footer(root, report)
     check_links(root, site, report)
     _print_diagnostics(sorted_diagnostics(report.diagnostics))

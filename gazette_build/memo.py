@@ -54,6 +54,10 @@ class Cache:
         self._current[key] = value
         return value  # type: ignore[return-value]
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether `get(key, …)` would find a result (without counting it as used)."""
+        return key in self._current or key in self._previous
+
     def sweep(self) -> None:
         self._previous, self._current = self._current, {}
         self.fresh = []

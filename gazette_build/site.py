@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 import jinja2
 
-from . import (audit, config as config_stage, content, data, feeds, finding, linkcheck, markdown,
-               memostore, numbering, render, reused, search, structure, svgclean, swap, texts,
-               writer)
+from . import (audit, config as config_stage, content, data, fanout, feeds, finding, linkcheck,
+               markdown, memostore, numbering, render, reused, search, structure, svgclean, swap,
+               texts, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -44,8 +44,10 @@ class BuildResult:
 
 
 def load_site(root: Path, report: Report, memo: Memo | None = None,
-              config: SiteConfig | None = None) -> Site:
-    """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors."""
+              config: SiteConfig | None = None, jobs: int = 1) -> Site:
+    """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors.
+    `jobs`: processes converting the documents (the CLI's one-shot commands: it holds no
+    threads to fork with)."""
     # `config` is given by build(), which reads it first to put back an interrupted build's site
     if config is None and memo is not None and (root / "site.yaml").is_file():
         # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
@@ -65,7 +67,7 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    site = convert_site(site, report, memo)
+    site = convert_site(site, report, memo, jobs)
     site = links.link_documents(site, report)
     report.check()
     return site
@@ -78,34 +80,53 @@ def load_config(root: Path, report: Report) -> SiteConfig:
     return config
 
 
-def convert_site(site: Site, report: Report, memo: Memo | None = None) -> Site:
+def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int = 1) -> Site:
     """Markdown → HTML for every document, with the editorial audits on the same tokens; with
-    the stored memo's `spill`, each document's texts are kept there as soon as it is made."""
+    the stored memo's `spill`, each document's texts are kept there as soon as it is made.
+    The documents not in the memo are converted by `jobs` processes (fanout.py)."""
     content_dir = site.config.content_dir
     spill = memo.spill if memo is not None else None
+    cache = memo.documents if memo is not None else None
 
-    def convert(loaded: Document, images: tuple, own: Report) -> Document:
+    def conversion(key: tuple) -> tuple[tuple, list]:
+        """What converting adds to a document, and what it reported: picklable, small."""
+        _, loaded, images = key
+        own = Report(report.root)
         doc = texts.held(loaded)
         tokens = numbering.restructure(doc, markdown.parse(doc), own)
         audit.audit_document(doc, tokens, content_dir, own)
         converted = markdown.convert(doc, tokens, content_dir)
         # what the HTML is made of: the source and the images (a page's key compares this)
         made_of = hashlib.sha256(doc.source_digest + repr(images).encode()).digest()
-        return texts.spilled(replace(converted, source_digest=made_of,
-                                     body_markdown=loaded.body_markdown), spill)
+        return (converted.html, converted.headings, converted.parts, converted.images,
+                made_of), own.diagnostics
 
-    cache = memo.documents if memo is not None else None
+    made: dict[tuple, tuple[Document, list]] = {}
 
-    def converted(doc: Document) -> Document:
-        images = markdown.image_states(doc)
-        return run_memoised(cache, ("converted", doc, images),
-                            lambda own: convert(doc, images, own), report)
+    def put_away(key: tuple, result: tuple[tuple, list]) -> None:
+        (html, headings, parts, images, made_of), diagnostics = result
+        doc = replace(key[1], html=html, headings=headings, parts=parts, images=images,
+                      source_digest=made_of)
+        made[key] = texts.spilled(doc, spill), diagnostics
 
+    keys = [("converted", doc, markdown.image_states(doc))
+            for issue in site.issues for doc in issue.documents]
+    missing = [key for key in dict.fromkeys(keys) if cache is None or key not in cache]
+    fanout.share(missing, conversion, lambda index, result: put_away(missing[index], result),
+                 jobs)
+
+    def made_now(key: tuple, own: Report) -> Document:
+        doc, diagnostics = made[key]
+        own.diagnostics.extend(diagnostics)
+        return doc
+
+    documents = iter(run_memoised(cache, key, lambda own: made_now(key, own), report)
+                     for key in keys)
     issues = []
     for issue in site.issues:
         sections = []
         for section in issue.sections:
-            docs = tuple(converted(doc) for doc in section.documents)
+            docs = tuple(next(documents) for _ in section.documents)
             sections.append(replace(section, documents=docs))
         issues.append(replace(issue, sections=tuple(sections)))
     report.check()
@@ -155,7 +176,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         loaded()
     caches = store.memo if store is not None else memo
     with _fewer_collections():
-        site = load_site(root, report, caches, config)
+        site = load_site(root, report, caches, config, jobs)
     if loaded is not None:
         loaded()
     target = (out or site.config.output_dir).resolve()

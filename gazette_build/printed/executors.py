@@ -9,13 +9,13 @@ and stores its result in the site's `.gazette-cache/`.
 """
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
-import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Iterator
+
+from ..fanout import die_with_parent
 
 CONNECT_SECONDS = 10
 
@@ -37,7 +37,7 @@ def layout_executor(jobs: int, cluster: str | None, issues: int) -> Iterator[Exe
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(min(jobs, issues), mp_context=context,
-                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             yield pool
     else:
         yield None
@@ -72,15 +72,3 @@ def _cluster_executor(address: str) -> Iterator[Executor]:
         yield client.get_executor(pure=False)
     finally:
         client.close()
-
-
-def _die_with_parent(parent: int) -> None:
-    """Run in each local worker: the kernel kills it when the build process dies, however it
-    dies (a SIGKILL gives the build no chance to stop its workers itself)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_DEATHSIG (Linux)
-    except (OSError, AttributeError):  # not Linux: the workers end after their current layout
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)

@@ -1,0 +1,136 @@
+"""Independent items worked on by this process and forked worker processes together.
+
+The cold build's largest stage is converting every document's Markdown (about 60 % of it at
+1,500 documents), and each document converts on its own. A machine has more than one core, so
+the CLI's build and check share that stage with `jobs - 1` workers of a standard process pool,
+not a scheduler of ours:
+
+- the workers are forked: they start with everything this process has loaded (the archive, the
+  compiled parser, the open file of kept texts), so a task is only a range of indices and only
+  its results are pickled back;
+- the items are cut into chunks, each claimed once, by whichever process comes to it first (a
+  flag per chunk in shared memory): the pool is given them from the last, while this process
+  takes them from the first, so the two meet where the work is done — no chunk is done twice,
+  none waits for a worker while this process could do it;
+- results are handed to `take` as they arrive (one chunk at a time, in no set order), so that
+  the caller can put them away (the build writes the documents' HTML into its spill) instead of
+  holding them all;
+- a worker that dies (killed, out of memory) loses nothing: the chunks it had are done here.
+
+Without fork (not Linux or macOS), with one job or few items, everything runs here, in order.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHUNK = 16  # documents: a few tens of ms of work, against ~1 ms to hand a chunk over
+MIN_ITEMS = 4 * CHUNK  # fewer: starting the pool (~20-50 ms) costs more than it saves
+
+# what the forked workers work on: set before the pool starts, read by `_run` in the workers
+_items: Sequence = ()
+_work: Callable | None = None
+_claimed = None  # a byte per chunk, 1 once a process has taken it
+
+
+def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], None],
+          jobs: int) -> None:
+    """Call `take(i, work(items[i]))` for every index, with `jobs` processes in all."""
+    if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        for index, item in enumerate(items):
+            take(index, work(item))
+        return
+    global _items, _work, _claimed
+    chunks = [range(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+    context = multiprocessing.get_context("fork")
+    _items, _work, _claimed = items, work, context.Array("b", len(chunks))
+    pool = ProcessPoolExecutor(min(jobs - 1, len(chunks)), mp_context=context,
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
+        _share_chunks(chunks, pool, take)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _items, _work, _claimed = (), None, None
+
+
+def _share_chunks(chunks: list[range], pool: ProcessPoolExecutor,
+                  take: Callable[[int, object], None]) -> None:
+    done_here: set[int] = set()
+
+    def do_here(number: int) -> None:
+        done_here.add(number)
+        for index in chunks[number]:
+            take(index, _work(_items[index]))
+
+    def put_away(future: Future) -> None:
+        number = waiting.pop(future)
+        try:
+            results = future.result()
+        except _lost_worker():  # nothing of it came back: what this process has not done, it does
+            if number not in done_here:
+                do_here(number)
+            return
+        if results is not None:  # None: this process had claimed it first
+            for index, result in zip(chunks[number], results):
+                take(index, result)
+
+    finished: deque[Future] = deque()  # appended to by the pool's thread as chunks end
+    waiting: dict[Future, int] = {}
+    for number in reversed(range(len(chunks))):
+        try:
+            future = pool.submit(_run, number)
+        except _lost_worker():  # a worker died already: what is not handed over is done here
+            break
+        waiting[future] = number
+        future.add_done_callback(finished.append)
+    for number in range(len(chunks)):
+        while finished:  # put away what the workers finished, so that it is not held
+            put_away(finished.popleft())
+        if number not in done_here and _claim(number):
+            do_here(number)
+    for future in as_completed(list(waiting)):
+        put_away(future)
+
+
+def _claim(number: int) -> bool:
+    """Take chunk `number` for the calling process: False if another process has it."""
+    with _claimed.get_lock():
+        if _claimed[number]:
+            return False
+        _claimed[number] = 1
+        return True
+
+
+def _run(number: int) -> list | None:
+    """A worker's task: the results of chunk `number`, or None if this process had it first."""
+    if not _claim(number):
+        return None
+    start = number * CHUNK
+    return [_work(_items[index]) for index in range(start, min(start + CHUNK, len(_items)))]
+
+
+def _lost_worker() -> type[BaseException]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return BrokenProcessPool
+
+
+def die_with_parent(parent: int) -> None:
+    """Run in each local worker: the kernel kills it when the build process dies, however it
+    dies (a SIGKILL gives the build no chance to stop its workers itself)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_DEATHSIG (Linux)
+    except (OSError, AttributeError):  # not Linux: the workers end after their current task
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)

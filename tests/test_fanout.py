@@ -1,0 +1,104 @@
+"""The documents' conversion shared with forked workers (fanout.py): every item done once, by
+both processes, nothing lost when a worker dies, and a build's output the same as with one job."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import run_cli
+from gazette_build import fanout
+
+
+def _share(items, work, jobs):
+    taken: dict[int, object] = {}
+
+    def take(index, result):
+        assert index not in taken, f"item {index} taken twice"
+        taken[index] = result
+
+    fanout.share(items, work, take, jobs)
+    return taken
+
+
+def _slow_square(item):
+    time.sleep(0.002)  # long enough for the worker to start before this process is done
+    return item * item, os.getpid()
+
+
+def test_every_item_is_done_once_by_this_process_and_a_worker():
+    items = list(range(300))
+    taken = _share(items, _slow_square, jobs=2)
+    assert sorted(taken) == items
+    assert all(taken[i][0] == i * i for i in items)
+    doers = {pid for _, pid in taken.values()}
+    assert os.getpid() in doers and len(doers) == 2  # the work was shared
+
+
+def test_one_job_or_few_items_stay_in_this_process():
+    for items, jobs in ((list(range(300)), 1), (list(range(fanout.MIN_ITEMS - 1)), 2)):
+        taken = _share(items, _slow_square, jobs)
+        assert [taken[i][0] for i in range(len(items))] == [i * i for i in items]
+        assert {pid for _, pid in taken.values()} == {os.getpid()}
+
+
+PARENT = os.getpid()
+
+
+def _dies_in_a_worker(item):
+    if item == 250 and os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer would
+    return _slow_square(item)
+
+
+def test_a_killed_worker_loses_nothing():
+    items = list(range(300))
+    taken = _share(items, _dies_in_a_worker, jobs=2)
+    assert sorted(taken) == items
+    assert all(taken[i][0] == i * i for i in items)
+    assert taken[250][1] == os.getpid()  # done again here
+
+
+def test_a_build_with_two_jobs_is_the_build_with_one(tmp_path):
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 12)  # 72 documents: enough to be shared
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        result = run_cli("--site", str(site), "build", "--no-pdf", "--no-search", "--jobs", jobs,
+                         "--out", str(out))
+        assert result.code == 0, result.err
+        outputs[jobs] = ({p.relative_to(out): p.read_bytes() for p in out.rglob("*")
+                          if p.is_file()},
+                         [line for line in result.lines if line.startswith("warning:")])
+        (site / ".gazette-cache").rename(tmp_path / f"cache{jobs}")  # the next one starts cold
+    files, warnings = outputs["2"]
+    assert len(files) > 72 and len(warnings) > 0  # the archive's tables are warned about
+    assert outputs["2"] == outputs["1"]
+
+
+def test_killing_the_build_leaves_no_conversion_worker_running(tmp_path):
+    from test_parallel_print import _children, _running
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 50)  # 300 documents: a second or more to convert
+    build = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", str(site), "build",
+                              "--no-pdf", "--jobs", "2", "--out", str(tmp_path / "out")],
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (workers := _children(build.pid)) and build.poll() is None and \
+            time.monotonic() < deadline:
+        time.sleep(0.005)
+    build.kill()
+    build.wait()
+    assert workers, "the build ended without starting a conversion worker"
+    deadline = time.monotonic() + 1
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if _running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
