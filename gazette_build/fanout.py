@@ -15,7 +15,8 @@ not a scheduler of ours:
 - results are handed to `take` as they arrive (one chunk at a time, in no set order), so that
   the caller can put them away (the build writes the documents' HTML into its spill) instead of
   holding them all;
-- a worker that dies (killed, out of memory) loses nothing: the chunks it had are done here.
+- a worker that dies (killed, out of memory) loses nothing: the chunks it had are done here;
+  a chunk whose work raised in a worker is done again here, to raise with its traceback.
 
 Without fork (not Linux or macOS), with one job or few items, everything runs here, in order.
 """
@@ -75,6 +76,9 @@ def _share_chunks(chunks: list[range], pool: ProcessPoolExecutor,
         except _lost_worker():  # nothing of it came back: what this process has not done, it does
             if number not in done_here:
                 do_here(number)
+            return
+        except Exception:  # raised by `work`: done again here, so that the error is raised
+            do_here(number)  # with its traceback, as in one process (a layout's line number)
             return
         if results is not None:  # None: this process had claimed it first
             for index, result in zip(chunks[number], results):
