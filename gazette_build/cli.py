@@ -133,10 +133,9 @@ def _check(root: Path) -> int:
     from .site import check_links, load_site
 
     report = Report(root)
-    jobs = os.cpu_count() or 1  # a one-shot process: it converts and renders on every core
-    site = load_site(root, report, jobs=jobs)
+    site = load_site(root, report, jobs=os.cpu_count() or 1)  # one-shot: every core converts
     check_footer(root, report)
-    check_links(root, site, report, jobs)
+    check_links(root, site, report)
     _print_diagnostics(sorted_diagnostics(report.diagnostics))
     count = len(report.warnings)
     _say(f"gazette check: no errors, {count} warning{'s' * (count != 1)}")

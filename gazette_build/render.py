@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import fanout, finding, memostore, reused, search, structured, tables, texts
+from . import finding, memostore, reused, search, structured, tables, texts
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields
 
@@ -140,16 +140,14 @@ def templates_signature(config: SiteConfig) -> tuple:
 
 def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                  memo: Cache | None = None,
-                 put: Callable[[str, bytes], reused.Page] | None = None,
-                 jobs: int = 1) -> dict[str, reused.Page]:
+                 put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
     """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8 — or, with `put`
     (the build's staging folder), to where `put` wrote it as soon as it was rendered; from the
     stored memo, to the file of the last output that holds it (`reused.InOutput`).
 
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
-    it again would give. The pages not in `memo` are rendered by `jobs` processes (fanout.py:
-    forked workers that write what they render through `put` and hand back where it is)."""
+    it again would give."""
     config = site.config
     years = site.years  # computed from every issue: once, not once a page
     signature = (templates_signature(config), config, years) if memo is not None else ()
@@ -162,28 +160,18 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
     menu = year_menu(env, config, years)
 
-    # every page as (path, layout, memo key, a function giving its context, that function's
-    # argument): listed first, then rendered where the memo does not have it
-    wanted: list[tuple[str, str, tuple, Callable[[object], dict], object]] = []
+    pages: dict[str, reused.Page] = {}
 
     def page(path: str, name: str, key: tuple, derived=lambda: {}, **context) -> None:
         """`derived` gives the context computed from the key's values: only on a memo miss."""
-        wanted.append((path, name, (name, signature, key), _given, (context, derived)))
-
-    def document_page(key: tuple) -> dict:
-        """A document page's context, from its memo key alone (15,000 of these are listed at
-        once: a dict and a function each would be ~10 MiB more held)."""
-        doc, header, previous, next_, print_info = key
-        return {"root": "../../../", "issue": header, "page_title": doc.title,
-                "previous": previous, "next": next_, "print_info": print_info,
-                "canonical": doc.url, **_document_context(config, doc, header, print_info)}
-
-    def render_page(spec: tuple) -> reused.Page:
-        path, name, _, context_of, argument = spec
-        context = context_of(argument)
-        html = templates[name].render(config=config, years=years, menu=menu(context["root"]),
-                                      **context)
-        return put(path, html.encode("utf-8")) if put else html.encode("utf-8")
+        def render_page() -> reused.Page:
+            html = templates[name].render(config=config, years=years,
+                                          menu=menu(context["root"]), **context, **derived())
+            return put(path, html.encode("utf-8")) if put else html.encode("utf-8")
+        # a page kept by the stored memo is its file in the last output (`reused`): rendered
+        # again if that file was changed or removed since
+        pages[path] = memo.get((name, signature, key), render_page, reused.usable) \
+            if memo is not None else render_page()
 
     # the home page shows the latest issue's contents and the years, not every issue: it
     # stays small however long the archive
@@ -249,33 +237,13 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         for index, doc in enumerate(documents):
             previous = Neighbour.of(documents[index - 1]) if index > 0 else None
             next_ = Neighbour.of(documents[index + 1]) if index + 1 < len(documents) else None
-            key = (doc, header, previous, next_, _print_info(config, issue, doc, print_))
-            wanted.append((f"{doc.url}index.html", "document.html",
-                           ("document.html", signature, key), document_page, key))
-    return _rendered(wanted, render_page, memo, jobs)
-
-
-def _given(context_and_derived: tuple[dict, Callable[[], dict]]) -> dict:
-    context, derived = context_and_derived
-    return {**context, **derived()}
-
-
-def _rendered(wanted: list[tuple], render_page: Callable[[tuple], reused.Page],
-              memo: Cache | None, jobs: int) -> dict[str, reused.Page]:
-    """Path → page for every page `wanted`, in order: from `memo` where it has the page's key
-    and the page is still usable (a page kept by the stored memo is its file in the last
-    output, rendered again if that file was changed or removed since), the others rendered."""
-    missing = [spec for spec in wanted if memo is None or spec[2] not in memo]
-    made: dict[str, reused.Page] = {}
-    fanout.share(missing, render_page,
-                 lambda index, page: made.__setitem__(missing[index][0], page), jobs)
-    pages = {}
-    for spec in wanted:
-        path, key = spec[0], spec[2]
-        now = made.pop(path, None)
-        render = (lambda now=now: now) if now is not None else (lambda spec=spec:
-                                                                 render_page(spec))
-        pages[path] = memo.get(key, render, reused.usable) if memo is not None else render()
+            print_info = _print_info(config, issue, doc, print_)
+            page(f"{doc.url}index.html", "document.html",
+                 (doc, header, previous, next_, print_info), root="../../../", issue=header,
+                 page_title=doc.title, previous=previous, next=next_, print_info=print_info,
+                 canonical=doc.url,
+                 derived=lambda doc=doc, header=header, print_info=print_info: _document_context(
+                     config, doc, header, print_info))
     return pages
 
 

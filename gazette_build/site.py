@@ -201,8 +201,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         # links are checked by `gazette check` (check_links below), not here: reading every
         # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
         files, pages = site_files(site, env, printed, report, caches,
-                                  staging.put if staging is not None else None,
-                                  jobs if memo is None else 1)
+                                  staging.put if staging is not None else None)
         if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
             files.update(search.index_files(site, pages, report,
                                              store.memo.pages if store is not None else None))
@@ -299,14 +298,11 @@ def _open_seal(site: Site, report: Report):
 
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                report: Report, memo: Memo | None = None,
-               put: Callable[[str, bytes], reused.Page] | None = None,
-               jobs: int = 1) -> tuple[dict, dict]:
+               put: Callable[[str, bytes], reused.Page] | None = None) -> tuple[dict, dict]:
     """Every file of the built site, keyed by output path, and the HTML pages among them; with
-    `put`, each page is written (staged) as soon as it is rendered and not held. `jobs`:
-    processes rendering the pages (a one-shot command's: forking needs a process without
-    threads)."""
+    `put`, each page is written (staged) as soon as it is rendered and not held."""
     with _fewer_collections():
-        pages = render_site(site, env, printed, report, memo, put, jobs)
+        pages = render_site(site, env, printed, report, memo, put)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
     files.update(data.data_files(site, printed, cache, put))
@@ -320,11 +316,11 @@ def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIs
     return files, pages
 
 
-def check_links(root: Path, site: Site, report: Report, jobs: int = 1) -> None:
+def check_links(root: Path, site: Site, report: Report) -> None:
     """`gazette check`: the web edition rendered in memory (without the PDFs, which only a
     build lays out) and its internal links and anchors checked; nothing is written."""
     env = render.make_env(site.config)
-    files, _ = site_files(site, env, {}, report, jobs=jobs)
+    files, _ = site_files(site, env, {}, report)
     linkcheck.check_links(files, site.config.output_dir, site.config.base_url, report)
 
 
@@ -445,10 +441,9 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                 report: Report, memo: Memo | None = None,
-                put: Callable[[str, bytes], reused.Page] | None = None,
-                jobs: int = 1) -> dict[str, reused.Page]:
+                put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
     pages = _guarded(site, report, lambda: render.render_pages(
-        site, env, printed, memo.pages if memo else None, put, jobs))
+        site, env, printed, memo.pages if memo else None, put))
     report.check()
     return pages
 

@@ -70,29 +70,10 @@ def _fails_in_a_worker(item):
 
 def test_an_error_in_a_worker_is_raised_here_with_its_traceback():
     """A worker's exception comes back pickled, without its frames; the chunk is done again
-    here so that the error is the one a single process raises (a layout's line comes from
-    its traceback)."""
+    here so that the error is the one a single process raises, with its traceback."""
     with pytest.raises(ValueError, match="item 250 is bad") as raised:
         _share(list(range(300)), _fails_in_a_worker, jobs=2)
     assert "_fails_in_a_worker" in [entry.name for entry in raised.traceback]
-
-
-def test_a_layout_error_names_the_same_line_with_two_jobs(tmp_path):
-    from tools.make_archive import make_archive
-
-    site = make_archive(tmp_path / "site", 12)
-    layout = site / "layouts/document.html"
-    lines = layout.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines.insert(5, "{{ no_such_value.field }}\n")
-    layout.write_text("".join(lines), encoding="utf-8")
-    errors = {}
-    for jobs in ("1", "2"):
-        result = run_cli("--site", str(site), "build", "--no-pdf", "--no-search", "--jobs", jobs,
-                         "--out", str(tmp_path / f"out{jobs}"))
-        assert result.code == 1 and "Traceback" not in result.err, result.err
-        errors[jobs] = [line for line in result.lines if "template" in line]
-    assert errors["2"] == errors["1"]
-    assert errors["1"][0].startswith("layouts/document.html:6: template:"), errors["1"]
 
 
 def test_a_build_with_two_jobs_is_the_build_with_one(tmp_path):
