@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Callable, Sequence, TypeVar
@@ -58,11 +59,14 @@ def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], N
     context = multiprocessing.get_context("fork")
     _items, _work, _claimed = items, work, context.Array("b", len(chunks))
     pool = ProcessPoolExecutor(min(jobs - 1, len(chunks)), mp_context=context,
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+                               initializer=_worker_start, initargs=(os.getpid(),))
     try:
         _share_chunks(chunks, pool, take)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except RuntimeError:  # interrupted (Ctrl-C) while the pool was starting: its thread
+            pass  # never ran; its workers die with this process (die_with_parent)
         _items, _work, _claimed = (), None, None
 
 
@@ -92,13 +96,19 @@ def _share_chunks(chunks: list[range], pool: ProcessPoolExecutor,
 
     finished: deque[Future] = deque()  # appended to by the pool's thread as chunks end
     waiting: dict[Future, int] = {}
-    for number in reversed(range(len(chunks))):
-        try:
-            future = pool.submit(_run, number)
-        except _lost_worker():  # a worker died already: what is not handed over is done here
-            break
-        waiting[future] = number
-        future.add_done_callback(finished.append)
+    # the first submit forks the workers: a Ctrl-C then waits until they ignore it (they
+    # start with it blocked, and pending for this process, it is delivered once unblocked)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        for number in reversed(range(len(chunks))):
+            try:
+                future = pool.submit(_run, number)
+            except _lost_worker():  # a worker died already: what is not handed over is done here
+                break
+            waiting[future] = number
+            future.add_done_callback(finished.append)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     for number in range(len(chunks)):
         while finished:  # put away what the workers finished, so that it is not held
             put_away(finished.popleft())
@@ -131,11 +141,19 @@ def _lost_worker() -> type[BaseException]:
     return BrokenProcessPool
 
 
+def _worker_start(parent: int) -> None:
+    """Run in each worker of `share`: Ctrl-C, which the terminal sends to every process of the
+    command, is the build's to answer (a worker waiting for work would print a traceback of
+    its own; the build stops the pool); and it dies with the build."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while forking
+    die_with_parent(parent)
+
+
 def die_with_parent(parent: int) -> None:
     """Run in each local worker: the kernel kills it when the build process dies, however it
     dies (a SIGKILL gives the build no chance to stop its workers itself)."""
     import ctypes
-    import signal
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -117,3 +117,21 @@ def test_killing_the_build_leaves_no_conversion_worker_running(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left
+
+
+def test_ctrl_c_during_the_conversion_stops_the_build_without_a_traceback(tmp_path):
+    from test_parallel_print import _children
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 50)
+    build = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", str(site), "build",
+                              "--no-pdf", "--jobs", "2", "--out", str(tmp_path / "out")],
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not _children(build.pid) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(build.pid, signal.SIGINT)  # as a terminal does: the build and its workers
+    _, err = build.communicate(timeout=60)
+    assert build.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert not (tmp_path / "out").exists()
