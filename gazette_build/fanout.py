@@ -28,12 +28,13 @@ the cold build 1.42× the floor instead of 1.71×, but its process tree grew fro
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from typing import Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
+
+if TYPE_CHECKING:  # imported when a pool starts: a rebuild after an edit never starts one
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,10 +51,13 @@ _claimed = None  # a byte per chunk, 1 once a process has taken it
 def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], None],
           jobs: int) -> None:
     """Call `take(i, work(items[i]))` for every index, with `jobs` processes in all."""
-    if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or len(items) < MIN_ITEMS or "fork" not in _start_methods():
         for index, item in enumerate(items):
             take(index, work(item))
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _items, _work, _claimed
     chunks = [range(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
     context = multiprocessing.get_context("fork")
@@ -114,8 +118,16 @@ def _share_chunks(chunks: list[range], pool: ProcessPoolExecutor,
             put_away(finished.popleft())
         if number not in done_here and _claim(number):
             do_here(number)
+    from concurrent.futures import as_completed
+
     for future in as_completed(list(waiting)):
         put_away(future)
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing  # here: a build with nothing to share does not load it
+
+    return multiprocessing.get_all_start_methods()
 
 
 def _claim(number: int) -> bool:

@@ -15,7 +15,9 @@ The measure is the type area's width at the title's size (print.css `.doc-title`
 """
 from __future__ import annotations
 
+import ctypes
 import ctypes.util
+import glob
 import itertools
 import math
 import re
@@ -110,21 +112,20 @@ def _words(text: str) -> list[str]:
     icu = _icu()
     if icu is None:
         return list(text)
-    lib, version = icu
+    open_, first, following, close = icu
     units = text.encode("utf-16-le")
-    buffer = _ffi().new("uint16_t[]", len(units) // 2 or 1)
-    _ffi().memmove(buffer, units, len(units))
-    status = _ffi().new("int *", 0)
-    iterator = getattr(lib, f"ubrk_open_{version}")(1, b"zh", buffer, len(units) // 2, status)
-    if status[0] > 0 or iterator == _ffi().NULL:
+    length = len(units) // 2
+    buffer = (ctypes.c_uint16 * (length or 1)).from_buffer_copy(units or b"\0\0")
+    status = ctypes.c_int(0)
+    iterator = open_(1, b"zh", buffer, length, ctypes.byref(status))
+    if status.value > 0 or not iterator:
         return list(text)
     try:
-        following = getattr(lib, f"ubrk_next_{version}")
-        bounds = [getattr(lib, f"ubrk_first_{version}")(iterator)]
+        bounds = [first(iterator)]
         while (bound := following(iterator)) != -1:
             bounds.append(bound)
     finally:
-        getattr(lib, f"ubrk_close_{version}")(iterator)
+        close(iterator)
     words = [units[2 * a:2 * b].decode("utf-16-le") for a, b in zip(bounds, bounds[1:])]
     # ICU falls back to single characters for words its dictionary lacks (place names,
     # 印发): a run of them is kept whole rather than broken anywhere
@@ -145,30 +146,39 @@ def _single_han(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _ffi():
-    import cffi  # here: making an FFI imports a C parser (~30 ms), which a build whose PDFs
-    # all come from the cache never needs
-
-    return cffi.FFI()
-
-
-@lru_cache(maxsize=1)
-def _icu():
-    """(libicuuc, its version): ICU suffixes every symbol with its major version."""
-    name = ctypes.util.find_library("icuuc")
+def _icu() -> tuple[Callable, ...] | None:
+    """ICU's word-break functions (ubrk_open, _first, _next, _close), or None without libicu.
+    Through ctypes: cffi would parse their declarations with its C parser, ~0.1 s that a build
+    whose PDFs come from the cache spent here (the titles are set to make the cache's key)."""
+    name = _icu_library()
     match = re.search(r"\.so\.(\d+)", name or "")
     if not match:
         return None
-    version = match[1]
-    _ffi().cdef(f"""
-        typedef struct UBreakIterator UBreakIterator;
-        UBreakIterator *ubrk_open_{version}(int type, const char *locale, const uint16_t *text,
-                                            int32_t length, int *status);
-        int32_t ubrk_first_{version}(UBreakIterator *iterator);
-        int32_t ubrk_next_{version}(UBreakIterator *iterator);
-        void ubrk_close_{version}(UBreakIterator *iterator);
-    """)
     try:
-        return _ffi().dlopen(name), version
+        lib = ctypes.CDLL(name)
     except OSError:
         return None
+    version = match[1]  # ICU suffixes every symbol with its major version
+    iterator = ctypes.c_void_p
+    open_ = getattr(lib, f"ubrk_open_{version}")
+    open_.restype = iterator
+    open_.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint16),
+                      ctypes.c_int32, ctypes.POINTER(ctypes.c_int))
+    functions = [open_]
+    for role, result in (("first", ctypes.c_int32), ("next", ctypes.c_int32), ("close", None)):
+        function = getattr(lib, f"ubrk_{role}_{version}")
+        function.restype, function.argtypes = result, (iterator,)
+        functions.append(function)
+    return tuple(functions)
+
+
+def _icu_library() -> str | None:
+    """libicuuc's file: looked for where Debian and most Linux systems keep it, or asked of
+    the system (ctypes.util runs `ldconfig -p`, a process of its own, ~20 ms)."""
+    for pattern in ("/usr/lib/*/libicuuc.so.[0-9]*", "/usr/lib64/libicuuc.so.[0-9]*",
+                    "/usr/lib/libicuuc.so.[0-9]*"):
+        found = glob.glob(pattern)
+        if found:  # the newest ICU, by its own name (libicuuc.so.72 before libicuuc.so.72.1)
+            return max(found, key=lambda path: (int(re.search(r"\.so\.(\d+)", path)[1]),
+                                                -len(path)))
+    return ctypes.util.find_library("icuuc")
