@@ -135,3 +135,19 @@ def test_ctrl_c_during_the_conversion_stops_the_build_without_a_traceback(tmp_pa
     assert build.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_check_shares_the_conversion_and_says_the_same(tmp_path, monkeypatch):
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 12)
+    calls = []
+    share = fanout.share
+    monkeypatch.setattr(fanout, "share", lambda items, work, take, jobs: (
+        calls.append((len(items), jobs)), share(items, work, take, jobs))[1])
+    shared = run_cli("--site", str(site), "check")
+    assert (72, os.cpu_count()) in calls  # every document offered to the pool
+    monkeypatch.setattr(fanout, "MIN_ITEMS", 10**9)  # the same check in one process
+    alone = run_cli("--site", str(site), "check")
+    assert shared.code == alone.code == 0, shared.err
+    assert shared.lines == alone.lines and any("warning:" in line for line in alone.lines)
