@@ -6,7 +6,7 @@ the CLI's build and check share that stage with `jobs - 1` workers of a standard
 not a scheduler of ours:
 
 - the workers are forked: they start with everything this process has loaded (the archive, the
-  compiled parser, the open file of kept texts), so a task is only a range of indices and only
+  compiled parser, the open file of kept texts), so a task is only a chunk's number and only
   its results are pickled back;
 - the items are cut into chunks, each claimed once, by whichever process comes to it first (a
   flag per chunk in shared memory): the pool is given them from the last, while this process

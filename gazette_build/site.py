@@ -46,8 +46,8 @@ class BuildResult:
 def load_site(root: Path, report: Report, memo: Memo | None = None,
               config: SiteConfig | None = None, jobs: int = 1) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors.
-    `jobs`: processes converting the documents (the CLI's one-shot commands: it holds no
-    threads to fork with)."""
+    `jobs`: processes converting the documents (more than one only for the CLI's one-shot
+    commands: they fork workers, which a process holding threads must not)."""
     # `config` is given by build(), which reads it first to put back an interrupted build's site
     if config is None and memo is not None and (root / "site.yaml").is_file():
         # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild

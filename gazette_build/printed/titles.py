@@ -16,7 +16,6 @@ The measure is the type area's width at the title's size (print.css `.doc-title`
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import glob
 import itertools
 import math
@@ -181,4 +180,6 @@ def _icu_library() -> str | None:
         if found:  # the newest ICU, by its own name (libicuuc.so.72 before libicuuc.so.72.1)
             return max(found, key=lambda path: (int(re.search(r"\.so\.(\d+)", path)[1]),
                                                 -len(path)))
+    import ctypes.util  # here: it loads subprocess, for a system that keeps ICU elsewhere
+
     return ctypes.util.find_library("icuuc")
