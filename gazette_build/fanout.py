@@ -6,8 +6,8 @@ the CLI's build and check share that stage with `jobs - 1` workers of a standard
 not a scheduler of ours:
 
 - the workers are forked: they start with everything this process has loaded (the archive, the
-  compiled parser, the open file of kept texts), so a task is only a chunk's number and only
-  its results are pickled back;
+  open file of kept texts, and the parser: the first item is done before they fork), so a task
+  is only a chunk's number and only its results are pickled back;
 - the items are cut into chunks, each claimed once, by whichever process comes to it first (a
   flag per chunk in shared memory): the pool is given them from the last, while this process
   takes them from the first, so the two meet where the work is done — no chunk is done twice,
@@ -45,6 +45,7 @@ MIN_ITEMS = 4 * CHUNK  # fewer: starting the pool (~20-50 ms) costs more than it
 # what the forked workers work on: set before the pool starts, read by `_run` in the workers
 _items: Sequence = ()
 _work: Callable | None = None
+_chunks: list[range] = []
 _claimed = None  # a byte per chunk, 1 once a process has taken it
 
 
@@ -58,10 +59,13 @@ def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], N
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _items, _work, _claimed
-    chunks = [range(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+    global _items, _work, _chunks, _claimed
+    # the first item is done before the workers fork: what it loads (markdown-it and its
+    # compiled rules, for a conversion) is then loaded once, for all
+    take(0, work(items[0]))
+    chunks = [range(start, min(start + CHUNK, len(items))) for start in range(1, len(items), CHUNK)]
     context = multiprocessing.get_context("fork")
-    _items, _work, _claimed = items, work, context.Array("b", len(chunks))
+    _items, _work, _chunks, _claimed = items, work, chunks, context.Array("b", len(chunks))
     pool = ProcessPoolExecutor(min(jobs - 1, len(chunks)), mp_context=context,
                                initializer=_worker_start, initargs=(os.getpid(),))
     try:
@@ -71,7 +75,7 @@ def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], N
             pool.shutdown(wait=True, cancel_futures=True)
         except RuntimeError:  # interrupted (Ctrl-C) while the pool was starting: its thread
             pass  # never ran; its workers die with this process (die_with_parent)
-        _items, _work, _claimed = (), None, None
+        _items, _work, _chunks, _claimed = (), None, [], None
 
 
 def _share_chunks(chunks: list[range], pool: ProcessPoolExecutor,
@@ -143,8 +147,7 @@ def _run(number: int) -> list | None:
     """A worker's task: the results of chunk `number`, or None if this process had it first."""
     if not _claim(number):
         return None
-    start = number * CHUNK
-    return [_work(_items[index]) for index in range(start, min(start + CHUNK, len(_items)))]
+    return [_work(_items[index]) for index in _chunks[number]]
 
 
 def _lost_worker() -> type[BaseException]:
