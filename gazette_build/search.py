@@ -24,7 +24,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import reused
+from . import reused, uptodate
 from .content import DOC_NUMBER
 from .errors import Report
 from .memo import Cache, run_memoised
@@ -87,7 +87,10 @@ def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, reused
 
 def _pagefind_version() -> str:
     """Part of the stored index's key: another version of Pagefind may index otherwise."""
-    from importlib import metadata  # only when indexing: it imports the email package
+    version = uptodate.installed_version("pagefind")
+    if version is not None:
+        return version
+    from importlib import metadata  # installed without a .dist-info folder
 
     try:
         return metadata.version("pagefind")

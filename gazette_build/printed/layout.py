@@ -10,7 +10,6 @@ import logging
 import re
 from contextlib import contextmanager
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -18,6 +17,7 @@ import jinja2
 from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
+from ..uptodate import installed_version
 from . import cache as printcache, clreq, continued, fonts as printfonts, limits, titles
 from .pages import document_pages, page_map
 
@@ -30,9 +30,19 @@ CSS_POSITION = re.compile(r" at (\d+):(\d+)")
 _CODE_DIGEST = printcache.digest([printcache.digest_bytes(path.read_bytes())
                                   for path in sorted(Path(__file__).parent.glob("*.py"))])
 
-# the cache key names WeasyPrint's version without importing it: importing WeasyPrint and pypdf
-# takes about a second, which a build whose PDFs all come from the cache need not pay
-WEASYPRINT_VERSION = metadata.version("weasyprint")
+
+def _weasyprint_version() -> str:
+    """WeasyPrint's version without importing it: importing WeasyPrint and pypdf takes about a
+    second, which a build whose PDFs all come from the cache need not pay."""
+    version = installed_version("weasyprint")
+    if version is None:  # installed without a .dist-info folder
+        from importlib import metadata
+
+        version = metadata.version("weasyprint")
+    return version
+
+
+WEASYPRINT_VERSION = _weasyprint_version()  # the cache key names it
 
 #: WeasyPrint layouts done by this process; a cache hit leaves it unchanged (tests read it)
 layout_count = 0
