@@ -87,15 +87,8 @@ def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, reused
 
 def _pagefind_version() -> str:
     """Part of the stored index's key: another version of Pagefind may index otherwise."""
-    version = uptodate.installed_version("pagefind")
-    if version is not None:
-        return version
-    from importlib import metadata  # installed without a .dist-info folder
-
-    try:
-        return metadata.version("pagefind")
-    except metadata.PackageNotFoundError:
-        return "?"  # the indexer then reports that it cannot run
+    # "?" when it is missing: the indexer then reports that it cannot run
+    return uptodate.installed_version("pagefind") or "?"
 
 
 def _index(pages: dict[str, reused.Page], language: str, bundle_path: str,

@@ -176,14 +176,20 @@ def installed_packages() -> list[str]:
 
 
 def installed_version(distribution: str) -> str | None:
-    """A distribution's version from the name of its metadata folder (name-version.dist-info),
-    None without one: importlib.metadata, and the email package it reads metadata with, took
-    ~15 ms of a build that only wanted a version for a cache key."""
+    """A distribution's version, None when it is not installed. Read from the name of its
+    metadata folder (name-version.dist-info): importlib.metadata, and the email package it
+    reads metadata with, took ~15 ms of a build that only wanted a version for a cache key;
+    it is asked only for a distribution installed without such a folder."""
     prefix = distribution.replace("-", "_").lower() + "-"
     for folder in installed_packages():
         if folder.lower().startswith(prefix) and folder.endswith(".dist-info"):
             return folder[len(prefix):-len(".dist-info")]
-    return None
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _font_folders() -> list[tuple[str, int]]:

@@ -651,8 +651,10 @@ class Bench:
                      f"{_median(floors, 'maxrss') / MIB:.0f} MiB)   aim ≤ 300 MiB")
             self.row(f"whole-process cold build / floor, {documents} docs", f"{pair:.2f}×",
                      _aim(pair <= 1.25, "≤ 1.25×") + f"; {b:.3f} s vs {f:.3f} s; CPU {cpu:.2f}×")
+            # the aim holds for whichever is larger: one process, or the tree with its worker
             self.row(f"peak memory, cold build, {documents} docs", f"{rss / MIB:.0f} MiB",
-                     _aim(rss / MIB <= 300, "≤ 300 MiB") + f"; tree (PSS) {tree / MIB:.0f} MiB")
+                     _aim(max(rss, tree) / MIB <= 300, "≤ 300 MiB")
+                     + f"; tree (PSS) {tree / MIB:.0f} MiB")
 
     def part_cachedpdf(self, seed_site: Path) -> None:
         """`gazette build` of the seed with every PDF in the print cache, as a whole process:

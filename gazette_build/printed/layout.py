@@ -30,19 +30,9 @@ CSS_POSITION = re.compile(r" at (\d+):(\d+)")
 _CODE_DIGEST = printcache.digest([printcache.digest_bytes(path.read_bytes())
                                   for path in sorted(Path(__file__).parent.glob("*.py"))])
 
-
-def _weasyprint_version() -> str:
-    """WeasyPrint's version without importing it: importing WeasyPrint and pypdf takes about a
-    second, which a build whose PDFs all come from the cache need not pay."""
-    version = installed_version("weasyprint")
-    if version is None:  # installed without a .dist-info folder
-        from importlib import metadata
-
-        version = metadata.version("weasyprint")
-    return version
-
-
-WEASYPRINT_VERSION = _weasyprint_version()  # the cache key names it
+# the cache key names WeasyPrint's version without importing it: importing WeasyPrint and pypdf
+# takes about a second, which a build whose PDFs all come from the cache need not pay
+WEASYPRINT_VERSION = installed_version("weasyprint") or "?"
 
 #: WeasyPrint layouts done by this process; a cache hit leaves it unchanged (tests read it)
 layout_count = 0
