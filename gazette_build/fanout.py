@@ -20,11 +20,12 @@ not a scheduler of ours:
 
 Without fork (not Linux or macOS), with one job or few items, everything runs here, in order.
 
-Rendering the pages is not shared this way: a worker forked from a process that holds the
-whole converted site copies most of it as it works (reference counts and the allocator write
-all over the inherited heap). Measured at 15,000 documents, rendering in two processes made
-the cold build 1.42× the floor instead of 1.71×, but its process tree grew from about 290 to
-481 MiB; conversion forks while the process holds only the documents' metadata.
+Rendering the pages is not shared by forking later: a worker forked from a process that holds
+the whole converted site copies most of it as it works (reference counts and the allocator
+write all over the inherited heap). Measured at 15,000 documents, it made the cold build 1.42×
+the floor instead of 1.71×, but its process tree grew from about 290 to 481 MiB. Instead, in a
+build without PDFs each document's page is rendered by the process that converts it, as part
+of the conversion (earlypages.py): what travels back is only where the page was written.
 """
 from __future__ import annotations
 

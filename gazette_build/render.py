@@ -10,7 +10,7 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -19,6 +19,9 @@ from markupsafe import Markup
 from . import finding, memostore, reused, search, structured, tables, texts
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields
+
+if TYPE_CHECKING:
+    from .earlypages import EarlyPages
 
 
 class SiteLoader(jinja2.FileSystemLoader):
@@ -140,14 +143,16 @@ def templates_signature(config: SiteConfig) -> tuple:
 
 def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                  memo: Cache | None = None,
-                 put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
+                 put: Callable[[str, bytes], reused.Page] | None = None,
+                 early: EarlyPages | None = None) -> dict[str, reused.Page]:
     """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8 — or, with `put`
     (the build's staging folder), to where `put` wrote it as soon as it was rendered; from the
     stored memo, to the file of the last output that holds it (`reused.InOutput`).
 
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
-    it again would give."""
+    it again would give. `early`: the document pages rendered while the documents were
+    converted (earlypages.py), taken where what they show is what they would show now."""
     config = site.config
     years = site.years  # computed from every issue: once, not once a page
     signature = (templates_signature(config), config, years) if memo is not None else ()
@@ -162,11 +167,14 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
     pages: dict[str, reused.Page] = {}
 
-    def page(path: str, name: str, key: tuple, derived=lambda: {}, **context) -> None:
-        """`derived` gives the context computed from the key's values: only on a memo miss."""
+    def page(path: str, name: str, key: tuple, derived=lambda: {}, ready=None,
+             **context) -> None:
+        """`derived` gives the context computed from the key's values: only on a memo miss;
+        `ready`, the page already rendered (and written) from the same values, if it was."""
         def render_page() -> reused.Page:
-            html = templates[name].render(config=config, years=years,
-                                          menu=menu(context["root"]), **context, **derived())
+            if ready is not None:
+                return ready
+            html = render_with(templates[name], config, years, menu, context, derived())
             return put(path, html.encode("utf-8")) if put else html.encode("utf-8")
         # a page kept by the stored memo is its file in the last output (`reused`): rendered
         # again if that file was changed or removed since
@@ -234,17 +242,38 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
              page_of=page_of: {"jsonld": structured.publication_issue(config, issue, pdf, facts,
                                                                       page_of)})
         documents = issue.documents
-        for index, doc in enumerate(documents):
-            previous = Neighbour.of(documents[index - 1]) if index > 0 else None
-            next_ = Neighbour.of(documents[index + 1]) if index + 1 < len(documents) else None
+        for doc, previous, next_ in with_neighbours(documents):
             print_info = _print_info(config, issue, doc, print_)
+            ready = early.take(doc, (config, years, header, previous, next_)) \
+                if early is not None and print_info is None else None
             page(f"{doc.url}index.html", "document.html",
-                 (doc, header, previous, next_, print_info), root="../../../", issue=header,
-                 page_title=doc.title, previous=previous, next=next_, print_info=print_info,
-                 canonical=doc.url,
-                 derived=lambda doc=doc, header=header, print_info=print_info: _document_context(
+                 (doc, header, previous, next_, print_info), ready=ready,
+                 **document_context(doc, header, previous, next_, print_info),
+                 derived=lambda doc=doc, header=header, print_info=print_info: document_derived(
                      config, doc, header, print_info))
     return pages
+
+
+def with_neighbours(documents: tuple[Document, ...]):
+    """Each document with the previous and next one of its issue, as its page links them."""
+    for index, doc in enumerate(documents):
+        previous = Neighbour.of(documents[index - 1]) if index > 0 else None
+        next_ = Neighbour.of(documents[index + 1]) if index + 1 < len(documents) else None
+        yield doc, previous, next_
+
+
+def document_context(doc: Document, header: IssueHeader, previous: Neighbour | None,
+                     next_: Neighbour | None, print_info: PrintInfo | None) -> dict:
+    """What a document page's template is given from its key (the rest: `document_derived`)."""
+    return {"root": "../../../", "issue": header, "page_title": doc.title, "previous": previous,
+            "next": next_, "print_info": print_info, "canonical": doc.url}
+
+
+def render_with(template: jinja2.Template, config: SiteConfig, years: tuple[int, ...], menu,
+                context: dict, derived: dict) -> str:
+    """A page's HTML: every page's template sees the configuration, the years and the menu."""
+    return template.render(config=config, years=years, menu=menu(context["root"]), **context,
+                           **derived)
 
 
 def year_menu(env: jinja2.Environment, config: SiteConfig, years: tuple[int, ...]):
@@ -260,7 +289,7 @@ def year_menu(env: jinja2.Environment, config: SiteConfig, years: tuple[int, ...
     return menu
 
 
-def _document_context(config: SiteConfig, doc: Document, header, print_info) -> dict:
+def document_derived(config: SiteConfig, doc: Document, header, print_info) -> dict:
     """What a document page shows beyond its key's values: its tables' download links and the
     head's structured data, derived only when the page is rendered (its texts read back
     then, if the build keeps them in a file)."""

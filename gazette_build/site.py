@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 import jinja2
 
-from . import (audit, config as config_stage, content, data, fanout, feeds, finding, linkcheck,
-               markdown, memostore, numbering, render, reused, search, structure, svgclean, swap,
-               texts, writer)
+from . import (audit, config as config_stage, content, data, earlypages, fanout, feeds, finding,
+               linkcheck, markdown, memostore, numbering, render, reused, search, structure,
+               svgclean, swap, texts, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -25,6 +25,8 @@ from .sourcedigests import SourceDigests
 
 if TYPE_CHECKING:  # the futures module is imported only by builds that lay PDFs out
     from concurrent.futures import Future
+
+    from .earlypages import EarlyPages
 
 
 T = TypeVar("T")
@@ -44,7 +46,8 @@ class BuildResult:
 
 
 def load_site(root: Path, report: Report, memo: Memo | None = None,
-              config: SiteConfig | None = None, jobs: int = 1) -> Site:
+              config: SiteConfig | None = None, jobs: int = 1,
+              early: EarlyPages | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors.
     `jobs`: processes converting the documents (more than one only for the CLI's one-shot
     commands: they fork workers, which a process holding threads must not)."""
@@ -67,7 +70,7 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
-    site = convert_site(site, report, memo, jobs)
+    site = convert_site(site, report, memo, jobs, early)
     site = links.link_documents(site, report)
     report.check()
     return site
@@ -80,10 +83,12 @@ def load_config(root: Path, report: Report) -> SiteConfig:
     return config
 
 
-def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int = 1) -> Site:
+def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int = 1,
+                 early: EarlyPages | None = None) -> Site:
     """Markdown → HTML for every document, with the editorial audits on the same tokens; with
     the stored memo's `spill`, each document's texts are kept there as soon as it is made.
-    The documents not in the memo are converted by `jobs` processes (fanout.py)."""
+    The documents not in the memo are converted by `jobs` processes (fanout.py), each one's
+    page rendered and written at once with `early` (earlypages.py)."""
     content_dir = site.config.content_dir
     spill = memo.spill if memo is not None else None
     cache = memo.documents if memo is not None else None
@@ -98,20 +103,29 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
         converted = markdown.convert(doc, tokens, content_dir)
         # what the HTML is made of: the source and the images (a page's key compares this)
         made_of = hashlib.sha256(doc.source_digest + repr(images).encode()).digest()
-        return (converted.html, converted.headings, converted.parts, converted.images,
-                made_of), own.diagnostics
+        added = (converted.html, converted.headings, converted.parts, converted.images, made_of)
+        page = early.render(with_conversion(doc, added)) if early is not None else None
+        return (added, page), own.diagnostics
+
+    def with_conversion(loaded: Document, added: tuple) -> Document:
+        html, headings, parts, images, made_of = added
+        return replace(loaded, html=html, headings=headings, parts=parts, images=images,
+                       source_digest=made_of)
 
     made: dict[tuple, tuple[Document, list]] = {}
 
     def put_away(key: tuple, result: tuple[tuple, list]) -> None:
-        (html, headings, parts, images, made_of), diagnostics = result
-        doc = replace(key[1], html=html, headings=headings, parts=parts, images=images,
-                      source_digest=made_of)
+        (added, page), diagnostics = result
+        doc = with_conversion(key[1], added)
+        if early is not None:
+            early.keep(doc, page)
         made[key] = texts.spilled(doc, spill), diagnostics
 
     keys = [("converted", doc, markdown.image_states(doc))
             for issue in site.issues for doc in issue.documents]
     missing = [key for key in dict.fromkeys(keys) if cache is None or key not in cache]
+    if early is not None:
+        early.plan(site, {key[1].url for key in missing})
     fanout.share(missing, conversion, lambda index, result: put_away(missing[index], result),
                  jobs)
 
@@ -175,33 +189,37 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     if loaded is not None:
         loaded()
     caches = store.memo if store is not None else memo
-    with _fewer_collections():
-        site = load_site(root, report, caches, config, jobs)
-    if loaded is not None:
-        loaded()
-    target = (out or site.config.output_dir).resolve()
+    target = (out or config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
     if problem:
         report.error(target, 1, "output", f"{target} {problem}")
         report.check()
-    if press:  # --press: the press copies too, whatever site.yaml says
-        site = replace(site, config=replace(site.config, press=True))
-    env = memo.environments.get((site.config, render.templates_signature(site.config)),
-                                lambda: render.make_env(site.config)) if memo else \
-        render.make_env(site.config)
-    # the key is opened before the long work: a wrong passphrase fails at once
-    seal = _open_seal(site, report) if with_pdf and write and memo is None else None
-    # print before HTML: the web pages cite the printed page numbers
-    if printed is None:
-        printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
+    env = memo.environments.get((config, render.templates_signature(config)),
+                                lambda: render.make_env(config)) if memo else \
+        render.make_env(config)
     # a new site is written as it is made, into a staging folder put in place at the end
     staging = writer.Staging(target) if write and memo is None else None
     try:
+        # without PDFs, nothing on a document's page waits for the print stage: it is rendered
+        # as soon as its document is converted, by the process that converted it
+        early = earlypages.EarlyPages(env, staging.put) \
+            if staging is not None and not with_pdf and not press else None
+        with _fewer_collections():
+            site = load_site(root, report, caches, config, jobs, early)
+        if loaded is not None:
+            loaded()
+        if press:  # --press: the press copies too, whatever site.yaml says
+            site = replace(site, config=replace(site.config, press=True))
+        # the key is opened before the long work: a wrong passphrase fails at once
+        seal = _open_seal(site, report) if with_pdf and write and memo is None else None
+        # print before HTML: the web pages cite the printed page numbers
+        if printed is None:
+            printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
         # links are checked by `gazette check` (check_links below), not here: reading every
         # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
         files, pages = site_files(site, env, printed, report, caches,
-                                  staging.put if staging is not None else None)
+                                  staging.put if staging is not None else None, early)
         if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
             files.update(search.index_files(site, pages, report,
                                              store.memo.pages if store is not None else None))
@@ -298,11 +316,13 @@ def _open_seal(site: Site, report: Report):
 
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                report: Report, memo: Memo | None = None,
-               put: Callable[[str, bytes], reused.Page] | None = None) -> tuple[dict, dict]:
+               put: Callable[[str, bytes], reused.Page] | None = None,
+               early: EarlyPages | None = None) -> tuple[dict, dict]:
     """Every file of the built site, keyed by output path, and the HTML pages among them; with
-    `put`, each page is written (staged) as soon as it is rendered and not held."""
+    `put`, each page is written (staged) as soon as it is rendered and not held; `early`: the
+    document pages written as their documents were converted."""
     with _fewer_collections():
-        pages = render_site(site, env, printed, report, memo, put)
+        pages = render_site(site, env, printed, report, memo, put, early)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
     files.update(data.data_files(site, printed, cache, put))
@@ -441,9 +461,10 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                 report: Report, memo: Memo | None = None,
-                put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
+                put: Callable[[str, bytes], reused.Page] | None = None,
+                early: EarlyPages | None = None) -> dict[str, reused.Page]:
     pages = _guarded(site, report, lambda: render.render_pages(
-        site, env, printed, memo.pages if memo else None, put))
+        site, env, printed, memo.pages if memo else None, put, early))
     report.check()
     return pages
 
