@@ -8,23 +8,29 @@ the build only, so two builds of the same archive give the same bytes.
 from __future__ import annotations
 
 import json
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import render, reused, tables, texts
 from .record import links
 from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 
+if TYPE_CHECKING:
+    from .earlyfiles import EarlyFiles
+
 SCHEMA_VERSION = 1
 
 
 def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None = None,
-               put: Callable[[str, bytes], reused.Page] | None = None) -> dict[str, reused.Page]:
+               put: Callable[[str, bytes], reused.Page] | None = None,
+               early: EarlyFiles | None = None) -> dict[str, reused.Page]:
     """{output path: bytes} of every JSON file and every table's CSV; with `put` (the build's
     staging folder), each file is written as soon as it is made and not held.
 
     Each document's JSON is made once and spliced into its issue's and the site's files; with
-    the preview's `cache`, an unchanged document's JSON and CSV are not made again."""
+    the preview's `cache`, an unchanged document's JSON and CSV are not made again; `early`:
+    those made while the documents were converted (earlyfiles.py), taken where they were made
+    from what they would be made from now."""
     config = site.config
     files: dict[str, reused.Page] = {}
 
@@ -34,17 +40,25 @@ def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None
     everything: list[str] = []
     for issue in site.issues:
         print_ = printed.get(issue.key)
+        header = render.IssueHeader.of(issue)
         records = []
         for doc in issue.documents:
             key = ("data", config, issue.year, issue.number, issue.total, issue.date, doc,
                    _print_facts(doc, print_))
             def make(doc=doc, issue=issue, print_=print_):
-                text, csvs = _document_files(config, issue, doc, print_)
+                made = early.take_data(doc, config, header) \
+                    if early is not None and print_ is None else None
+                if made is not None:  # written already: read back to be spliced below
+                    record, csvs = made
+                    files[record_path(doc)] = record
+                    return reused.content(record).decode("utf-8")[:-1], csvs
+                text, csvs = document_files(config, issue, doc, print_)
                 # written at once when staged: the memo then holds where they are, not bytes
                 return text, {path: put(path, csv) if put is not None else csv
                               for path, csv in csvs.items()}
             text, csvs = cache.get(key, make, reused.usable) if cache is not None else make()
-            keep(f"{doc.url}{doc.stem}.json", (text + "\n").encode("utf-8"))
+            if record_path(doc) not in files:
+                keep(record_path(doc), record_file(text))
             for path, csv in csvs.items():
                 if isinstance(csv, reused.Staged):  # made (and written) just now
                     files[path] = csv
@@ -59,8 +73,19 @@ def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None
     return files
 
 
-def _document_files(config: SiteConfig, issue: Issue, doc: Document,
-                    print_: PrintedIssue | None) -> tuple[str, dict[str, bytes]]:
+def record_path(doc: Document) -> str:
+    return f"{doc.url}{doc.stem}.json"
+
+
+def record_file(text: str) -> bytes:
+    """A document's JSON file: its record's text, a line of its own."""
+    return (text + "\n").encode("utf-8")
+
+
+def document_files(config: SiteConfig, issue: Issue | render.IssueHeader, doc: Document,
+                   print_: PrintedIssue | None) -> tuple[str, dict[str, bytes]]:
+    """One document's JSON record (its text) and its tables' CSV files by output path; of its
+    issue, only what `render.IssueHeader` holds is read."""
     doc = texts.held(doc)  # its tables are read from its HTML
     doc_tables = tables.document_tables(doc)
     record = document_record(config, issue, doc, print_, len(doc_tables))
@@ -98,7 +123,7 @@ def issue_record(config: SiteConfig, issue: Issue, print_: PrintedIssue | None) 
     }
 
 
-def document_record(config: SiteConfig, issue: Issue, doc: Document,
+def document_record(config: SiteConfig, issue: Issue | render.IssueHeader, doc: Document,
                     print_: PrintedIssue | None, table_count: int) -> dict:
     """One document: its front-matter, its place in the issue and in print, its URLs."""
     base = config.base_url

@@ -24,8 +24,9 @@ Rendering the pages is not shared by forking later: a worker forked from a proce
 the whole converted site copies most of it as it works (reference counts and the allocator
 write all over the inherited heap). Measured at 15,000 documents, it made the cold build 1.42×
 the floor instead of 1.71×, but its process tree grew from about 290 to 481 MiB. Instead, in a
-build without PDFs each document's page is rendered by the process that converts it, as part
-of the conversion (earlypages.py): what travels back is only where the page was written.
+build without PDFs each document's page and data files are made by the process that converts
+it, as part of the conversion (earlyfiles.py): what travels back is only where they were
+written, and the record's text.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from .memo import Cache
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields
 
 if TYPE_CHECKING:
-    from .earlypages import EarlyPages
+    from .earlyfiles import EarlyFiles
 
 
 class SiteLoader(jinja2.FileSystemLoader):
@@ -144,7 +144,7 @@ def templates_signature(config: SiteConfig) -> tuple:
 def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                  memo: Cache | None = None,
                  put: Callable[[str, bytes], reused.Page] | None = None,
-                 early: EarlyPages | None = None) -> dict[str, reused.Page]:
+                 early: EarlyFiles | None = None) -> dict[str, reused.Page]:
     """Map each output path (relative, POSIX) to its HTML, encoded as UTF-8 — or, with `put`
     (the build's staging folder), to where `put` wrote it as soon as it was rendered; from the
     stored memo, to the file of the last output that holds it (`reused.InOutput`).
@@ -152,7 +152,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
     it again would give. `early`: the document pages rendered while the documents were
-    converted (earlypages.py), taken where what they show is what they would show now."""
+    converted (earlyfiles.py), taken where what they show is what they would show now."""
     config = site.config
     years = site.years  # computed from every issue: once, not once a page
     signature = (templates_signature(config), config, years) if memo is not None else ()
@@ -244,7 +244,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
         documents = issue.documents
         for doc, previous, next_ in with_neighbours(documents):
             print_info = _print_info(config, issue, doc, print_)
-            ready = early.take(doc, (config, years, header, previous, next_)) \
+            ready = early.take_page(doc, (config, years, header, previous, next_)) \
                 if early is not None and print_info is None else None
             page(f"{doc.url}index.html", "document.html",
                  (doc, header, previous, next_, print_info), ready=ready,

@@ -96,6 +96,11 @@ def usable(value) -> bool:
     return True
 
 
+def content(page: Page) -> bytes:
+    """A page's bytes, read back from its file (verified) if it was written."""
+    return page if isinstance(page, bytes) else page.read()
+
+
 def digest(page: Page) -> bytes:
     return hashlib.sha256(page).digest() if isinstance(page, bytes) else page.sha256
 

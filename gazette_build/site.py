@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 import jinja2
 
-from . import (audit, config as config_stage, content, data, earlypages, fanout, feeds, finding,
+from . import (audit, config as config_stage, content, data, earlyfiles, fanout, feeds, finding,
                linkcheck, markdown, memostore, numbering, render, reused, search, structure,
                svgclean, swap, texts, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
@@ -26,7 +26,7 @@ from .sourcedigests import SourceDigests
 if TYPE_CHECKING:  # the futures module is imported only by builds that lay PDFs out
     from concurrent.futures import Future
 
-    from .earlypages import EarlyPages
+    from .earlyfiles import EarlyFiles
 
 
 T = TypeVar("T")
@@ -47,7 +47,7 @@ class BuildResult:
 
 def load_site(root: Path, report: Report, memo: Memo | None = None,
               config: SiteConfig | None = None, jobs: int = 1,
-              early: EarlyPages | None = None) -> Site:
+              early: EarlyFiles | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors.
     `jobs`: processes converting the documents (more than one only for the CLI's one-shot
     commands: they fork workers, which a process holding threads must not)."""
@@ -84,11 +84,11 @@ def load_config(root: Path, report: Report) -> SiteConfig:
 
 
 def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int = 1,
-                 early: EarlyPages | None = None) -> Site:
+                 early: EarlyFiles | None = None) -> Site:
     """Markdown → HTML for every document, with the editorial audits on the same tokens; with
     the stored memo's `spill`, each document's texts are kept there as soon as it is made.
     The documents not in the memo are converted by `jobs` processes (fanout.py), each one's
-    page rendered and written at once with `early` (earlypages.py)."""
+    page and data files made and written at once with `early` (earlyfiles.py)."""
     content_dir = site.config.content_dir
     spill = memo.spill if memo is not None else None
     cache = memo.documents if memo is not None else None
@@ -104,8 +104,8 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
         # what the HTML is made of: the source and the images (a page's key compares this)
         made_of = hashlib.sha256(doc.source_digest + repr(images).encode()).digest()
         added = (converted.html, converted.headings, converted.parts, converted.images, made_of)
-        page = early.render(with_conversion(doc, added)) if early is not None else None
-        return (added, page), own.diagnostics
+        files = early.make(with_conversion(doc, added)) if early is not None else None
+        return (added, files), own.diagnostics
 
     def with_conversion(loaded: Document, added: tuple) -> Document:
         html, headings, parts, images, made_of = added
@@ -115,10 +115,10 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
     made: dict[tuple, tuple[Document, list]] = {}
 
     def put_away(key: tuple, result: tuple[tuple, list]) -> None:
-        (added, page), diagnostics = result
+        (added, files), diagnostics = result
         doc = with_conversion(key[1], added)
         if early is not None:
-            early.keep(doc, page)
+            early.keep(doc, files)
         made[key] = texts.spilled(doc, spill), diagnostics
 
     keys = [("converted", doc, markdown.image_states(doc))
@@ -201,9 +201,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     # a new site is written as it is made, into a staging folder put in place at the end
     staging = writer.Staging(target) if write and memo is None else None
     try:
-        # without PDFs, nothing on a document's page waits for the print stage: it is rendered
-        # as soon as its document is converted, by the process that converted it
-        early = earlypages.EarlyPages(env, staging.put) \
+        # without PDFs, nothing on a document's page or in its record waits for the print
+        # stage: they are made as soon as the document is converted, by the process converting it
+        early = earlyfiles.EarlyFiles(env, staging.put) \
             if staging is not None and not with_pdf and not press else None
         with _fewer_collections():
             site = load_site(root, report, caches, config, jobs, early)
@@ -317,15 +317,15 @@ def _open_seal(site: Site, report: Report):
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                report: Report, memo: Memo | None = None,
                put: Callable[[str, bytes], reused.Page] | None = None,
-               early: EarlyPages | None = None) -> tuple[dict, dict]:
+               early: EarlyFiles | None = None) -> tuple[dict, dict]:
     """Every file of the built site, keyed by output path, and the HTML pages among them; with
     `put`, each page is written (staged) as soon as it is rendered and not held; `early`: the
-    document pages written as their documents were converted."""
+    documents' pages and data files written as the documents were converted."""
     with _fewer_collections():
         pages = render_site(site, env, printed, report, memo, put, early)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
-    files.update(data.data_files(site, printed, cache, put))
+    files.update(data.data_files(site, printed, cache, put, early))
     listed = [path for path, _, _ in finding.INDEX_PAGES] + ["search/index.html"]
     files.update(feeds.crawler_files(site, listed, cache))
     files.update(writer.collect_assets(site.config.assets_dir, report))
@@ -462,7 +462,7 @@ def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:
 def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                 report: Report, memo: Memo | None = None,
                 put: Callable[[str, bytes], reused.Page] | None = None,
-                early: EarlyPages | None = None) -> dict[str, reused.Page]:
+                early: EarlyFiles | None = None) -> dict[str, reused.Page]:
     pages = _guarded(site, report, lambda: render.render_pages(
         site, env, printed, memo.pages if memo else None, put, early))
     report.check()

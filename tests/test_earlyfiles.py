@@ -1,12 +1,13 @@
-"""Document pages rendered as their documents are converted (earlypages.py): byte for byte the
-pages the page stage renders, links included, and never taken when what they show has changed."""
+"""Documents' pages and data files made as the documents are converted (earlyfiles.py): byte for
+byte what the page and data stages make, links included, and never taken when what they show
+has changed."""
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
 
 from conftest import run_cli
-from gazette_build import earlypages, render, site as site_stage
+from gazette_build import data, earlyfiles, render, site as site_stage
 from gazette_build.errors import Report
 from gazette_build.model import Links
 
@@ -24,44 +25,54 @@ def _archive_with_a_correction(folder: Path) -> Path:
     return site
 
 
-def test_early_pages_are_the_pages_the_page_stage_renders(tmp_path, monkeypatch):
+def test_early_files_are_the_files_the_page_and_data_stages_make(tmp_path, monkeypatch):
     site = _archive_with_a_correction(tmp_path / "site")
-    taken = []
-    take = earlypages.EarlyPages.take
-    monkeypatch.setattr(earlypages.EarlyPages, "take",
-                        lambda self, doc, inputs: taken.append(take(self, doc, inputs)) or
+    taken, taken_data = [], []
+    take_page, take_data = earlyfiles.EarlyFiles.take_page, earlyfiles.EarlyFiles.take_data
+    monkeypatch.setattr(earlyfiles.EarlyFiles, "take_page",
+                        lambda self, doc, inputs: taken.append(take_page(self, doc, inputs)) or
                         taken[-1])
+    monkeypatch.setattr(earlyfiles.EarlyFiles, "take_data",
+                        lambda self, *args: taken_data.append(take_data(self, *args)) or
+                        taken_data[-1])
     out = tmp_path / "out"
     result = run_cli("--site", str(site), "build", "--no-pdf", "--no-search", "--jobs", "2",
                      "--out", str(out))
     assert result.code == 0, result.err
     assert len(taken) == 72 and None not in taken  # every document page was rendered early
+    assert len(taken_data) == 72 and None not in taken_data  # and every record and CSV
 
-    # the same pages rendered by the page stage alone, in memory
+    # the same pages and data files made by the page and data stages alone, in memory
     loaded = site_stage.load_site(site, Report(site))
     pages = render.render_pages(loaded, render.make_env(loaded.config), {})
+    files = data.data_files(loaded, {})
     documents = [doc for issue in loaded.issues for doc in issue.documents]
     assert len(documents) == 72
     for doc in documents:
         path = f"{doc.url}index.html"
         assert (out / path).read_bytes() == pages[path], path
+    document_files = [path for path in files if path.count("/") == 3]  # the documents' own
+    assert sum(path.endswith(".csv") for path in document_files) >= 12  # tables: csv, in
+    assert sum(path.endswith(".json") for path in document_files) == 72  # documents.json
+    for path, made in files.items():
+        assert (out / path).read_bytes() == made, path
     corrected = next(doc for doc in documents if doc.number == "市政办发〔2001〕3号")
     correction = next(doc for doc in documents if doc.relations)
     # the corrected document's page links to its 勘误, in a later issue
     assert correction.url in (out / corrected.url / "index.html").read_text(encoding="utf-8")
 
 
-def test_an_early_page_is_not_taken_when_what_it_shows_has_changed(tmp_path):
+def test_early_files_are_not_taken_when_what_they_show_has_changed(tmp_path):
     site = _archive_with_a_correction(tmp_path / "site")
     loaded = site_stage.load_site(site, Report(site))
-    early = earlypages.EarlyPages(render.make_env(loaded.config), lambda path, data: data)
+    early = earlyfiles.EarlyFiles(render.make_env(loaded.config), lambda path, data: data)
     issue = loaded.issues[-1]  # 2001年第1期
     doc, previous, next_ = next(entry for entry in render.with_neighbours(issue.documents)
                                 if entry[0].number == "市政办发〔2001〕3号")
 
     def render_early() -> None:
         early.plan(loaded, {doc.url})
-        early.keep(doc, early.render(doc))
+        early.keep(doc, early.make(doc))
 
     assert doc.links.corrected_by  # the page shows its 勘误
     inputs = (loaded.config, loaded.years, render.IssueHeader.of(issue), previous, next_)
@@ -72,11 +83,20 @@ def test_an_early_page_is_not_taken_when_what_it_shows_has_changed(tmp_path):
     }
     for what, (now, now_inputs) in changes.items():
         render_early()
-        assert early.take(now, now_inputs) is None, what
+        assert early.take_page(now, now_inputs) is None, what
+        assert early.take_data(now, now_inputs[0], now_inputs[2]) is None or \
+            what == "a neighbour's title", what  # a record does not show the neighbours
     render_early()
-    page = early.take(doc, inputs)
+    page = early.take_page(doc, inputs)
     assert page is not None and doc.links.corrected_by[0].url.encode() in page
-    assert early.take(doc, inputs) is None  # taken once
+    assert early.take_page(doc, inputs) is None  # taken once
+    record, _ = early.take_data(doc, loaded.config, inputs[2])
+    assert record == data.record_file(data.document_files(loaded.config, issue, doc, None)[0])
+    assert '"corrected_by":[{"number":"市政办发〔2001〕'.encode() in record
+    assert early.take_data(doc, loaded.config, inputs[2]) is None  # taken once
+    render_early()
+    later = replace(inputs[2], number=2)  # the issue renumbered: its record says so
+    assert early.take_data(doc, loaded.config, later) is None
 
 
 def test_a_layout_error_on_document_pages_is_reported_with_its_line(tmp_path):
