@@ -38,6 +38,21 @@ def test_every_item_is_done_once_by_this_process_and_a_worker():
     assert os.getpid() in doers and len(doers) == 2  # the work was shared
 
 
+def test_workers_are_renewed_after_their_batch(monkeypatch):
+    # a worker forked for the whole stage grows with the inherited heap it writes to: each
+    # pool does RENEW chunks per worker, then new workers are forked for the next ones
+    monkeypatch.setattr(fanout, "RENEW", 2)
+    items = list(range(300))
+    taken = _share(items, _slow_square, jobs=2)
+    assert sorted(taken) == items and all(taken[i][0] == i * i for i in items)
+    by_worker: dict[int, int] = {}
+    for _, pid in taken.values():
+        by_worker[pid] = by_worker.get(pid, 0) + 1
+    del by_worker[os.getpid()]
+    assert len(by_worker) >= 2, by_worker  # more than one worker, one after the other
+    assert max(by_worker.values()) <= 2 * fanout.CHUNK, by_worker  # none past its batch
+
+
 def test_one_job_or_few_items_stay_in_this_process():
     for items, jobs in ((list(range(300)), 1), (list(range(fanout.MIN_ITEMS - 1)), 2)):
         taken = _share(items, _slow_square, jobs)
