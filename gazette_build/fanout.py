@@ -32,7 +32,7 @@ write all over the inherited heap). Measured at 15,000 documents, it made the co
 the floor instead of 1.71×, but its process tree grew from about 290 to 481 MiB. Instead, in a
 build without PDFs each document's page and data files are made by the process that converts
 it, as part of the conversion (earlyfiles.py): what travels back is only where they were
-written, and the record's text.
+written.
 """
 from __future__ import annotations
 
