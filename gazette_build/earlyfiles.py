@@ -51,7 +51,7 @@ class EarlyFiles:
         self.env, self.put = env, put
         self.inputs: dict[str, tuple] = {}  # document URL → what its files are made from
         self.ready: dict[str, tuple[tuple, Made]] = {}  # document URL → its inputs and files
-        self.config = self.years = self.menu = None
+        self.menu = None  # the main menu by page depth (render.year_menu), once planned
 
     def plan(self, site: Site, urls: set[str]) -> None:
         """Before conversion: what the files of the documents at `urls` (those to convert)
@@ -60,16 +60,15 @@ class EarlyFiles:
         if not urls:
             return
         linked = links.link_documents(site, Report(site.config.root))
-        self.config, self.years = site.config, site.years
-        self.menu = render.year_menu(self.env, site.config, self.years)
+        config, years = site.config, site.years
+        self.menu = render.year_menu(self.env, config, years)
         for issue in linked.issues:
             if not any(doc.url in urls for doc in issue.documents):
                 continue
             header = render.IssueHeader.of(issue)
             for doc, previous, next_ in render.with_neighbours(issue.documents):
                 if doc.url in urls:
-                    self.inputs[doc.url] = (self.config, self.years, header, previous, next_,
-                                            doc.links)
+                    self.inputs[doc.url] = (config, years, header, previous, next_, doc.links)
 
     def make(self, doc: Document) -> Made | None:
         """The files of `doc`, just converted, written; None if it was not planned."""
