@@ -119,7 +119,7 @@ def _issue_folder(key) -> str:
     for value in key if isinstance(key, tuple) else ():
         for item in (value, *(value if isinstance(value, tuple) else ())):
             if isinstance(item, (Document, Issue)):
-                return os.fspath(item.path.parent)
+                return os.path.dirname(item.path)  # not Path.parent: a new Path each time
     return ""
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from gazette_build.site import build
 
@@ -295,16 +296,21 @@ def test_a_saved_shard_leaves_no_copy_of_the_texts_in_memory_and_reads_them_back
 
     body = "各县（市、区）人民政府，市人民政府各委、办、局：" * 40
     odd = "乙" * 300 + "\ud800"  # a lone surrogate (the build refuses it; the shard keeps it)
-    entries = {"documents": {("converted", body): (body, "短"), ("loaded",): body, odd: odd}}
-    size = sys.getsizeof(body)
+    listing = Markup("<li>晋中市人民政府关于印发的通知</li>" * 20)  # a page's list, kept as Markup
+    entries = {"documents": {("converted", body): (body, "短"), ("loaded",): body, odd: odd},
+               "pages": {("index-list", 1): listing, ("data", 2): [{"json": body}]}}
+    size, listing_size = sys.getsizeof(body), sys.getsizeof(listing)
     memoshard.write(tmp_path, [entries])
     assert sys.getsizeof(body) == size  # no UTF-8 copy attached to the str
+    assert sys.getsizeof(listing) == listing_size
 
     (shard,) = tmp_path.glob("*.memo")
     back = memoshard.read(shard)
     assert back == entries
     (key, (value, short)), = [(k, v) for k, v in back["documents"].items() if k[0] == "converted"]
     assert key[1] is value is back["documents"][("loaded",)]  # one object, as when saved
+    assert type(back["pages"][("index-list", 1)]) is Markup
+    assert back["pages"][("data", 2)][0]["json"] is value
 
     data = bytearray(shard.read_bytes())
     data[-20] ^= 1  # a byte of the texts after the pickle
