@@ -3,7 +3,7 @@
 The cold build's largest stage is converting every document's Markdown (about 60 % of it at
 1,500 documents), and each document converts on its own. A machine has more than one core, so
 the CLI's build and check share that stage with `jobs - 1` workers of a standard process pool,
-not a scheduler of ours:
+not a scheduler of ours (the documents' front-matter is parsed the same way, content.py):
 
 - the workers are forked: they start with everything this process has loaded (the archive, the
   open file of kept texts, and the parser: the first item is done before they fork), so a task

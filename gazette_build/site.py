@@ -49,8 +49,8 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
               config: SiteConfig | None = None, jobs: int = 1,
               early: EarlyFiles | None = None) -> Site:
     """Read, validate, assemble and convert the whole archive; raise BuildFailed on errors.
-    `jobs`: processes converting the documents (more than one only for the CLI's one-shot
-    commands: they fork workers, which a process holding threads must not)."""
+    `jobs`: processes parsing and converting the documents (more than one only for the CLI's
+    one-shot commands: they fork workers, which a process holding threads must not)."""
     # `config` is given by build(), which reads it first to put back an interrupted build's site
     if config is None and memo is not None and (root / "site.yaml").is_file():
         # an unchanged site.yaml is not parsed again: it was a third of an edit's rebuild
@@ -66,7 +66,7 @@ def load_site(root: Path, report: Report, memo: Memo | None = None,
     folders = content.discover_issue_folders(config, report)
     for folder in folders:  # a published issue's sources are frozen
         frozen.check_sources(folder, config.root, report)
-    sources = [s for s in (content.load_issue(f, config, report, memo) for f in folders) if s]
+    sources = content.load_issues(folders, config, report, memo, jobs)
     report.check()
     site = structure.assemble(config, sources, report)
     report.check()
