@@ -90,7 +90,7 @@ def read(shard: Path) -> dict | None:
     beside the objects they become doubled an edit's peak memory: +300 MB at 4,800
     documents). Shards are written once under a new name and never changed in place."""
     stream = open(shard, "rb")  # noqa: SIM115 — stays open while kept texts refer to it
-    reader = None
+    texts = None
     try:
         header = stream.read(HEADER)
         if not header.startswith(MAGIC) or len(header) < HEADER:
@@ -111,18 +111,17 @@ def read(shard: Path) -> dict | None:
         # over and over as they come (40 % of loading the memo at 1,500 documents, measured)
         with _collector_paused():
             try:
-                reader = _TextsRead(stream, texts_at, end - 8 - texts_at)
-                reader.common = reader.load()
+                texts = _StoredTexts(stream, texts_at, end - 8 - texts_at)
+                common = _TextsRead(stream, texts).load()
                 while stream.tell() < texts_at:  # a reader per group, as each was written
-                    reader = _TextsRead(stream, texts_at, end - 8 - texts_at, reader)
-                    for name, results in reader.load().items():
+                    for name, results in _TextsRead(stream, texts, common).load().items():
                         entries.setdefault(name, {}).update(results)
             except Exception:  # noqa: BLE001 — a matching digest over a bad pickle: damage
-                reader = None
+                texts = None
                 return None
         return entries
     finally:
-        if reader is None or reader.file is None:
+        if texts is None or texts.file is None:
             stream.close()
 
 
@@ -227,26 +226,34 @@ class _TextsApart(pickle.Pickler):
 
 
 class _TextsRead(pickle.Unpickler):
-    """Unpickles a shard, reading each text from the texts after the pickle when first met; a
-    kept text stays there, as a `Text` in this shard (opened again: it outlives this read)."""
+    """Unpickles one group of a shard; its texts are read through the shard's `_StoredTexts`,
+    shared by the readers of all its groups."""
 
-    def __init__(self, stream, texts_at: int, texts_length: int,
-                 previous: "_TextsRead | None" = None) -> None:
+    def __init__(self, stream, texts: "_StoredTexts", common: tuple = ()) -> None:
         super().__init__(stream)
-        self.stream, self.texts_at, self.texts_length = stream, texts_at, texts_length
-        # the texts met by the reader of the group before: one object each, across groups
-        self.known: dict[tuple, str | Text] = previous.known if previous else {}
-        self.file: TextFile | None = previous.file if previous else None  # once a text is met
-        self.common: tuple = previous.common if previous else ()
+        self.texts, self.common = texts, common
 
     def find_class(self, module: str, name: str):
+        # neither is a method of the reader: the unpickler's memo keeps what this returns, and
+        # a reader in its own memo is a cycle that outlives the load (the whole group's memo
+        # with it: +11 MiB at 1,500 documents until a collection, for good once frozen)
         if module == __name__ and name == "_stored":
-            return self._stored
+            return self.texts
         if module == __name__ and name == "_common":
             return self.common.__getitem__
         return super().find_class(module, name)
 
-    def _stored(self, tag: str, offset: int, length: int):
+
+class _StoredTexts:
+    """The texts after a shard's pickles, each read when first met and then one object; a kept
+    text stays there, as a `Text` in this shard (opened again: it outlives the load)."""
+
+    def __init__(self, stream, texts_at: int, texts_length: int) -> None:
+        self.stream, self.texts_at, self.texts_length = stream, texts_at, texts_length
+        self.known: dict[tuple, str | Text] = {}
+        self.file: TextFile | None = None  # once a text is met
+
+    def __call__(self, tag: str, offset: int, length: int):
         place = (tag, offset, length)
         text = self.known.get(place)
         if text is None:
