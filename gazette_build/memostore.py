@@ -77,8 +77,7 @@ class StoredMemo:
                 _unlink(shard)
                 del self.shards[shard]
             live, dead = live + alive, dead + sum(map(len, keys.values())) - alive
-        fresh = {name: {key: used[name][key] for key in cache.fresh if key in used[name]}
-                 for name, cache in self.caches.items()}
+        fresh = {name: _present(used[name], cache.fresh) for name, cache in self.caches.items()}
         if dead > live or len(self.shards) >= MAX_SHARDS:
             memoshard.write(self.folder, *_by_issue(used))
             for shard in self.shards:
@@ -89,18 +88,32 @@ class StoredMemo:
             cache.sweep()
 
 
-def _by_issue(entries: dict[str, dict]) -> tuple[list[dict[str, dict]], tuple]:
+def _present(entries: dict, keys: list) -> dict:
+    """{key: result} of `keys` that `entries` holds, each key hashed once."""
+    found = {}
+    for key in keys:
+        result = entries.get(key, _ABSENT)
+        if result is not _ABSENT:
+            found[key] = result
+    return found
+
+
+_ABSENT = object()
+
+
+def _by_issue(entries: dict[str, dict]) -> tuple[list[dict[str, list]], tuple]:
     """`entries` ({cache name: {key: result}}) in groups by the issue folder each key names
     (its source file, its document or its issue), the site-wide ones last: a shard pickles
     each group apart (memoshard), and what one issue's results share stays within it. With
-    them, what the keys of several groups hold (the configuration, the layouts' signature)."""
-    groups: dict[str, dict[str, dict]] = {}
+    them, what the keys of several groups hold (the configuration, the layouts' signature).
+    A group lists its (key, result) pairs: a dict would hash every key again."""
+    groups: dict[str, dict[str, list]] = {}
     seen: dict[int, tuple[object, str]] = {}  # id of a key's value → (it, the first group)
     common: dict[int, object] = {}
     for name, results in entries.items():
         for key, result in results.items():
             folder = _issue_folder(key)
-            groups.setdefault(folder, {}).setdefault(name, {})[key] = result
+            groups.setdefault(folder, {}).setdefault(name, []).append((key, result))
             for value in key if isinstance(key, tuple) else ():
                 if isinstance(value, (tuple, SiteConfig)):
                     first = seen.setdefault(id(value), (value, folder))

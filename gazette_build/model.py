@@ -9,7 +9,7 @@ from operator import attrgetter
 from pathlib import Path
 
 
-def _cached_hash(self) -> int:
+def cached_hash(self) -> int:
     """Hash of a large frozen record, computed once per object: the preview's memo keys hash
     the same documents and issues on every rebuild."""
     cell = self._hash_cell
@@ -123,7 +123,7 @@ class SiteConfig:
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
-    __hash__ = _cached_hash
+    __hash__ = cached_hash
 
     @property
     def content_dir(self) -> Path:
@@ -234,7 +234,7 @@ class Document:
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
-    __hash__ = _cached_hash
+    __hash__ = cached_hash
 
     @property
     def anchor(self) -> str:
@@ -275,7 +275,7 @@ class Issue:
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
-    __hash__ = _cached_hash
+    __hash__ = cached_hash
 
     @property
     def key(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import finding, memostore, reused, search, structured, tables, texts
 from .memo import Cache
-from .model import Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields
+from .model import Document, Issue, PrintedIssue, Site, SiteConfig, cached_hash, reduce_by_fields
 
 if TYPE_CHECKING:
     from .earlyfiles import EarlyFiles
@@ -313,6 +313,10 @@ class IssueHeader:
     url: str
     label: str
     document_count: int
+    _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
+                             compare=False)
+
+    __hash__ = cached_hash  # in every document page's memo key (finding.Entry says why)
 
     @classmethod
     def of(cls, issue: Issue) -> "IssueHeader":
