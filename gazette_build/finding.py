@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
-from .model import Document, Issue, Site, cached_hash, reduce_by_fields
+from .model import Document, Issue, Site, reduce_by_fields, slot_hash
 
 # 发文字号: 机关代字〔年份〕序号号 (as content.DOC_NUMBER, which every 文号 has passed)
 DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>\d+)号$")
@@ -39,10 +39,9 @@ class Entry:
     # the pages' memo keys hold thousands of entries, hashed again and again while a build
     # looks them up and saves them: 450,000 hashes of records saving the memo of 15,000
     # documents, profiled, most of them entries'
-    _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
-                             compare=False)
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False)
 
-    __hash__ = cached_hash
+    __hash__ = slot_hash
 
     @classmethod
     def of(cls, doc: Document, issue: Issue) -> "Entry":

@@ -101,19 +101,18 @@ def _present(entries: dict, keys: list) -> dict:
 _ABSENT = object()
 
 
-def _by_issue(entries: dict[str, dict]) -> tuple[list[dict[str, list]], tuple]:
+def _by_issue(entries: dict[str, dict]) -> tuple[list[dict[str, dict]], tuple]:
     """`entries` ({cache name: {key: result}}) in groups by the issue folder each key names
     (its source file, its document or its issue), the site-wide ones last: a shard pickles
     each group apart (memoshard), and what one issue's results share stays within it. With
-    them, what the keys of several groups hold (the configuration, the layouts' signature).
-    A group lists its (key, result) pairs: a dict would hash every key again."""
-    groups: dict[str, dict[str, list]] = {}
+    them, what the keys of several groups hold (the configuration, the layouts' signature)."""
+    groups: dict[str, dict[str, dict]] = {}
     seen: dict[int, tuple[object, str]] = {}  # id of a key's value → (it, the first group)
     common: dict[int, object] = {}
     for name, results in entries.items():
         for key, result in results.items():
             folder = _issue_folder(key)
-            groups.setdefault(folder, {}).setdefault(name, []).append((key, result))
+            groups.setdefault(folder, {}).setdefault(name, {})[key] = result
             for value in key if isinstance(key, tuple) else ():
                 if isinstance(value, (tuple, SiteConfig)):
                     first = seen.setdefault(id(value), (value, folder))

@@ -18,6 +18,16 @@ def cached_hash(self) -> int:
     return cell[0]
 
 
+def slot_hash(self) -> int:
+    """`cached_hash` for small records that number in the tens of thousands (index entries):
+    kept in an int slot `_hash` (8 bytes), not a list cell (72)."""
+    value = self._hash
+    if value is None:
+        value = hash(_hashed(type(self))(self))
+        object.__setattr__(self, "_hash", value)  # a frozen record: its own cache only
+    return value
+
+
 @lru_cache(maxsize=None)
 def _hashed(cls: type):
     """record → the values its hash is made of: the compared fields but those marked

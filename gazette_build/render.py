@@ -18,7 +18,8 @@ from markupsafe import Markup
 
 from . import finding, memostore, reused, search, structured, tables, texts
 from .memo import Cache
-from .model import Document, Issue, PrintedIssue, Site, SiteConfig, cached_hash, reduce_by_fields
+from .model import (Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields,
+                    slot_hash)
 
 if TYPE_CHECKING:
     from .earlyfiles import EarlyFiles
@@ -313,10 +314,9 @@ class IssueHeader:
     url: str
     label: str
     document_count: int
-    _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
-                             compare=False)
+    _hash: int | None = field(default=None, init=False, repr=False, compare=False)
 
-    __hash__ = cached_hash  # in every document page's memo key (finding.Entry says why)
+    __hash__ = slot_hash  # in every document page's memo key (finding.Entry says why)
 
     @classmethod
     def of(cls, issue: Issue) -> "IssueHeader":
