@@ -42,8 +42,7 @@ LONG_TEXT = 200  # characters: shorter texts stay in the pickle (their copies ar
 
 
 def write(folder: Path, groups: list[dict], common: tuple = ()) -> None:
-    """Write a shard holding the entries of `groups` (each {cache name: {key: result}}, or
-    {cache name: [(key, result), …]}: a key is then not hashed again to be written) into
+    """Write a shard holding the entries of `groups` (each {cache name: {key: result}}) into
     `folder` (a reader sees all of it or nothing); nothing is assembled in memory: the pickles
     go into the file through the digest. The `common` objects, which several groups' keys
     share (the configuration, the layouts' signature), are pickled once, first, and read back
@@ -64,8 +63,9 @@ def write(folder: Path, groups: list[dict], common: tuple = ()) -> None:
                     pickler.clear_memo()
                     marks = {id(value): _Common(index) for index, value in enumerate(common)}
                     for group in groups:
+                        # (key, result) pairs: a dict of the marked keys would hash them again
                         pickler.dump({name: [(_marked_key(key, marks), _marked(result, marks))
-                                             for key, result in _pairs(entries)]
+                                             for key, result in entries.items()]
                                       for name, entries in group.items()})
                         pickler.clear_memo()  # what it held of this group is let go
                 pickle_length = stream.tell() - HEADER
@@ -124,11 +124,6 @@ def read(shard: Path) -> dict | None:
     finally:
         if texts is None or texts.file is None:
             stream.close()
-
-
-def _pairs(entries: dict | list):
-    """A group's (key, result) pairs, given as they are or as a dict."""
-    return entries.items() if isinstance(entries, dict) else entries
 
 
 # What stands in a pickle for a text written apart and for a common object. The pickles name
