@@ -9,7 +9,7 @@ from operator import attrgetter
 from pathlib import Path
 
 
-def cached_hash(self) -> int:
+def _cached_hash(self) -> int:
     """Hash of a large frozen record, computed once per object: the preview's memo keys hash
     the same documents and issues on every rebuild."""
     cell = self._hash_cell
@@ -19,7 +19,7 @@ def cached_hash(self) -> int:
 
 
 def slot_hash(self) -> int:
-    """`cached_hash` for small records that number in the tens of thousands (index entries):
+    """`_cached_hash` for small records that number in the tens of thousands (index entries):
     kept in an int slot `_hash` (8 bytes), not a list cell (72)."""
     value = self._hash
     if value is None:
@@ -133,7 +133,7 @@ class SiteConfig:
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
-    __hash__ = cached_hash
+    __hash__ = _cached_hash
 
     @property
     def content_dir(self) -> Path:
@@ -244,7 +244,7 @@ class Document:
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
-    __hash__ = cached_hash
+    __hash__ = _cached_hash
 
     @property
     def anchor(self) -> str:
@@ -285,7 +285,7 @@ class Issue:
     _hash_cell: list = field(default_factory=lambda: [None], init=False, repr=False,
                              compare=False)
 
-    __hash__ = cached_hash
+    __hash__ = _cached_hash
 
     @property
     def key(self) -> str:
