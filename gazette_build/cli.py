@@ -166,14 +166,28 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     import gc
 
     from .site import build
+    from .texts import DamagedText
 
     # what is loaded lives until the process ends: frozen, the collector stops walking it
     # again and again (at 1,500 documents 0.18 s of an edit's rebuild went to scanning the
     # stored memo; at 15,000, 1.6 s of the cold build to two full collections of the archive)
-    result = build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
-                   stored=True, cluster=args.cluster, with_search=not args.no_search,
-                   progress=lambda message: _say(f"gazette: {message}"), sources=sources,
-                   loaded=gc.freeze)
+    def run():
+        return build(root, out=out, with_pdf=not args.no_pdf, jobs=args.jobs, press=args.press,
+                     stored=True, cluster=args.cluster, with_search=not args.no_search,
+                     progress=lambda message: _say(f"gazette: {message}"), sources=sources,
+                     loaded=gc.freeze)
+
+    try:
+        result = run()
+    except DamagedText as exc:  # a stored text changed since its shard was written: nothing
+        from . import memostore  # was published; the build starts again without the memo
+
+        _say(f"warning: {Report(root).relative(Path(exc.path))}:1: cache: damaged (a text "
+             "does not match its digest); dropped, the build starts again without the stored "
+             "results")
+        memostore.forget(root)
+        gc.unfreeze()  # what the first attempt loaded can go
+        result = run()
     _print_diagnostics(result.warnings)
     issues = len(result.site.issues)
     documents = sum(len(issue.documents) for issue in result.site.issues)

@@ -166,6 +166,11 @@ def load(root: Path, report: Report) -> StoredMemo:
     return stored
 
 
+def forget(root: Path) -> None:
+    """Drop the stored memo of every version (one of its texts was found damaged)."""
+    shutil.rmtree(root / FOLDER, ignore_errors=True)
+
+
 def _unlink(path: Path) -> None:
     try:
         path.unlink()

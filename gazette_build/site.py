@@ -249,6 +249,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         except (OSError, pickle.PicklingError) as exc:  # no stored memo costs speed, not the build
             report.warn(root / memostore.FOLDER, 1, "cache", "could not keep this build's "
                         f"results ({getattr(exc, 'strerror', None) or exc})")
+        except texts.DamagedText as exc:  # met copying the kept texts: none of it is kept
+            memostore.forget(root)
+            report.warn(Path(exc.path), 1, "cache", "damaged (a text does not match its "
+                        "digest); the stored results are dropped, the next build computes them")
     if progress and write and with_pdf:  # a build that prints is long enough to narrate
         progress(f"wrote {len(files)} files ({len(pages)} pages)")
     for issue, outputs in records.items():  # after the site is written: a failed build records nothing

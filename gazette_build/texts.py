@@ -12,6 +12,7 @@ throughout: `held` then gives the document itself.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, replace
@@ -35,19 +36,38 @@ class TextFile:
         return data
 
 
+class DamagedText(Exception):
+    """A kept text of the stored memo whose bytes no longer match their sha256: the build
+    drops the memo and starts again without it (cli.py)."""
+
+    def __init__(self, file: TextFile) -> None:
+        self.path = getattr(file.stream, "name", "?")
+        super().__init__(f"{self.path}: a kept text does not match its digest")
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Text:
-    """A text in a `TextFile`: its UTF-8 bytes at `offset`."""
+    """A text in a `TextFile`: its UTF-8 bytes at `offset`; with `sha256` (a text of a memo
+    shard, memoshard.py), they are checked against it each time they are read."""
 
     file: TextFile
     offset: int
     length: int
+    sha256: bytes | None = None
 
     def read(self) -> str:
         return self.read_bytes().decode("utf-8", "surrogatepass")
 
     def read_bytes(self) -> bytes:
-        return self.file.read_bytes(self.offset, self.length)
+        if self.sha256 is None:
+            return self.file.read_bytes(self.offset, self.length)
+        try:
+            data = self.file.read_bytes(self.offset, self.length)
+        except OSError:  # the shard was cut short since it was loaded
+            raise DamagedText(self.file) from None
+        if hashlib.sha256(data).digest() != self.sha256:
+            raise DamagedText(self.file)
+        return data
 
     def __reduce__(self):
         # only the stored memo's shards carry a Text out of its process (memoshard copies its

@@ -194,6 +194,32 @@ def test_a_damaged_shard_is_dropped_with_a_warning_and_recomputed(shipped_site, 
     assert not shard.exists() and len(_shards(shipped_site)) == 1  # stored anew, whole
 
 
+def test_a_damaged_kept_text_is_found_when_read_and_the_build_starts_again(shipped_site,
+                                                                            tmp_path):
+    """The shard's digest covers its pickles; its texts (most of its bytes) are each checked
+    when read. A document's HTML damaged in the shard is found when the pages must be made
+    again from it (a layout changed): the build says so, drops the memo and builds again,
+    and publishes what a build without the memo does."""
+    _gazette(shipped_site, tmp_path / "first")
+    shard, = _shards(shipped_site)
+    data = bytearray(shard.read_bytes())
+    html = "<p class=\"addressees\">".encode()
+    at = data.index(html, data.index(b"gazette-memo") + 100) + len(html) + 2
+    data[at] ^= 1  # a byte of a document's HTML kept in the shard
+    shard.write_bytes(bytes(data))
+    base = shipped_site / "layouts" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "{# changed #}\n", encoding="utf-8")
+
+    result = run_cli("--site", str(shipped_site), "build", "--no-pdf", "--out",
+                     str(tmp_path / "again"))
+    assert result.code == 0, result.err
+    relative = shard.relative_to(shipped_site).as_posix()
+    assert f"warning: {relative}:1: cache: damaged (a text does not match its digest); " \
+           "dropped, the build starts again without the stored results" in result.lines
+    assert not shard.exists() and len(_shards(shipped_site)) == 1
+    assert _files(tmp_path / "again") == _cold(shipped_site, tmp_path / "cold")
+
+
 def test_results_of_another_code_version_are_never_read(shipped_site, tmp_path):
     _gazette(shipped_site, tmp_path / "first")
     shard, = _shards(shipped_site)
