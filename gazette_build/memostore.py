@@ -9,8 +9,10 @@ them.
 
 The memo is saved as a log of shards: a build appends one shard holding only what it computed,
 and rewrites the whole memo into a single shard only when dead entries (results no build uses
-any more) outweigh live ones. Each shard (`memoshard`) starts with the sha256 of its payload;
-a shard whose bytes do not match is dropped with a warning and its entries are computed again.
+any more) outweigh live ones. Each shard (`memoshard`) starts with the sha256 of its pickles,
+and each text in it carries its own: a shard whose pickles do not match is dropped with a
+warning and its entries are computed again; a text that does not match when it is read stops
+the build, which drops the memo and starts again (cli.py).
 
 The shards are pickles. They are read only from the site's own `.gazette-cache/`, written by
 this program: whoever can write there can also change the content and the layouts.
