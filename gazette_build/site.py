@@ -166,7 +166,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
           jobs: int = 1, progress: Callable[[str], None] | None = None,
           press: bool = False, stored: bool = False, cluster: str | None = None,
           with_search: bool = True, sources: SourceDigests | None = None,
-          loaded: Callable[[], None] | None = None) -> BuildResult:
+          loaded: Callable[[], None] | None = None,
+          published: Callable[[BuildResult], None] | None = None) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -177,7 +178,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     writes the search index (pagefind/, search/numbers/); a preview build never does.
     `sources`: the files' digests the CLI took to see whether anything changed, reused.
     `loaded` is called when what the build holds to its end is in memory: the stored memo,
-    then the archive (the CLI's one-shot process takes them out of the collector's sight)."""
+    then the archive (the CLI's one-shot process takes them out of the collector's sight).
+    `published` is called with the result once the new site is in place and everything it was
+    made from is written (before the stored memo is saved: the CLI records the output then)."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
@@ -234,12 +237,19 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             progress("the PDFs are unsigned (no signing key in site.yaml)")
         records = _published_records(site, printed, report) if write and memo is None else {}
         changed = list(files)
+
+        def result() -> BuildResult:
+            return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
+                               sum(1 for p in files if p.endswith(".pdf")),
+                               time.perf_counter() - started, printed, changed)
         if write and memo is not None:
             changed = writer.sync_site(files, target, memo.written)
             memo.sweep()
         elif staging is not None:
             staging.write(files)
             staging.publish()
+            if published is not None and not records:  # (a record is written into content/)
+                published(result())
     finally:
         if staging is not None:
             staging.discard()  # the old site, or this one if it failed
@@ -260,9 +270,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         if progress:
             progress(f"{issue.label} is published: its record is in "
                      f"{report.relative(frozen.record_dir(issue.path.parent))}/ (commit it)")
-    return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
-                       sum(1 for p in files if p.endswith(".pdf")),
-                       time.perf_counter() - started, printed, changed)
+    if published is not None and records:
+        published(result())
+    return result()
 
 
 def publish_images(site: Site, report: Report) -> dict[str, bytes]:

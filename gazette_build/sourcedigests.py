@@ -37,6 +37,11 @@ class SourceDigests:
         # path → [size, mtime_ns, ctime_ns, inode, hashed at (ns), sha256 hex]
         self.known: dict[str, list] = known or {}
         self.changed = False
+        self.opened: set[str] = set()  # the paths this process checked (opened)
+        self.hashed: set[str] = set()  # those of them it hashed (`known` updated)
+        # the paths whose entry another process (the CLI's child) checked for this build: not
+        # opened again until `recheck` (a file saved since is caught when it is read: `load_bytes`)
+        self.vouched: set[str] = set()
 
     @classmethod
     def load(cls, root: Path) -> "SourceDigests":
@@ -52,6 +57,9 @@ class SourceDigests:
         """The sha256 of the file at `path`, read only when its table entry does not hold. The
         file is opened and its open handle asked for size and times: a network file system
         checks them again on open, where a plain stat() may answer from its cache."""
+        if path in self.vouched:
+            return bytes.fromhex(self.known[path][5])
+        self.opened.add(path)
         with open(path, "rb") as stream:
             stat = os.fstat(stream.fileno())
             signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
@@ -65,7 +73,22 @@ class SourceDigests:
             digest = hashlib.sha256(stream.read()).digest()
         self.known[path] = [*signature, hashed_at, digest.hex()]
         self.changed = True
+        self.hashed.add(path)
         return digest
+
+    def checked(self, paths: list[str], hashed: dict[str, list]) -> None:
+        """Take another process's check of `paths` for this build, `hashed` the entries it
+        made anew. The files it found unchanged are not opened again (`of`) until `recheck`:
+        one saved since is built as it was, and the build that follows sees it (the inputs are
+        taken again before the output is recorded). Those it found changed are opened again
+        when asked for — being edited, they may have been saved again since."""
+        self.known.update(hashed)
+        self.changed |= bool(hashed)
+        self.vouched = set(paths).difference(hashed)
+
+    def recheck(self) -> None:
+        """Every file is opened again when asked for (the inputs taken again after a build)."""
+        self.vouched = set()
 
     def load_bytes(self, path: str, digest: bytes) -> bytes:
         """The file's bytes, which must be those `digest` was taken from; if they are not, the
@@ -74,6 +97,7 @@ class SourceDigests:
             data = stream.read()
         if hashlib.sha256(data).digest() != digest:
             self.known.pop(path, None)  # kept now, though the build fails: never trusted again
+            self.vouched.discard(path)
             self.changed = True
             self.save()
             raise SourceChanged(f"{os.path.relpath(path, self.root)} was saved while the build "

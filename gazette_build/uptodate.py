@@ -110,6 +110,8 @@ def record(root: Path, chosen: dict, inputs: str | None, written: Path, summary:
     path = record_path(root, chosen)
     try:
         path.unlink(missing_ok=True)  # the output has changed: the old record no longer holds
+        if sources is not None:
+            sources.recheck()  # each file opened again: one saved during the build is seen
         if inputs is None or inputs_digest(root, chosen, sources) != inputs:
             return
         target = written.resolve()
@@ -121,6 +123,14 @@ def record(root: Path, chosen: dict, inputs: str | None, written: Path, summary:
             stream.write(json.dumps(data, ensure_ascii=False))  # dump() writes in pieces: slow
         os.replace(temporary, path)
     except OSError:  # no record costs the next build its shortcut, nothing else
+        pass
+
+
+def drop(root: Path, chosen: dict) -> None:
+    """Drop the record of a build with `chosen` options (it said less than the build did)."""
+    try:
+        record_path(root, chosen).unlink(missing_ok=True)
+    except OSError:
         pass
 
 

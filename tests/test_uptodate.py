@@ -3,10 +3,11 @@ says what the last build said; any change of an input, an option or the output m
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from gazette_build import uptodate
-from conftest import run_cli
+from conftest import copy_site, run_cli
 
 BUILT = "nothing changed since the last build"
 
@@ -132,3 +133,66 @@ def test_versions_for_cache_keys_are_the_installed_ones():
     assert uptodate.installed_version("no-such-package") is None
     assert layout.WEASYPRINT_VERSION == metadata.version("weasyprint")
     assert search._pagefind_version() == metadata.version("pagefind")
+
+
+def test_a_layout_changed_while_the_build_ran_and_changed_back_is_built_again(minimal_site,
+                                                                             monkeypatch):
+    """The inputs are hashed beside the imports, in a child, and the files found unchanged are
+    not opened again while the build reads its documents. A layout saved while the build ran
+    shows in its output: the inputs are taken again, every file opened, before the output is
+    recorded, so that the layout changed back is not taken as built."""
+    from gazette_build import site as site_module
+
+    layout = minimal_site / "layouts/base.html"
+    original = layout.read_bytes()
+    for path in minimal_site.rglob("*"):  # saved an hour ago: their digests are trusted
+        os.utime(path, (path.stat().st_atime, path.stat().st_mtime - 3600))
+    assert build(minimal_site).code == 0
+    real_build = site_module.build
+
+    def saved_meanwhile(*args, **kwargs):
+        edit(layout, "</body>", "<!-- 一时的版式 --></body>")  # once the child has hashed it
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(site_module, "build", saved_meanwhile)
+    edit(minimal_site / "content/2024/01/second.md", "title: ", "title: 另")  # a build to do
+    assert build(minimal_site).code == 0
+    monkeypatch.undo()
+    home = minimal_site / "public/index.html"
+    assert "一时的版式" in home.read_text(encoding="utf-8")
+    layout.write_bytes(original)
+    again = build(minimal_site)
+    assert again.code == 0 and BUILT not in again.err
+    assert "一时的版式" not in home.read_text(encoding="utf-8")
+    assert BUILT in build(minimal_site).err
+
+
+def test_without_fork_the_build_hashes_and_records_in_one_process(minimal_site, tmp_path,
+                                                                  monkeypatch):
+    """Where there is no fork the children's work is done in line: the same output, the same
+    record, the same answer to a build with nothing changed."""
+    forked = build(minimal_site)
+    assert forked.code == 0
+    monkeypatch.delattr(os, "fork")
+    alone = copy_site(minimal_site, tmp_path / "alone")
+    shutil.rmtree(alone / ".gazette-cache")
+    shutil.rmtree(alone / "public")
+    built = build(alone)
+    assert built.code == 0 and BUILT not in built.err
+    assert tree(alone / "public") == tree(minimal_site / "public")
+    assert BUILT in build(alone).err
+
+
+def test_a_build_whose_results_could_not_be_kept_says_so_again_next_time(minimal_site):
+    """The output is recorded beside the saving of the memo: a warning the saving gives comes
+    after the record was made, so the record is dropped and the next build says it again."""
+    from gazette_build import memostore
+
+    version = minimal_site / memostore.FOLDER / memostore.code_version()
+    version.parent.mkdir(parents=True)
+    version.write_text("not a folder", encoding="utf-8")  # the results cannot be kept there
+    first = build(minimal_site)
+    assert first.code == 0 and "could not keep this build's results" in first.err
+    again = build(minimal_site)
+    assert again.code == 0 and BUILT not in again.err
+    assert "could not keep this build's results" in again.err
