@@ -92,6 +92,9 @@ def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
         report.error(content, 1, "content", "the content folder is missing")
         return []
     folders = []
+    # only a link leads out of the site: without one on the way, a folder of an inside content
+    # folder is inside (a realpath per issue folder was a twentieth of an edit's rebuild)
+    content_inside = _is_inside(content, config.root)
     for year_dir in sorted(p for p in content.iterdir() if not p.name.startswith(".")):
         if not year_dir.is_dir():
             continue
@@ -101,7 +104,8 @@ def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
         for issue_dir in sorted(p for p in year_dir.iterdir() if not p.name.startswith(".")):
             if not issue_dir.is_dir():
                 continue
-            if not _is_inside(issue_dir, config.root):
+            linked = not content_inside or os.path.islink(year_dir) or os.path.islink(issue_dir)
+            if linked and not _is_inside(issue_dir, config.root):
                 report.error(issue_dir, 1, "folder", f"is a link to {issue_dir.resolve()}, "
                              "outside the site folder; move the issue into content/")
                 continue
@@ -117,7 +121,7 @@ def discover_issue_folders(config: SiteConfig, report: Report) -> list[Path]:
 class _Planned:
     """A document an issue folder lists, before it is parsed: what its memo key holds."""
 
-    path: Path
+    path: str
     data: Callable[[], bytes]  # its bytes, read when it must be parsed
     digest: bytes | None
     issue: dict  # the issue's values (the 成文日期 check)
@@ -154,7 +158,7 @@ def load_issues(folders: list[Path], config: SiteConfig, report: Report,
 
     def parse(doc: _Planned) -> tuple[Document | None, list]:
         own = Report(report.root)
-        return load_document(doc.path, doc.data(), doc.issue, config, own, doc.digest), \
+        return load_document(Path(doc.path), doc.data(), doc.issue, config, own, doc.digest), \
             own.diagnostics
 
     def put_away(index: int, result: tuple[Document | None, list]) -> None:
@@ -189,7 +193,7 @@ def _plan_issue(folder: Path, config: SiteConfig, report: Report,
     if not yaml_path.is_file():
         report.error(yaml_path, 1, "issue.yaml", "missing: every issue folder needs an issue.yaml")
         return None
-    if not _is_inside(yaml_path, report.root):
+    if os.path.islink(yaml_path) and not _is_inside(yaml_path, report.root):  # (folder: inside)
         report.error(yaml_path, 1, "issue.yaml", f"is a link to {yaml_path.resolve()}, outside "
                      "the site folder; copy the file into the issue folder instead")
         return None
@@ -207,12 +211,13 @@ def _plan_issue(folder: Path, config: SiteConfig, report: Report,
         report.error(yaml_path, 1, "documents", "the issue has no documents; add them, or "
                      "remove the folder until it has some")
     documents = []
+    base = str(folder)
     for stem in stems:
-        path = folder / f"{stem}.md"
-        data, digest = read(str(path))
+        path = os.path.join(base, f"{stem}.md")  # a Path only for those parsed (`load_issues`)
+        data, digest = read(path)
         # the key holds everything loading depends on: the bytes (by their sha256), the issue's
         # values (the 成文日期 check) and the configuration (sections)
-        key = (str(path), digest, values["year"], values["number"], values["date"], config)
+        key = (path, digest, values["year"], values["number"], values["date"], config)
         documents.append(_Planned(path, data, digest, values, key))
     return _IssuePlan(folder, yaml_path, values, lines, stems, tuple(documents))
 
@@ -266,26 +271,29 @@ def _document_stems(folder: Path, yaml_path: Path, lines: dict, listed, report: 
                      key=lambda e: e.name)
     name_max = _name_max(folder)
     for entry in entries:
-        path = Path(entry.path)
         if entry.name.startswith(".") or is_temporary(entry.name):
             continue
-        if entry.is_symlink() and not _is_inside(path, report.root):
+        stem = entry.name[:-3]  # strings: a Path per document is made only to report it
+        if entry.is_symlink() and not _is_inside(entry.path, report.root):
+            path = Path(entry.path)
             report.error(path, 1, "file", f"is a link to {path.resolve()}, outside the site "
                          "folder; copy the file into the issue folder instead")
             continue
         if not entry.is_file():
-            report.error(path, 1, "file", "is not a file (a folder, or a link to nothing)")
+            report.error(Path(entry.path), 1, "file",
+                         "is not a file (a folder, or a link to nothing)")
             continue
-        if not STEM.match(path.stem):
-            report.error(path, 1, "file name",
+        if not STEM.match(stem):
+            report.error(Path(entry.path), 1, "file name",
                          "use lower-case ASCII letters, digits and '-' (the name is the page URL)")
-        derived = LONGEST_DERIVED_NAME.format(stem=path.stem)
+        derived = LONGEST_DERIVED_NAME.format(stem=stem)
         if len(os.fsencode(derived)) > name_max:
-            longest = name_max - len(os.fsencode(derived)) + len(os.fsencode(path.stem))
-            report.error(path, 1, "file name", f"is too long: the output names it gives "
-                         f"({derived[:12]}…) exceed the file system's limit of {name_max} bytes "
-                         f"per name; shorten the name before .md to at most {longest} characters")
-        present.append(path.stem)
+            longest = name_max - len(os.fsencode(derived)) + len(os.fsencode(stem))
+            report.error(Path(entry.path), 1, "file name", f"is too long: the output names it "
+                         f"gives ({derived[:12]}…) exceed the file system's limit of {name_max} "
+                         f"bytes per name; shorten the name before .md to at most {longest} "
+                         "characters")
+        present.append(stem)
     if listed is None:
         return present
     item_lines = lines["documents items"]
@@ -314,9 +322,9 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def _is_inside(path: Path, root: Path) -> bool:
-    # strings, not Path.resolve: called for every issue folder and issue.yaml, pathlib's
-    # objects were a tenth of an edit's rebuild at 1,500 documents
+def _is_inside(path: Path | str, root: Path) -> bool:
+    # strings, not Path.resolve (pathlib's objects were a tenth of an edit's rebuild at 1,500
+    # documents); asked only where a link may lead out
     return os.path.realpath(path).startswith(os.path.join(os.path.realpath(root), ""))
 
 

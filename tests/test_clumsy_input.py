@@ -44,6 +44,25 @@ def test_a_name_too_long_for_the_output_is_reported_by_check_as_by_build(minimal
         assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize("linked", ["content", "content/2024", "content/2024/01"])
+def test_an_issue_folder_reached_through_a_link_out_of_the_site_is_refused(minimal_site, tmp_path,
+                                                                          linked):
+    """The content folder, a year folder or the issue folder itself moved out and linked back:
+    the issue is refused where it is reached, whichever of them is the link."""
+    path = minimal_site / linked
+    outside = tmp_path / "elsewhere" / path.name
+    outside.parent.mkdir()
+    path.rename(outside)
+    os.symlink(outside, path)
+    issue = (outside / (minimal_site / "content/2024/01").relative_to(path)).resolve()
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
+                     str(tmp_path / "o"))
+    assert result.code == 1
+    assert f"content/2024/01:1: folder: is a link to {issue}, outside the site folder; move " \
+        "the issue into content/" in result.lines, result.err
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("source", ["site.yaml", "content/2024/01/issue.yaml",
                                     "layouts/base.html"])
 def test_a_source_file_that_links_out_of_the_site_is_refused(minimal_site, tmp_path, source):
