@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+_ABSENT = object()
+
+
 class Cache:
     """Results keyed by inputs; entries not used since the last sweep are dropped by `sweep`."""
 
@@ -36,22 +39,22 @@ class Cache:
             usable: Callable[[T], bool] | None = None) -> T:
         """The result for `key`, computed on a miss; a kept result that `usable` refuses (a
         page whose file in the last output was changed since) is computed again."""
-        if key in self._current:
-            value = self._current[key]
-        elif key in self._previous:
-            value = self._previous.pop(key)
-        else:
+        # a key is a tuple, hashed anew by each dict operation: three of them, not five
+        value = self._current.get(key, _ABSENT)
+        if value is _ABSENT:
+            value = self._previous.pop(key, _ABSENT)
+            if value is _ABSENT:
+                self.misses += 1
+                value = self._current[key] = compute()
+                self.fresh.append(key)
+                return value
+            self._current[key] = value
+        if usable is not None and not usable(value):  # type: ignore[arg-type]
             self.misses += 1
             value = self._current[key] = compute()
             self.fresh.append(key)
-            return value
-        if usable is not None and not usable(value):  # type: ignore[arg-type]
-            self.misses += 1
-            value = compute()
-            self.fresh.append(key)
         else:
             self.hits += 1
-        self._current[key] = value
         return value  # type: ignore[return-value]
 
     def __contains__(self, key: Hashable) -> bool:

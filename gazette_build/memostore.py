@@ -29,7 +29,7 @@ from pathlib import Path
 from .errors import Report
 from . import memoshard, reused, texts
 from .memo import Memo
-from .model import Document, Issue, SiteConfig
+from .model import Document, Issue, PageSignature, SiteConfig
 from .uptodate import installed_packages, package_digest
 
 FOLDER = Path(".gazette-cache") / "memo"
@@ -116,7 +116,7 @@ def _by_issue(entries: dict[str, dict]) -> tuple[list[dict[str, dict]], tuple]:
             folder = _issue_folder(key)
             groups.setdefault(folder, {}).setdefault(name, {})[key] = result
             for value in key if isinstance(key, tuple) else ():
-                if isinstance(value, (tuple, SiteConfig)):
+                if isinstance(value, (tuple, SiteConfig, PageSignature)):
                     first = seen.setdefault(id(value), (value, folder))
                     if first[1] != folder:
                         common[id(value)] = value

@@ -18,8 +18,8 @@ from markupsafe import Markup
 
 from . import finding, memostore, reused, search, structured, tables, texts
 from .memo import Cache
-from .model import (Document, Issue, PrintedIssue, Site, SiteConfig, reduce_by_fields,
-                    slot_hash)
+from .model import (Document, Issue, PageSignature, PrintedIssue, Site, SiteConfig,
+                    reduce_by_fields, slot_hash)
 
 if TYPE_CHECKING:
     from .earlyfiles import EarlyFiles
@@ -156,7 +156,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
     converted (earlyfiles.py), taken where what they show is what they would show now."""
     config = site.config
     years = site.years  # computed from every issue: once, not once a page
-    signature = (templates_signature(config), config, years) if memo is not None else ()
+    signature = PageSignature(templates_signature(config), config, years) \
+        if memo is not None else None
     if memo is not None:  # the same object as last build's when equal: keys compare by identity
         signature = memo.get(signature, lambda: signature)
 
@@ -218,8 +219,9 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                                                       by_number=name == "numbers.html"))
             return memo.get(("index-list", signature, name, entries), render_list) \
                 if memo is not None else render_list()
+        year_of = finding.index_year(name)
         return tuple((group, tuple((year, rendered(tuple(entries))) for year, entries
-                                   in itertools.groupby(group.entries, lambda e: e.year)))
+                                   in itertools.groupby(group.entries, year_of)))
                      for group in group_list)
 
     for path, name, title in finding.INDEX_PAGES:
@@ -256,11 +258,11 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
 
 def with_neighbours(documents: tuple[Document, ...]):
-    """Each document with the previous and next one of its issue, as its page links them."""
+    """Each document with the previous and next one of its issue, as its page links them (one
+    `Neighbour` per document, in both pages' keys: the stored memo holds it once)."""
+    links = (None, *(Neighbour.of(doc) for doc in documents), None)
     for index, doc in enumerate(documents):
-        previous = Neighbour.of(documents[index - 1]) if index > 0 else None
-        next_ = Neighbour.of(documents[index + 1]) if index + 1 < len(documents) else None
-        yield doc, previous, next_
+        yield doc, links[index], links[index + 2]
 
 
 def document_context(doc: Document, header: IssueHeader, previous: Neighbour | None,
