@@ -1,13 +1,14 @@
-"""Work the `gazette build` command hands to a forked child, so that it runs on a second core
-beside the parent's own instead of before or after it: hashing the inputs while the renderer is
-imported, recording the finished output while the memo is saved.
+"""Work the `gazette build` command hands to a forked child, so that it runs on the second core
+beside the parent's own instead of after it: the record of a rebuild's output (the inputs
+hashed again, the output folder listed) is made while the memo's changes are saved.
 
 Only work that reads files and writes at most one of its own (atomically) goes there: a child
-never touches the site model, so the pages the parent and child share stay shared (a child
-that walked the archive's objects would copy them all: their reference counts live in them).
-The child sends back a few bytes and leaves with `os._exit`: no `atexit` handler, no buffered
-output of the parent's printed twice. Where there is no `fork` (or it fails), the work runs
-in the parent, in line: the same result, later.
+never touches the site model, so the pages the parent and child share stay shared — but each
+page the parent writes to while the child lives is copied (an object's reference count lives in
+it), so a child is forked only beside work that touches little: not beside the save of a whole
+memo (site.py). The child sends back a few bytes and leaves with `os._exit`: no `atexit`
+handler, no buffered output of the parent's printed twice. Where there is no `fork` (or it
+fails), the work runs in the parent, in line: the same result, later.
 """
 from __future__ import annotations
 
@@ -26,9 +27,16 @@ class Child:
             if not hasattr(os, "fork"):
                 raise OSError("no fork here")
             reading, writing = os.pipe()
-            self.pid = os.fork()
         except OSError:
             self.done = _guarded(work)  # in line: the parent does it now
+            return
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(reading)
+            os.close(writing)
+            self.pid = None
+            self.done = _guarded(work)
             return
         if self.pid == 0:  # the child
             os.close(reading)

@@ -159,28 +159,31 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
                             chosen: dict, sources: SourceDigests) -> int:
     from . import alongside, uptodate
 
-    # the inputs are hashed (and the last build's record compared) by a child while this
-    # process imports the renderer: on two cores the one wait hides the other (an edit's
-    # rebuild at 1,500 documents: ~0.08 s of hashing beside ~0.15 s of imports)
-    looking = alongside.Child(lambda: _look(root, chosen, sources))
+    inputs = uptodate.inputs_digest(root, chosen, sources)  # before the build reads anything
+    last = uptodate.matches(root, chosen, inputs)
+    if last is not None:
+        return _unchanged(last)
+    sources.vouch()  # the files just found unchanged are not opened again by the build
     import gc
 
     from .site import build
     from .texts import DamagedText
 
-    inputs, last = _looked(looking, root, chosen, sources)
-    if last is not None:
-        return _unchanged(last)
+    def recorder(result):
+        """The record of this build's output (a build that signs opens its key every time: it
+        leaves none)."""
+        written = args.out.absolute() if args.out else result.site.config.output_as_written
+        summary = {"counts": _counts(result), "warnings": [str(w) for w in result.warnings]}
+        return lambda: uptodate.record(root, chosen, inputs, written, summary, sources)
+
     recording: list[tuple[alongside.Child, int]] = []  # the child, the warnings it records
 
     def published(result) -> None:
-        """The output is in place: a child records it while this process saves its memo and
-        deletes the old site (a build that signs opens its key every time: no record)."""
+        """The output is in place: a child records it while this process saves its memo's
+        changes and deletes the old site."""
         if result.site.config.signing is None:
-            written = args.out.absolute() if args.out else result.site.config.output_as_written
-            summary = {"counts": _counts(result), "warnings": [str(w) for w in result.warnings]}
-            recording.append((alongside.Child(lambda: uptodate.record(
-                root, chosen, inputs, written, summary, sources) or b""), len(result.warnings)))
+            record = recorder(result)
+            recording.append((alongside.Child(lambda: record() or b""), len(result.warnings)))
 
     # what is loaded lives until the process ends: frozen, the collector stops walking it
     # again and again (at 1,500 documents 0.18 s of an edit's rebuild went to scanning the
@@ -207,6 +210,8 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     _say(f"gazette: {_counts(result)} in {result.seconds:.1f}s → {target}")
     if result.site.config.signing is not None:
         uptodate.forget(root)
+    elif not recording:  # a cold build: recorded now, once its memo is saved
+        recorder(result)()
     for child, recorded in recording:
         child.result()
         # a warning given after the output was recorded (the memo could not be saved): the
@@ -214,36 +219,6 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
         if len(result.warnings) != recorded:
             uptodate.drop(root, chosen)
     return 0
-
-
-def _look(root: Path, chosen: dict, sources: SourceDigests) -> bytes:
-    """The child's part: the inputs' digest, the last build's record if it still holds, and
-    what it learnt of the files (`SourceDigests.checked`), as JSON."""
-    import json
-
-    from . import uptodate
-
-    inputs = uptodate.inputs_digest(root, chosen, sources)
-    return json.dumps({"inputs": inputs, "last": uptodate.matches(root, chosen, inputs),
-                       "opened": sorted(sources.opened),
-                       "hashed": {path: sources.known[path] for path in sources.hashed}},
-                      ensure_ascii=False).encode()
-
-
-def _looked(looking, root: Path, chosen: dict,
-            sources: SourceDigests) -> tuple[str | None, dict | None]:
-    """The child's answer taken in (the inputs hashed here if it gave none)."""
-    import json
-
-    from . import uptodate
-
-    answer = looking.result()
-    if answer is None:  # the child failed or was killed: the parent looks itself
-        inputs = uptodate.inputs_digest(root, chosen, sources)
-        return inputs, uptodate.matches(root, chosen, inputs)
-    found = json.loads(answer)
-    sources.checked(found["opened"], found["hashed"])
-    return found["inputs"], found["last"]
 
 
 def _counts(result) -> str:

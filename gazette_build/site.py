@@ -179,8 +179,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     `sources`: the files' digests the CLI took to see whether anything changed, reused.
     `loaded` is called when what the build holds to its end is in memory: the stored memo,
     then the archive (the CLI's one-shot process takes them out of the collector's sight).
-    `published` is called with the result once the new site is in place and everything it was
-    made from is written (before the stored memo is saved: the CLI records the output then)."""
+    `published` is called with the result once the new site is in place, when the stored memo
+    was loaded and what is left is saving its changes (the CLI records the output beside it)."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
@@ -248,7 +248,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         elif staging is not None:
             staging.write(files)
             staging.publish()
-            if published is not None and not records:  # (a record is written into content/)
+            # only where the memo's save writes what changed: beside the save of a whole
+            # memo, a forked child would keep the pages the save copies (their reference counts
+            # change), +120 MiB of the process tree at 15,000 documents; nor before an issue's
+            # record is written into content/
+            if published is not None and store is not None and store.shards and not records:
                 published(result())
     finally:
         if staging is not None:
@@ -270,8 +274,6 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         if progress:
             progress(f"{issue.label} is published: its record is in "
                      f"{report.relative(frozen.record_dir(issue.path.parent))}/ (commit it)")
-    if published is not None and records:
-        published(result())
     return result()
 
 

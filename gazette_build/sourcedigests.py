@@ -39,8 +39,8 @@ class SourceDigests:
         self.changed = False
         self.opened: set[str] = set()  # the paths this process checked (opened)
         self.hashed: set[str] = set()  # those of them it hashed (`known` updated)
-        # the paths whose entry another process (the CLI's child) checked for this build: not
-        # opened again until `recheck` (a file saved since is caught when it is read: `load_bytes`)
+        # the paths checked for this build and found unchanged: not opened again until `recheck`
+        # (a file saved since is caught when it is read: `load_bytes`)
         self.vouched: set[str] = set()
 
     @classmethod
@@ -76,15 +76,12 @@ class SourceDigests:
         self.hashed.add(path)
         return digest
 
-    def checked(self, paths: list[str], hashed: dict[str, list]) -> None:
-        """Take another process's check of `paths` for this build, `hashed` the entries it
-        made anew. The files it found unchanged are not opened again (`of`) until `recheck`:
-        one saved since is built as it was, and the build that follows sees it (the inputs are
-        taken again before the output is recorded). Those it found changed are opened again
-        when asked for — being edited, they may have been saved again since."""
-        self.known.update(hashed)
-        self.changed |= bool(hashed)
-        self.vouched = set(paths).difference(hashed)
+    def vouch(self) -> None:
+        """The files this process found unchanged are not opened again (`of`) until `recheck`:
+        one saved since is built as it was, and the build after sees it (the inputs are taken
+        again before the output is recorded). Those found changed are opened again when asked
+        for: being edited, they may have been saved again since."""
+        self.vouched = self.opened - self.hashed
 
     def recheck(self) -> None:
         """Every file is opened again when asked for (the inputs taken again after a build)."""
