@@ -39,7 +39,7 @@ class Cache:
             usable: Callable[[T], bool] | None = None) -> T:
         """The result for `key`, computed on a miss; a kept result that `usable` refuses (a
         page whose file in the last output was changed since) is computed again."""
-        # a key is a tuple, hashed anew by each dict operation: three of them, not five
+        # a key is a tuple, hashed anew by each dict operation: three at most (there were four)
         value = self._current.get(key, _ABSENT)
         if value is _ABSENT:
             value = self._previous.pop(key, _ABSENT)

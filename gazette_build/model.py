@@ -152,7 +152,8 @@ class SiteConfig:
 class PageSignature:
     """What every page's memo key holds besides its own values: the layouts (names and
     contents), the configuration and the archive's years (every page's menu). Its hash is
-    kept: a tuple's is computed again by each of the ~10,000 lookups of a rebuild."""
+    kept: a tuple's is computed again by each lookup (~3,300 pages and lists in a rebuild at
+    1,500 documents, each hashed three times)."""
 
     __reduce__ = reduce_by_fields
 
