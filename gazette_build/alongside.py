@@ -24,17 +24,14 @@ class Child:
         self.pid = None
         self.done: bytes | None = None
         try:
-            if not hasattr(os, "fork"):
-                raise OSError("no fork here")
             reading, writing = os.pipe()
-        except OSError:
-            self.done = _guarded(work)  # in line: the parent does it now
-            return
-        try:
-            self.pid = os.fork()
-        except OSError:
-            os.close(reading)
-            os.close(writing)
+            try:
+                self.pid = os.fork()
+            except (OSError, AttributeError):
+                os.close(reading)
+                os.close(writing)
+                raise
+        except (OSError, AttributeError):  # no fork here, or it failed: the parent does it now
             self.pid = None
             self.done = _guarded(work)
             return

@@ -210,7 +210,7 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     _say(f"gazette: {_counts(result)} in {result.seconds:.1f}s → {target}")
     if result.site.config.signing is not None:
         uptodate.forget(root)
-    elif not recording:  # a cold build: recorded now, once its memo is saved
+    elif not recording:  # a cold build, or one that wrote an issue's record: recorded now
         recorder(result)()
     for child, recorded in recording:
         child.result()
