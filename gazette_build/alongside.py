@@ -1,6 +1,7 @@
-"""Work the `gazette build` command hands to a forked child, so that it runs on the second core
-beside the parent's own instead of after it: the record of a rebuild's output (the inputs
-hashed again, the output folder listed) is made while the memo's changes are saved.
+"""Work the `gazette build` command hands to forked children, so that it runs on the second core
+beside the parent's own instead of after it: while a rebuild saves the memo's changes, one
+child makes the record of its output (the inputs hashed again, the output folder listed) and
+another deletes the old site (4,000 files at 1,500 documents).
 
 Only work that reads files and writes at most one of its own (atomically) goes there: a child
 never touches the site model, so the pages the parent and child share stay shared — but each

@@ -177,13 +177,15 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
         return lambda: uptodate.record(root, chosen, inputs, written, summary, sources)
 
     recording: list[tuple[alongside.Child, int]] = []  # the child, the warnings it records
+    deleting: list[alongside.Child] = []
 
-    def published(result) -> None:
-        """The output is in place: a child records it while this process saves its memo's
-        changes and deletes the old site."""
+    def published(result, discard) -> None:
+        """The output is in place: a child records it and another deletes the old site while
+        this process saves its memo's changes."""
         if result.site.config.signing is None:
             record = recorder(result)
             recording.append((alongside.Child(lambda: record() or b""), len(result.warnings)))
+        deleting.append(alongside.Child(lambda: discard() or b""))
 
     # what is loaded lives until the process ends: frozen, the collector stops walking it
     # again and again (at 1,500 documents 0.18 s of an edit's rebuild went to scanning the
@@ -212,6 +214,8 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
         uptodate.forget(root)
     elif not recording:  # a cold build, or one that wrote an issue's record: recorded now
         recorder(result)()
+    for child in deleting:  # the old site is gone before the command ends
+        child.result()
     for child, recorded in recording:
         child.result()
         # a warning given after the output was recorded (the memo could not be saved): the

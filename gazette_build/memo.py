@@ -73,6 +73,10 @@ class Cache:
         """The entries the build under way has asked for."""
         return self._current
 
+    def unused(self) -> int:
+        """How many entries kept from before the build under way it has not asked for."""
+        return len(self._previous)
+
 
 @dataclass
 class Memo:

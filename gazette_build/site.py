@@ -179,8 +179,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     `sources`: the files' digests the CLI took to see whether anything changed, reused.
     `loaded` is called when what the build holds to its end is in memory: the stored memo,
     then the archive (the CLI's one-shot process takes them out of the collector's sight).
-    `published` is called with the result once the new site is in place, when the stored memo
-    was loaded and what is left is saving its changes (the CLI records the output beside it)."""
+    `published` is called with the result and the function deleting the old site once the new
+    site is in place, when the stored memo was loaded and what is left is saving its changes:
+    it must call that function (the CLI, in a child beside the save, as it records the
+    output)."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
@@ -253,7 +255,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             # change), +120 MiB of the process tree at 15,000 documents; nor before an issue's
             # record is written into content/
             if published is not None and store is not None and store.shards and not records:
-                published(result())
+                published(result(), staging.discard)
+                staging = None  # the old site is `published`'s to delete
     finally:
         if staging is not None:
             staging.discard()  # the old site, or this one if it failed

@@ -90,6 +90,7 @@ def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed
 
 UNCHANGED = "2024/01/shizhengfa-2023-56/index.html"  # not DOC's neighbour: the edit leaves it
 EDITED = "2024/01/shizhengbanfa-2023-48/index.html"
+UNCHANGED_RECORD = "2024/01/shizhengfa-2023-56/shizhengfa-2023-56.json"
 
 
 def _identity(path: Path) -> tuple[int, int]:
@@ -102,13 +103,19 @@ def test_unchanged_pages_are_linked_from_the_last_output_not_kept_or_written_aga
     out = tmp_path / "public"
     _gazette(shipped_site, out)
     kept, edited = _identity(out / UNCHANGED), _identity(out / EDITED)
+    kept_record = _identity(out / UNCHANGED_RECORD)
     path = shipped_site / DOC
     path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
                     encoding="utf-8")
     _gazette(shipped_site, out)
     # the same file (inode and time): linked into the new site, not rendered or written
     assert _identity(out / UNCHANGED) == kept
+    assert _identity(out / UNCHANGED_RECORD) == kept_record  # its JSON record too
     assert _identity(out / EDITED) != edited
+    # the old site is deleted before the command ends (by a child of its own): nothing is left
+    # beside the output, and a kept file has no other name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "site"]
+    assert (out / UNCHANGED).stat().st_nlink == 1
     assert "五年行动计划" in (out / EDITED).read_text(encoding="utf-8")
     assert _files(out) == _cold(shipped_site, tmp_path / "cold")
     # the memo holds where the pages are, not their bytes
@@ -218,6 +225,40 @@ def test_a_damaged_kept_text_is_found_when_read_and_the_build_starts_again(shipp
            "dropped, the build starts again without the stored results" in result.lines
     assert not shard.exists() and len(_shards(shipped_site)) == 1
     assert _files(tmp_path / "again") == _cold(shipped_site, tmp_path / "cold")
+
+
+def _stored_build(site: Path, out: Path) -> None:
+    build(site, out=out, with_pdf=False, stored=True)
+
+
+def test_a_shard_none_of_whose_results_is_used_any_more_is_deleted(shipped_site, tmp_path):
+    out = tmp_path / "public"
+    _stored_build(shipped_site, out)
+    first, = _shards(shipped_site)
+    path = shipped_site / DOC
+    for words in ("五年行动计划", "六年行动计划", "七年行动计划"):  # the same document, edited again
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(text[text.index("年行动计划") - 1:][:6], words),
+                        encoding="utf-8")
+        _stored_build(shipped_site, out)
+        # the first build's shard, and the last edit's: the edit before it is dead
+        assert len(_shards(shipped_site)) == 2 and _shards(shipped_site)[0] == first
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
+
+
+def test_a_memo_of_more_dead_results_than_live_ones_is_written_again_as_one_shard(
+        shipped_site, tmp_path):
+    out = tmp_path / "public"
+    _stored_build(shipped_site, out)
+    config = shipped_site / "site.yaml"
+    # most keys hold the configuration: their results die, the documents' sources live on
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "title: 晋中市人民政府公报", "title: 晋中市人民政府公报（试刊）", 1), encoding="utf-8")
+    _stored_build(shipped_site, out)
+    shard, = _shards(shipped_site)
+    _stored_build(shipped_site, out)  # nothing computed: nothing added
+    assert _shards(shipped_site) == [shard]
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
 
 
 def test_results_of_another_code_version_are_never_read(shipped_site, tmp_path):
