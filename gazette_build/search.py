@@ -8,8 +8,10 @@ and issue shown in the results). The index goes under `pagefind/` beside the pag
 page (`search/index.html`) and its script `assets/search.js` read it in the browser.
 
 The indexer is the pagefind wheel's own binary, run as a command over the document pages written
-to a temporary folder (it indexes on every core); it reads nothing from the network. Its bundle
-is read back as bytes, so the index joins the other output files and is swapped in with them.
+to a temporary folder (it indexes on every core); it reads nothing from the network. It starts
+as soon as the pages are rendered and runs while the build makes its data files and feeds (one
+indexer at a time). Its bundle is read back as bytes, so the index joins the other output files
+and is swapped in with them.
 The index is made in two parts, because Pagefind cannot add to an index: the newest year's
 documents (`pagefind/`, where editors work) and the earlier years' (`pagefind/archive/`, merged
 into the first by the search page with Pagefind's `mergeIndex`, which searches it with the first
@@ -42,22 +44,21 @@ UNUSED = ("-ui.", "-highlight.", "-worker.")
 INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,500 documents)
 
 
-def index_files(site: Site, pages: dict[str, reused.Page], report: Report,
-                cache: Cache | None = None) -> dict[str, reused.Page]:
-    """The Pagefind bundles for the document pages among `pages`, keyed by output path: the
-    newest year's in `pagefind/`, the earlier years' in `pagefind/archive/`. An indexer that
-    cannot run is an error naming the reason (the last good site stays). Through `cache` (the
-    stored memo), a part whose pages are all as last time gives back its last index."""
+def start(site: Site, pages: dict[str, reused.Page], report: Report,
+          cache: Cache | None = None) -> Indexing:
+    """Start making the Pagefind bundles for the document pages among `pages`: the newest
+    year's in `pagefind/`, the earlier years' in `pagefind/archive/`. A part that `cache` (the
+    stored memo) does not hold is indexed from now on by Pagefind's own process, while the
+    build makes its other files (data, feeds); `Indexing.finish` gives the bundles' files."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
     newest = f"{site.years[0]}/" if site.years else ""
-    # a copy: the parts are the memo's values, which this build must not change
-    files = dict(_part([p for p in documents if p.startswith(newest)], BUNDLE, site, pages,
-                       report, cache))
+    indexing = Indexing(site, pages, report, cache)
+    indexing.add([p for p in documents if p.startswith(newest)], BUNDLE)
     earlier = [p for p in documents if not p.startswith(newest)]
     if earlier:
-        files.update(_part(earlier, ARCHIVE, site, pages, report, cache, ARCHIVE_UNUSED))
-    return files
+        indexing.add(earlier, ARCHIVE, ARCHIVE_UNUSED)
+    return indexing
 
 
 def has_archive(site: Site) -> bool:
@@ -65,24 +66,55 @@ def has_archive(site: Site) -> bool:
     return len(site.years) > 1
 
 
-def _part(documents: list[str], bundle: str, site: Site, pages: dict[str, reused.Page],
-          report: Report, cache: Cache | None, unused: tuple[str, ...] = ()) -> dict:
-    """One part of the index, under `bundle` (less the files named as `unused`), taken from
-    `cache` when its pages are unchanged."""
-    digest = hashlib.sha256(f"{_pagefind_version()}\0{site.config.language}\0{bundle}\0".encode())
-    for path in documents:  # each page by its sha256: a page kept in the output is not read
-        digest.update(f"{path}\0".encode())
-        digest.update(reused.digest(pages[path]))
+class Indexing:
+    """The parts of one build's index, each under its key: the digest of the pages it indexes.
+    Close it (`close`) whatever happens: an indexer still running is stopped and its folder
+    removed."""
 
-    def index(own: Report) -> dict[str, bytes]:
-        files = _index({path: pages[path] for path in documents}, site.config.language, bundle,
-                       own)
-        return {path: data for path, data in files.items()
-                if not path.rsplit("/", 1)[-1].startswith(unused)}
+    def __init__(self, site: Site, pages: dict[str, reused.Page], report: Report,
+                 cache: Cache | None) -> None:
+        self.site, self.pages, self.report, self.cache = site, pages, report, cache
+        self.parts: list[tuple[tuple, str, tuple[str, ...], list[str], _Run | None]] = []
+        self.late: list[_Run] = []  # parts indexed at the end after all
 
-    # a part taken back is its files in the last output (`reused`), unless one was changed
-    return run_memoised(cache, ("search index", digest.hexdigest()), index, report,
-                        reused.usable)
+    def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = ()) -> None:
+        digest = hashlib.sha256(f"{_pagefind_version()}\0{self.site.config.language}\0"
+                                f"{bundle}\0".encode())
+        for path in documents:  # each page by its sha256: a page kept in the output is not read
+            digest.update(f"{path}\0".encode())
+            digest.update(reused.digest(self.pages[path]))
+        key = ("search index", digest.hexdigest())
+        # a part the memo holds is taken from it at the end (indexed then, in the rare case
+        # that one of its files in the last output was changed since)
+        # one indexer at a time (it indexes on every core: two at once made a cold build's
+        # index slower); the next starts when `finish` comes to it
+        first = not any(part[-1] for part in self.parts)
+        run = None if self.cache is not None and key in self.cache else \
+            _Run({path: self.pages[path] for path in documents}, self.site.config.language,
+                 first)
+        self.parts.append((key, bundle, unused, documents, run))
+
+    def finish(self) -> dict[str, reused.Page]:
+        """Every part's files by output path, once its indexer is done; an indexer that
+        cannot run, or fails, is an error naming the reason (the last good site stays)."""
+        files: dict[str, reused.Page] = {}
+        for key, bundle, unused, documents, run in self.parts:
+            def index(own: Report, run=run, documents=documents, bundle=bundle,
+                      unused=unused) -> dict[str, bytes]:
+                if run is None:  # the memo's part could not be used after all
+                    run = _Run({path: self.pages[path] for path in documents},
+                               self.site.config.language)
+                    self.late.append(run)
+                return {path: data for path, data in run.bundle(bundle, own).items()
+                        if not path.rsplit("/", 1)[-1].startswith(unused)}
+            # a part taken back is its files in the last output (`reused`), unless one was
+            # changed; a copy: the parts are the memo's values, which this build must not change
+            files.update(run_memoised(self.cache, key, index, self.report, reused.usable))
+        return files
+
+    def close(self) -> None:
+        for run in [run for *_, run in self.parts if run is not None] + self.late:
+            run.close()
 
 
 def _pagefind_version() -> str:
@@ -91,42 +123,86 @@ def _pagefind_version() -> str:
     return uptodate.installed_version("pagefind") or "?"
 
 
-def _index(pages: dict[str, reused.Page], language: str, bundle_path: str,
-           report: Report) -> dict[str, bytes]:
-    """Run Pagefind's own command over the pages put in a temporary folder one at a time
-    (linked from the staging folder where they are written there): it indexes them on every
-    core (12 s at 1,500 documents where its Python API, one page per request, took 160 s)."""
-    import subprocess
-    import tempfile
+class _Run:
+    """Pagefind's own command over pages put in a temporary folder (linked from the staging
+    folder where they are written there), started at once: it indexes them on every core (12 s
+    at 1,500 documents where its Python API, one page per request, took 160 s)."""
 
-    from pagefind.service import get_executable
+    def __init__(self, pages: dict[str, reused.Page], language: str, now: bool = True) -> None:
+        import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="gazette-search-") as folder:
-        pages_dir, bundle = Path(folder) / "pages", Path(folder) / "bundle"
-        for path, page in pages.items():
-            target = pages_dir / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            reused.place(page, str(target))
+        self.folder = tempfile.mkdtemp(prefix="gazette-search-")
+        self.language = language
+        self.process = None
+        self.said = None  # what the indexer printed
+        self.failure: Exception | None = None
+        self.pages_dir, self.output = Path(self.folder) / "pages", Path(self.folder) / "bundle"
+        try:
+            for path, page in pages.items():
+                target = self.pages_dir / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                reused.place(page, str(target))
+        except OSError as exc:
+            self.failure = exc
+        if now:
+            self.begin()
+
+    def begin(self) -> None:
+        import subprocess
+        import tempfile
+
+        from pagefind.service import get_executable
+
+        if self.process is not None or self.failure is not None:
+            return
         try:
             binary = get_executable()
             if binary is None:
                 raise FileNotFoundError("no pagefind binary")
-            # one index for the whole site in the pages' own language (zh-CN → Chinese words)
-            run = subprocess.run([str(binary), "--site", str(pages_dir), "--output-path",
-                                  str(bundle), "--force-language", language.lower(), "--silent"],
-                                 capture_output=True, text=True, timeout=INDEX_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            # one index for the whole site in the pages' own language (zh-CN → Chinese words);
+            # what it says goes to a file: a pipe nobody reads until the end could fill up
+            self.said = tempfile.TemporaryFile("w+", dir=self.folder)
+            self.process = subprocess.Popen(
+                [str(binary), "--site", str(self.pages_dir), "--output-path", str(self.output),
+                 "--force-language", self.language.lower(), "--silent"],
+                stdin=subprocess.DEVNULL, stdout=self.said, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            self.failure = exc
+
+    def bundle(self, bundle_path: str, report: Report) -> dict[str, bytes]:
+        """The bundle's files under `bundle_path`, once the indexer has finished."""
+        import subprocess
+
+        self.begin()
+        if self.process is not None and self.failure is None:
+            try:
+                self.process.wait(timeout=INDEX_TIMEOUT)
+            except subprocess.TimeoutExpired as exc:
+                self.failure = exc
+        if self.failure is not None or self.process is None:
             report.error(report.root / "site.yaml", 1, "search", f"the Pagefind indexer could "
-                         f"not run ({exc}); is the pagefind[extended] package installed?")
+                         f"not run ({self.failure}); is the pagefind[extended] package "
+                         "installed?")
             return {}
-        if run.returncode != 0:
-            said = (run.stderr or run.stdout).strip().splitlines()[-3:]
+        if self.process.returncode != 0:
+            self.said.seek(0)
+            said = self.said.read().strip().splitlines()[-3:]
             report.error(report.root / "site.yaml", 1, "search", f"the Pagefind indexer failed "
-                         f"(exit {run.returncode}: {' '.join(said) or 'no message'})")
+                         f"(exit {self.process.returncode}: {' '.join(said) or 'no message'})")
             return {}
-        return {f"{bundle_path}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
-                for path in sorted(bundle.rglob("*"))
+        return {f"{bundle_path}/{path.relative_to(self.output).as_posix()}": path.read_bytes()
+                for path in sorted(self.output.rglob("*"))
                 if path.is_file() and not any(part in path.name for part in UNUSED)}
+
+    def close(self) -> None:
+        import shutil
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.said is not None:
+            self.said.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 NUMBERS = "search/numbers"  # 文号 → document, one small file per 文号 year

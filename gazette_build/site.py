@@ -205,6 +205,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         render.make_env(config)
     # a new site is written as it is made, into a staging folder put in place at the end
     staging = writer.Staging(target) if write and memo is None else None
+    indexing: search.Indexing | None = None
     try:
         # without PDFs, nothing on a document's page or in its record waits for the print
         # stage: they are made as soon as the document is converted, by the process converting it
@@ -223,11 +224,18 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
         # links are checked by `gazette check` (check_links below), not here: reading every
         # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
+        def index(pages: dict) -> None:
+            """The search index's parts whose pages changed are indexed from now on, beside
+            the making of the other files."""
+            nonlocal indexing
+            indexing = search.start(site, pages, report,
+                                    store.memo.pages if store is not None else None)
         files, pages = site_files(site, env, printed, report, caches,
-                                  staging.put if staging is not None else None, early)
-        if with_search and memo is None:  # the preview leaves it out: its rebuilds must stay fast
-            files.update(search.index_files(site, pages, report,
-                                             store.memo.pages if store is not None else None))
+                                  staging.put if staging is not None else None, early,
+                                  # the preview leaves it out: its rebuilds must stay fast
+                                  index if with_search and memo is None else None)
+        if indexing is not None:
+            files.update(indexing.finish())
             files.update(search.number_files(site))
             report.check()
         if seal is not None:  # at write time: the print cache keeps the unsigned bytes
@@ -258,6 +266,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                 published(result(), staging.discard)
                 staging = None  # the old site is `published`'s to delete
     finally:
+        if indexing is not None:
+            indexing.close()  # an indexer still running (the build failed) is stopped
         if staging is not None:
             staging.discard()  # the old site, or this one if it failed
     if store is not None:
@@ -336,12 +346,16 @@ def _open_seal(site: Site, report: Report):
 def site_files(site: Site, env: jinja2.Environment, printed: dict[str, PrintedIssue],
                report: Report, memo: Memo | None = None,
                put: Callable[[str, bytes], reused.Page] | None = None,
-               early: EarlyFiles | None = None) -> tuple[dict, dict]:
+               early: EarlyFiles | None = None,
+               rendered: Callable[[dict], None] | None = None) -> tuple[dict, dict]:
     """Every file of the built site, keyed by output path, and the HTML pages among them; with
     `put`, each page is written (staged) as soon as it is rendered and not held; `early`: the
-    documents' pages and data files written as the documents were converted."""
+    documents' pages and data files written as the documents were converted; `rendered` is
+    given the pages as soon as they are all rendered (the search index starts from them)."""
     with _fewer_collections():
         pages = render_site(site, env, printed, report, memo, put, early)
+    if rendered is not None:
+        rendered(pages)
     files = {writer.MARKER: writer.MARKER_TEXT, **pages}
     cache = memo.pages if memo is not None else None
     files.update(data.data_files(site, printed, cache, put, early))

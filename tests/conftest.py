@@ -35,6 +35,14 @@ def run_cli(*args: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def use_indexer(monkeypatch, folder: Path, script: str) -> None:
+    """Builds run `script` (shell) as Pagefind's indexer, from `folder`/pagefind."""
+    indexer = folder / "pagefind"
+    indexer.write_text(f"#!/bin/sh\n{script}\n")
+    indexer.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(indexer))
+
+
 def copy_site(source: Path, target: Path) -> Path:
     """A fixture site with the repository's own layouts and assets."""
     shutil.copytree(source, target)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, use_indexer
 from gazette_build import swap, writer
 from gazette_build.printed import cache as printcache
 
@@ -249,15 +249,37 @@ def test_a_truncated_cached_pdf_is_laid_out_again_not_published(minimal_site, tm
     assert len(PdfReader(republished).pages) > 2
 
 
+def test_an_indexer_still_running_when_the_build_fails_is_stopped(minimal_site, tmp_path,
+                                                                   monkeypatch):
+    import tempfile
+
+    from gazette_build import site as site_module
+    from gazette_build.site import build
+
+    pid_file = tmp_path / "indexer.pid"
+    use_indexer(monkeypatch, tmp_path, f"echo $$ > '{pid_file}'\nexec sleep 120")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where its pages are put
+
+    def data_files(*args, **kwargs):  # the build fails while the indexer runs
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (pid_file.exists() and pid_file.read_text()):
+            time.sleep(0.01)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(site_module.data, "data_files", data_files)
+    with pytest.raises(OSError):
+        build(minimal_site, out=tmp_path / "public", with_pdf=False, stored=True)
+    with pytest.raises(ProcessLookupError):  # stopped, and reaped
+        os.kill(int(pid_file.read_text()), 0)
+    assert not list(tmp_path.glob("gazette-search-*"))
+
+
 def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_site, tmp_path,
                                                                       monkeypatch):
     out = tmp_path / "public"
     assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
     before = _tree(out)
-    broken = tmp_path / "pagefind"
-    broken.write_text("#!/bin/sh\necho 'Error: out of disk' >&2\nexit 3\n")
-    broken.chmod(0o755)
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
+    use_indexer(monkeypatch, tmp_path, "echo 'Error: out of disk' >&2\nexit 3")
     (minimal_site / "content/2024/01/first.md").write_text(
         (minimal_site / "content/2024/01/first.md").read_text(encoding="utf-8") + "\n新的一段。\n",
         encoding="utf-8")

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from markupsafe import Markup
 
 from gazette_build.site import build
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, use_indexer
 
 DOC = "content/2024/01/shizhengbanfa-2023-48.md"
 
@@ -152,6 +153,29 @@ def _indexed_text(out: Path, bundle: str = "pagefind") -> str:
 def _bundle(out: Path) -> dict:
     return {p.relative_to(out): p.read_bytes() for p in (out / "pagefind").rglob("*")
             if p.is_file()}
+
+
+def test_the_search_index_is_made_while_the_data_files_are(shipped_site, tmp_path,
+                                                          monkeypatch):
+    from pagefind.service import get_executable
+
+    from gazette_build import data, site as site_module
+
+    started = tmp_path / "indexer-started"
+    use_indexer(monkeypatch, tmp_path, f"touch '{started}'\nexec '{get_executable()}' \"$@\"")
+    seen, make = [], data.data_files
+
+    def data_files(*args, **kwargs):
+        deadline = time.monotonic() + 10  # the indexer's process is on its way
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(started.exists())
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(site_module.data, "data_files", data_files)
+    build(shipped_site, out=tmp_path / "public", with_pdf=False, stored=True)
+    assert seen == [True]  # the indexer had started when the data files were begun
+    assert "三年行动计划" in _indexed_text(tmp_path / "public")
 
 
 def test_the_search_index_is_taken_back_when_no_page_changed_and_made_again_after_an_edit(
