@@ -178,6 +178,18 @@ def test_the_search_index_is_made_while_the_data_files_are(shipped_site, tmp_pat
     assert "三年行动计划" in _indexed_text(tmp_path / "public")
 
 
+def test_the_indexer_is_found_without_importing_asyncio(shipped_site, tmp_path):
+    """pagefind.service imports asyncio (~0.1 s of an edit's rebuild) to find its binary."""
+    out = tmp_path / "public"
+    script = ("import sys; from gazette_build.cli import main; "
+              f"main(['--site', {str(shipped_site)!r}, 'build', '--no-pdf', '--out', {str(out)!r}]); "
+              "print('asyncio' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False"]
+    assert "三年行动计划" in _indexed_text(out)
+
+
 def test_the_search_index_is_taken_back_when_no_page_changed_and_made_again_after_an_edit(
         shipped_site, tmp_path):
     _gazette(shipped_site, tmp_path / "first")
