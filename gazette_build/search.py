@@ -27,6 +27,7 @@ import importlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import reused, uptodate
@@ -69,6 +70,18 @@ def has_archive(site: Site) -> bool:
     return len(site.years) > 1
 
 
+@dataclass
+class _Part:
+    """One part of the index: its documents' pages, where its bundle goes (less the files
+    named as `unused`), its memo key, and its indexer (None: the memo holds the part)."""
+
+    documents: list[str]
+    bundle: str
+    unused: tuple[str, ...]
+    key: tuple
+    run: _Run | None
+
+
 class Indexing:
     """The parts of one build's index, each under its key: the digest of the pages it indexes.
     Close it (`close`) whatever happens: an indexer still running is stopped and its folder
@@ -77,8 +90,7 @@ class Indexing:
     def __init__(self, site: Site, pages: dict[str, reused.Page], report: Report,
                  cache: Cache | None) -> None:
         self.site, self.pages, self.report, self.cache = site, pages, report, cache
-        self.parts: list[tuple[tuple, str, tuple[str, ...], list[str], _Run | None]] = []
-        self.late: list[_Run] = []  # parts indexed at the end after all
+        self.parts: list[_Part] = []
 
     def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = ()) -> None:
         digest = hashlib.sha256(f"{_pagefind_version()}\0{self.site.config.language}\0"
@@ -88,36 +100,37 @@ class Indexing:
             digest.update(reused.digest(self.pages[path]))
         key = ("search index", digest.hexdigest())
         # a part the memo holds is taken from it at the end (indexed then, in the rare case
-        # that one of its files in the last output was changed since)
-        # one indexer at a time (it indexes on every core: two at once made a cold build's
-        # index slower); the next starts when `finish` comes to it
-        first = not any(part[-1] for part in self.parts)
-        run = None if self.cache is not None and key in self.cache else \
-            _Run({path: self.pages[path] for path in documents}, self.site.config.language,
-                 first)
-        self.parts.append((key, bundle, unused, documents, run))
+        # that one of its files in the last output was changed since); one indexer at a time
+        # (it indexes on every core: two at once made a cold build's index slower), the next
+        # starts when `finish` comes to it
+        held = self.cache is not None and key in self.cache
+        first = not any(part.run for part in self.parts)
+        self.parts.append(_Part(documents, bundle, unused, key, None if held else self._run(
+            documents, first)))
 
     def finish(self) -> dict[str, reused.Page]:
         """Every part's files by output path, once its indexer is done; an indexer that
         cannot run, or fails, is an error naming the reason (the last good site stays)."""
         files: dict[str, reused.Page] = {}
-        for key, bundle, unused, documents, run in self.parts:
-            def index(own: Report, run=run, documents=documents, bundle=bundle,
-                      unused=unused) -> dict[str, bytes]:
-                if run is None:  # the memo's part could not be used after all
-                    run = _Run({path: self.pages[path] for path in documents},
-                               self.site.config.language)
-                    self.late.append(run)
-                return {path: data for path, data in run.bundle(bundle, own).items()
-                        if not path.rsplit("/", 1)[-1].startswith(unused)}
+        for part in self.parts:
+            def index(own: Report, part=part) -> dict[str, bytes]:
+                if part.run is None:  # the memo's part could not be used after all
+                    part.run = self._run(part.documents)
+                return {path: data for path, data in part.run.bundle(part.bundle, own).items()
+                        if not path.rsplit("/", 1)[-1].startswith(part.unused)}
             # a part taken back is its files in the last output (`reused`), unless one was
             # changed; a copy: the parts are the memo's values, which this build must not change
-            files.update(run_memoised(self.cache, key, index, self.report, reused.usable))
+            files.update(run_memoised(self.cache, part.key, index, self.report, reused.usable))
         return files
 
     def close(self) -> None:
-        for run in [run for *_, run in self.parts if run is not None] + self.late:
-            run.close()
+        for part in self.parts:
+            if part.run is not None:
+                part.run.close()
+
+    def _run(self, documents: list[str], now: bool = True) -> _Run:
+        return _Run({path: self.pages[path] for path in documents}, self.site.config.language,
+                    now)
 
 
 def _pagefind_version() -> str:

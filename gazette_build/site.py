@@ -222,14 +222,14 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         # print before HTML: the web pages cite the printed page numbers
         if printed is None:
             printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
-        # links are checked by `gazette check` (check_links below), not here: reading every
-        # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
         def index(pages: dict) -> None:
             """The search index's parts whose pages changed are indexed from now on, beside
             the making of the other files."""
             nonlocal indexing
             indexing = search.start(site, pages, report,
                                     store.memo.pages if store is not None else None)
+        # links are checked by `gazette check` (check_links below), not here: reading every
+        # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
         files, pages = site_files(site, env, printed, report, caches,
                                   staging.put if staging is not None else None, early,
                                   # the preview leaves it out: its rebuilds must stay fast
