@@ -30,11 +30,20 @@ def crawler_files(site: Site, extra_pages: list[str],
     config = site.config
     places = tuple((issue.url, issue.date, tuple(doc.url for doc in issue.documents))
                    for issue in site.issues)
-    return {"feed.xml": memoised(("feed", config, site.issues[:FEED_ISSUES]),
+    return {"feed.xml": memoised(("feed", config, _shown(site.issues[:FEED_ISSUES])),
                                  lambda: atom_feed(site)),
             "sitemap.xml": memoised(("sitemap", config, tuple(extra_pages), places),
                                     lambda: sitemap(site, extra_pages)),
             "robots.txt": robots(site)}
+
+
+def _shown(issues: tuple[Issue, ...]) -> tuple:
+    """What the feed shows of `issues` (`atom_feed` reads nothing else of them), as its memo
+    key: the issues themselves would carry their documents' words into the stored memo (an
+    edit in the newest issue stored the texts of the feed's 120 documents again, 3 MB)."""
+    return tuple((issue.url, issue.label, issue.total, issue.date,
+                  tuple((doc.title, doc.number, doc.url, doc.issuer, doc.date, doc.section)
+                        for doc in issue.documents)) for issue in issues)
 
 
 def atom_feed(site: Site) -> bytes:

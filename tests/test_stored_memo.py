@@ -89,6 +89,18 @@ def test_an_edit_is_built_as_a_cold_build_would_and_stores_only_what_it_computed
     assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
 
 
+def test_a_field_only_the_feed_and_the_pages_show_is_built_as_a_cold_build_would(
+        shipped_site, tmp_path):
+    _gazette(shipped_site, tmp_path / "warm")
+    path = shipped_site / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2023-12-27",
+                                                             "date: 2023-12-26"),
+                    encoding="utf-8")
+    _gazette(shipped_site, tmp_path / "warm")
+    assert "2023年12月26日成文" in (tmp_path / "warm/feed.xml").read_text(encoding="utf-8")
+    assert _files(tmp_path / "warm") == _cold(shipped_site, tmp_path / "cold")
+
+
 UNCHANGED = "2024/01/shizhengfa-2023-56/index.html"  # not DOC's neighbour: the edit leaves it
 EDITED = "2024/01/shizhengbanfa-2023-48/index.html"
 UNCHANGED_RECORD = "2024/01/shizhengfa-2023-56/shizhengfa-2023-56.json"
