@@ -2,12 +2,14 @@
 both processes, nothing lost when a worker dies, and a build's output the same as with one job."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import run_cli
@@ -135,21 +137,45 @@ def test_killing_the_build_leaves_no_conversion_worker_running(tmp_path):
     assert not left
 
 
+@contextlib.contextmanager
+def _ctrl_c_as_from_a_terminal():
+    """A process started in this block gets Ctrl-C neither blocked nor ignored (both are
+    inherited), whatever this test process holds."""
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _signal_masks(pid: int) -> str:
+    """The process's blocked, ignored and caught signals as /proc shows them."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "(gone)"
+    return " ".join(line for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
 def test_ctrl_c_during_the_conversion_stops_the_build_without_a_traceback(tmp_path):
     from test_parallel_print import _children
     from tools.make_archive import make_archive
 
     site = make_archive(tmp_path / "site", 50)
     for _ in range(3):  # again only if the build ended before its workers were seen
-        build = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", str(site),
-                                  "build", "--no-pdf", "--jobs", "2", "--out",
-                                  str(tmp_path / "out")],
-                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+        with _ctrl_c_as_from_a_terminal():
+            build = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site",
+                                      str(site), "build", "--no-pdf", "--jobs", "2", "--out",
+                                      str(tmp_path / "out")],
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
         deadline = time.monotonic() + 120
         while not _children(build.pid) and build.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         signalled = build.poll() is None
         if signalled:
+            masks = _signal_masks(build.pid)  # said if the build goes on regardless
             os.killpg(build.pid, signal.SIGINT)  # as a terminal does: the build and its workers
         _, err = build.communicate(timeout=60)
         if signalled:
@@ -157,7 +183,7 @@ def test_ctrl_c_during_the_conversion_stops_the_build_without_a_traceback(tmp_pa
         shutil.rmtree(tmp_path / "out", ignore_errors=True)
         shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
     assert signalled, "the build ended three times before its workers were seen"
-    assert build.returncode == 130, err
+    assert build.returncode == 130, f"{masks}\n{err}"
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert not (tmp_path / "out").exists()
 
