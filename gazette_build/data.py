@@ -55,7 +55,7 @@ def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None
                 text, csvs = document_files(config, issue, doc, print_)
                 # written at once when staged: the memo then holds where they are, not bytes,
                 # and a later build links them (its own JSON too: writing 1,500 of them again
-                # was 4 % of an edit's rebuild)
+                # was 4 % of an edit's rebuild, profiled)
                 return text, {path: put(path, data) if put is not None else data
                               for path, data in {record_path(doc): record_file(text),
                                                  **csvs}.items()}
