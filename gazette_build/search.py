@@ -157,8 +157,9 @@ def _indexer() -> Path | None:
 
 class _Run:
     """Pagefind's own command over pages put in a temporary folder (linked from the staging
-    folder where they are written there), started at once: it indexes them on every core (12 s
-    at 1,500 documents where its Python API, one page per request, took 160 s)."""
+    folder where they are written there), started at once or by `begin`: it indexes them on
+    every core (12 s at 1,500 documents where its Python API, one page per request, took
+    160 s)."""
 
     def __init__(self, pages: dict[str, reused.Page], language: str, now: bool = True) -> None:
         import tempfile

@@ -128,7 +128,7 @@ _SHA256_HEX = re.compile("[0-9a-f]{64}")
 
 def _valid(entry) -> bool:
     # a regular expression, not a test per character (231,000 of them in an edit's rebuild at
-    # 1,500 documents, 2 % of its time under the profiler: a table read twice)
+    # 1,500 documents, 2 % of its time under the profiler)
     return isinstance(entry, list) and len(entry) == 6 and \
         all(type(value) is int for value in entry[:5]) and type(entry[5]) is str and \
         _SHA256_HEX.fullmatch(entry[5]) is not None
