@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, earlyfiles, fanout, feeds, finding,
-               linkcheck, markdown, memostore, numbering, render, reused, search, structure,
-               svgclean, swap, texts, writer)
+               interruption, linkcheck, markdown, memostore, numbering, render, reused, search,
+               structure, svgclean, swap, texts, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -257,6 +257,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             memo.sweep()
         elif staging is not None:
             staging.write(files)
+            interruption.check()  # a Ctrl-C whose KeyboardInterrupt a finaliser swallowed
             staging.publish()
             # only where the memo's save writes what changed: beside the save of a whole
             # memo, a forked child would keep the pages the save copies (their reference counts

@@ -291,3 +291,46 @@ def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_sit
     assert _tree(out) == before
     # the pages were written as they were rendered: the failed build's staging folder is gone
     assert not list(tmp_path.glob(".public.staging-*"))
+
+
+@pytest.fixture
+def ctrl_c_restored(monkeypatch):
+    """The process's Ctrl-C handler and the build's memory of a press, as they were."""
+    from gazette_build import interruption
+
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(interruption, "_pressed", False)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    yield
+    signal.signal(signal.SIGINT, handler)
+
+
+def test_ctrl_c_swallowed_by_a_finaliser_still_stops_the_build(minimal_site, tmp_path,
+                                                               monkeypatch, ctrl_c_restored):
+    """Ctrl-C arriving while a `__del__` runs raises KeyboardInterrupt inside it, which Python
+    prints as "Exception ignored" and drops: the build must not go on to publish (it did, and
+    exited 0), nor print a traceback for it."""
+    from gazette_build import data
+
+    out = tmp_path / "public"
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal starts a command
+    sys.unraisablehook = sys.__unraisablehook__  # Python's own, printing (not pytest's)
+
+    class PressedWhileFinalised:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs here, between two bytecodes
+                pass
+
+    real_data_files = data.data_files
+
+    def data_files(*args, **kwargs):
+        PressedWhileFinalised()  # made and finalised at once
+        return real_data_files(*args, **kwargs)
+
+    monkeypatch.setattr(data, "data_files", data_files)
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search", "--out",
+                     str(out))
+    assert result.code == 130, result.err
+    assert not out.exists()
+    assert "Traceback" not in result.err and "KeyboardInterrupt" not in result.err, result.err
