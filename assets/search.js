@@ -71,11 +71,16 @@ async function loadIndex() {
   // result URLs relative to where the site is served (a sub-path such as /gongbao/ included)
   await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 40, noWorker: true });
   await pagefind.init();
-  // the earlier years are a second index (an edit in the newest year does not rebuild it),
-  // searched with this one's WebAssembly: one list of results from both
+  // the earlier years are indexes of their own, a few years each, listed in parts.json (an
+  // edit in the newest year or in one group of years does not rebuild the others), searched
+  // with this one's WebAssembly: one list of results from all
   if (form.dataset.archiveIndex) {
-    await pagefind.mergeIndex(new URL(form.dataset.archiveIndex, siteRoot).pathname,
-                              { baseUrl: siteRoot.pathname, excerptLength: 40 });
+    const archive = new URL(form.dataset.archiveIndex, siteRoot);
+    const parts = await (await fetch(new URL("parts.json", archive))).json();
+    for (const part of parts) {
+      await pagefind.mergeIndex(new URL(part, archive).pathname,
+                                { baseUrl: siteRoot.pathname, excerptLength: 40 });
+    }
   }
   return pagefind;
 }

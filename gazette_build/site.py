@@ -237,6 +237,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         if indexing is not None:
             files.update(indexing.finish())
             files.update(search.number_files(site))
+            files.update(search.parts_file(site, report))
             report.check()
         if seal is not None:  # at write time: the print cache keeps the unsigned bytes
             files = signing.sign_files(files, seal, f"{site.config.publisher}发布",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -153,6 +154,9 @@ def test_a_page_changed_in_the_output_since_is_rendered_again(shipped_site, tmp_
         spare.replace(page)
     _gazette(shipped_site, out)
     assert _files(out) == _cold(shipped_site, tmp_path / "cold")
+
+
+ARCHIVE_2001 = "pagefind/archive/2001-2001"  # the archive's one part: 2001, beside the newest year
 
 
 def _indexed_text(out: Path, bundle: str = "pagefind") -> str:
@@ -321,9 +325,10 @@ def test_results_of_another_code_version_are_never_read(shipped_site, tmp_path):
 
 
 def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp_path):
-    """The index is in two parts: the newest year's (pagefind/) and the earlier years'
-    (pagefind/archive/). An edit in the newest year indexes that year again and takes the
-    archive part back unchanged; an edit in an earlier year indexes the archive part again."""
+    """The index is in parts: the newest year's (pagefind/) and the earlier years' in groups of
+    years (pagefind/archive/2001-2001/). An edit in the newest year indexes that year again and
+    takes the archive's parts back unchanged; an edit in an earlier year indexes its part
+    again."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     from tools.make_archive import make_archive
@@ -342,7 +347,8 @@ def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp
     assert archive(tmp_path / "newest") == archive(tmp_path / "first")
     # in the folder it was published in, taken back by linking its files, not from the memo
     inode = lambda out: {p.relative_to(out): p.stat().st_ino  # noqa: E731
-                         for p in (out / "pagefind/archive").rglob("*") if p.is_file()}
+                         for p in (out / "pagefind/archive").rglob("*")
+                         if p.is_file() and p.name != "parts.json"}  # the list: written anew
     linked = inode(tmp_path / "first")
     newest.write_text(newest.read_text(encoding="utf-8").replace("五年行动计划", "六年行动计划"),
                       encoding="utf-8")
@@ -354,8 +360,74 @@ def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp
                        encoding="utf-8")
     _gazette(site, tmp_path / "earlier")
     assert archive(tmp_path / "earlier") != archive(tmp_path / "first")
-    assert "七年行动计划" in _indexed_text(tmp_path / "earlier", "pagefind/archive")
+    assert "七年行动计划" in _indexed_text(tmp_path / "earlier", ARCHIVE_2001)
     assert "七年行动计划" not in _indexed_text(tmp_path / "earlier")
+
+
+def test_an_edit_in_an_earlier_year_indexes_only_its_group_of_years_again(tmp_path):
+    """A status changed or a 勘误 linked back in an old document indexes its group of years
+    again, not the whole archive (1,440 pages at 1,500 documents)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)  # 2001 and 2002, and 2003年第1期 the newest
+    out = tmp_path / "public"
+    assert "search.js" not in _gazette(site, out).stderr
+    assert json.loads((out / "pagefind/archive/parts.json").read_bytes()) == [
+        "2002-2002/", "2001-2001/"]
+    inode = lambda part: {p.name: p.stat().st_ino  # noqa: E731
+                          for p in (out / "pagefind/archive" / part).rglob("*") if p.is_file()}
+    untouched = inode("2002-2002")
+    earlier = site / "content/2001/01/shizhengbanfa-2001-3.md"
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("三年行动计划", "七年行动计划"),
+                       encoding="utf-8")
+    _gazette(site, out)
+    assert inode("2002-2002") == untouched  # taken back as it was published
+    assert "七年行动计划" in _indexed_text(out, "pagefind/archive/2001-2001")
+    assert "七年行动计划" not in _indexed_text(out, "pagefind/archive/2002-2002")
+    # a site's own search script of before the parts would look for the archive as one index
+    script = site / "assets/search.js"
+    script.write_text(script.read_text(encoding="utf-8").replace("parts.json", "archive.json"),
+                      encoding="utf-8")
+    assert ("warning: assets/search.js:1: search: this search script merges the earlier years' "
+            "index as one part (pagefind/archive/); it is now in parts listed in "
+            "pagefind/archive/parts.json: copy assets/search.js from this version of gazette, "
+            "or every search ends in 搜索出错 (no index is made where it looks)") in _gazette(
+                site, out).stderr
+
+
+def test_each_document_is_in_one_part_of_the_index_when_a_group_spans_the_newest_year(
+        tmp_path, monkeypatch):
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from gazette_build import search
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)  # 2001, 2002 and 2003 (the newest)
+    monkeypatch.setattr(search, "ARCHIVE_PARTS", 1)  # groups of two years: 2002-2003, 2000-2001
+    out = tmp_path / "public"
+    build(site, out=out, with_pdf=False)
+    assert json.loads((out / "pagefind/archive/parts.json").read_bytes()) == [
+        "2002-2003/", "2000-2001/"]
+    urls = [json.loads(text[text.index("{"):])["url"] for text in (
+        gzip.decompress(p.read_bytes()).decode("utf-8")
+        for p in (out / "pagefind").glob("**/fragment/*"))]
+    assert len(urls) == len(set(urls)) == 150  # found once, in its own year's part
+
+
+@pytest.mark.parametrize("last", range(2001, 2060))
+def test_the_archive_groups_stay_few_and_stay_put_as_years_are_added(last):
+    from gazette_build import search
+
+    years = list(range(last, 2000, -1))  # newest first, as the site lists them
+    groups = search.archive_groups(years)
+    assert len(groups) <= search.ARCHIVE_PARTS + 1
+    assert sorted(y for y in years for first, end in groups if first <= y <= end) == sorted(years)
+    added = search.archive_groups([last + 1, *years])
+    spans = lambda found: {end - first for first, end in found}  # noqa: E731
+    if spans(added) == spans(groups):  # the span doubles now and then: all groups change once
+        assert set(groups) - set(added) <= {groups[0]}  # else only the newest group may grow
 
 
 def test_a_file_of_the_kept_search_index_changed_since_makes_its_part_again(tmp_path):
@@ -367,13 +439,13 @@ def test_a_file_of_the_kept_search_index_changed_since_makes_its_part_again(tmp_
     shutil.copytree(REPO / "content" / "2024", site / "content" / "2024")
     out = tmp_path / "public"
     _gazette(site, out)
-    for fragment in (out / "pagefind/archive/fragment").iterdir():  # defaced in place
+    for fragment in (out / ARCHIVE_2001 / "fragment").iterdir():  # defaced in place
         fragment.write_bytes(b"x" * fragment.stat().st_size)
     newest = site / DOC
     newest.write_text(newest.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
                       encoding="utf-8")
     _gazette(site, out)
-    assert "三年行动计划" in _indexed_text(out, "pagefind/archive")  # indexed again, whole
+    assert "三年行动计划" in _indexed_text(out, ARCHIVE_2001)  # indexed again, whole
     assert "五年行动计划" in _indexed_text(out)
 
 
