@@ -76,7 +76,9 @@ async function loadIndex() {
   // with this one's WebAssembly: one list of results from all
   if (form.dataset.archiveIndex) {
     const archive = new URL(form.dataset.archiveIndex, siteRoot);
-    const parts = await (await fetch(new URL("parts.json", archive))).json();
+    const listed = await fetch(new URL("parts.json", archive));
+    // no list: an index made before the archive was in parts, the archive itself one index
+    const parts = listed.ok ? await listed.json() : [""];
     for (const part of parts) {
       await pagefind.mergeIndex(new URL(part, archive).pathname,
                                 { baseUrl: siteRoot.pathname, excerptLength: 40 });
