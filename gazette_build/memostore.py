@@ -87,8 +87,6 @@ class StoredMemo:
         else:
             fresh = {name: _present(used[name], cache.fresh)
                      for name, cache in self.caches.items()}
-            if written is not None and output is not None:  # copied here from another folder
-                fresh["pages"].update(reused.kept_elsewhere(used["pages"], output))
             if any(fresh.values()):
                 memoshard.write(self.folder, *_by_issue(self._placed(fresh, written, output)))
         for cache in self.caches.values():

@@ -132,19 +132,18 @@ def place(page: Page, target: str, replaced: str | None = None) -> None:
 def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
     """`pages` (memo key → page) with every page written by this build (staged, or among the
     `written` files: output path → page) replaced by where it now is in `folder`, the published
-    output; other values are kept as they are. A page taken back from another output folder
-    (a build with another `--out`) was copied here: it points here from now on, so the next
-    build into this folder links it instead of copying it again."""
+    output; other values are kept as they are. A page taken back from an earlier output keeps
+    pointing there while that file is intact: a build into another `--out` copies it from
+    there, and a build into the first folder links it again."""
+    where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
     base = os.fspath(folder)
-    where = {id(page): path for path, page in written.items()
-             if isinstance(page, bytes) or _elsewhere(page, base)}
 
     def located(value):
         """`value` with the files in it replaced by where they are published (MISSING: one is
         not there, and the memo forgets the result). Files come alone (a page), in a dict (a
         search index part, a document's tables) or in a tuple (a result with diagnostics)."""
         path = value.relative if isinstance(value, Staged) else \
-            where.get(id(value)) if isinstance(value, (bytes, InOutput)) else None
+            where.get(id(value)) if isinstance(value, bytes) else None
         if path is not None:
             file = os.path.join(base, path)
             try:
@@ -166,23 +165,3 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
         if page is not MISSING:
             kept[key] = page
     return kept
-
-
-def kept_elsewhere(pages: dict, folder: Path) -> dict:
-    """The entries of `pages` (memo key → result) holding a page kept in another output folder
-    than `folder`: this build copied it here, and the memo is to point here from now on."""
-    base = os.fspath(folder)
-
-    def elsewhere(value) -> bool:
-        if isinstance(value, InOutput):
-            return _elsewhere(value, base)
-        if isinstance(value, dict):
-            return any(map(elsewhere, value.values()))
-        if isinstance(value, tuple):
-            return any(map(elsewhere, value))
-        return False
-    return {key: value for key, value in pages.items() if elsewhere(value)}
-
-
-def _elsewhere(page: Page, base: str) -> bool:
-    return isinstance(page, InOutput) and not page.path.startswith(os.path.join(base, ""))
