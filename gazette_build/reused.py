@@ -110,7 +110,7 @@ def place(page: Page, target: str, replaced: str | None = None) -> None:
     folder the new site replaces (`replaced`), is linked from there — checked again once
     linked: another build may have replaced that file since it was looked up. Any other (a
     page of another output folder, which must not share files with this one) is copied,
-    checked against its sha256, as where a link cannot be made."""
+    checked against its sha256 and keeping its time, as where a link cannot be made."""
     if isinstance(page, Staged) or (replaced is not None and isinstance(page, InOutput)
                                     and page.path.startswith(os.path.join(replaced, ""))):
         try:
@@ -123,10 +123,17 @@ def place(page: Page, target: str, replaced: str | None = None) -> None:
             if isinstance(page, Staged) or page.intact_at(target):
                 return
             os.unlink(target)
-    if not isinstance(page, bytes):
-        page = page.read()
+    if isinstance(page, bytes):
+        with open(target, "wb") as stream:
+            stream.write(page)
+        return
+    data = page.read()
     with open(target, "wb") as stream:
-        stream.write(page)
+        stream.write(data)
+    # a copy of a file written before has its time, as `cp -p` gives: a host synchronised by
+    # time and size takes only what changed, whichever output folder it is copied to
+    written = page.mtime_ns if isinstance(page, InOutput) else os.stat(page.path).st_mtime_ns
+    os.utime(target, ns=(written, written))
 
 
 def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:

@@ -67,6 +67,11 @@ def test_another_output_folder_gets_copies_not_links(shipped_site, tmp_path):
     _gazette(shipped_site, tmp_path / "second")
     assert (tmp_path / "second" / UNCHANGED).stat().st_ino != \
         (tmp_path / "first" / UNCHANGED).stat().st_ino
+    # with the time it was written with: a host synchronised by time and size takes none again
+    assert (tmp_path / "second" / UNCHANGED).stat().st_mtime_ns == \
+        (tmp_path / "first" / UNCHANGED).stat().st_mtime_ns
+    assert (tmp_path / "second" / UNCHANGED_RECORD).stat().st_mtime_ns == \
+        (tmp_path / "first" / UNCHANGED_RECORD).stat().st_mtime_ns
     path = shipped_site / DOC
     path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
                     encoding="utf-8")
