@@ -76,7 +76,8 @@ async function loadIndex() {
   // with this one's WebAssembly: one list of results from all
   if (form.dataset.archiveIndex) {
     const archive = new URL(form.dataset.archiveIndex, siteRoot);
-    const listed = await fetch(new URL("parts.json", archive));
+    // asked of the server each time: the groups are renamed when the archive's span doubles
+    const listed = await fetch(new URL("parts.json", archive), { cache: "no-cache" });
     // no list: an index made before the archive was in parts, the archive itself one index
     const parts = listed.ok ? await listed.json() : [""];
     for (const part of parts) {

@@ -59,7 +59,7 @@ INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,50
 def start(site: Site, pages: dict[str, reused.Page], report: Report,
           cache: Cache | None = None) -> Indexing:
     """Start making the Pagefind bundles for the document pages among `pages`: the newest
-    year's in `pagefind/`, the earlier years' in `archive_bundles`. A part that `cache` (the
+    year's in `pagefind/`, the earlier years' in `archive_parts`. A part that `cache` (the
     stored memo) does not hold is indexed from now on by Pagefind's own process, while the
     build makes its other files (data, feeds); `Indexing.finish` gives the bundles' files."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
@@ -70,7 +70,7 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report,
     newest = site.years[0] if site.years else None
     indexing.add([p for p in documents if year_of[p] == newest], BUNDLE)
     earlier = [p for p in documents if year_of[p] != newest]  # a group may span the newest year
-    for (first, last), bundle in zip(archive_groups(site.years[1:]), archive_bundles(site)):
+    for bundle, (first, last) in archive_parts(site).items():
         indexing.add([p for p in earlier if first <= year_of[p] <= last], bundle, ARCHIVE_UNUSED)
     return indexing
 
@@ -89,9 +89,14 @@ def archive_groups(years: list[int]) -> list[tuple[int, int]]:
     return [(start, start + span - 1) for start in starts]
 
 
-def archive_bundles(site: Site) -> list[str]:
-    """Where the earlier years' parts of the index go (the search page merges them)."""
-    return [f"{ARCHIVE}/{first}-{last}" for first, last in archive_groups(site.years[1:])]
+def archive_parts(site: Site) -> dict[str, tuple[int, int]]:
+    """Where the earlier years' parts of the index go (the search page merges them), each with
+    its first and last year; the whole archive in `pagefind/archive/` for a site whose own
+    search script is of before the parts (`reads_parts`)."""
+    groups = archive_groups(site.years[1:])
+    if groups and not reads_parts(site):
+        return {ARCHIVE: (groups[-1][0], groups[0][1])}
+    return {f"{ARCHIVE}/{first}-{last}": (first, last) for first, last in groups}
 
 
 def has_archive(site: Site) -> bool:
@@ -104,23 +109,30 @@ def has_archive(site: Site) -> bool:
 PARTS = f"{ARCHIVE}/parts.json"
 
 
+def reads_parts(site: Site) -> bool:
+    """Whether the site's search script reads the list of the archive's parts: the shipped one
+    does; a site's own copy of before the parts merges `pagefind/archive/` as one index."""
+    try:
+        script = (site.config.assets_dir / "search.js").read_bytes()
+    except OSError:  # no search script of its own: the shipped one
+        return True
+    return PARTS.rsplit("/", 1)[1].encode() in script
+
+
 def parts_file(site: Site, report: Report) -> dict[str, bytes]:
-    """The list of the archive's parts, each a folder under `pagefind/archive/`, newest first.
-    A site's own search script of before the parts (it merged `pagefind/archive/` as one index)
-    would fail every search: said as a warning at its file."""
+    """The list of the archive's parts, each a folder under `pagefind/archive/`, newest first;
+    for a site whose search script is of before the parts, a warning that the archive stays in
+    one part (an edit in any earlier year indexes all of them again)."""
     if not has_archive(site):
         return {}
-    script = site.config.assets_dir / "search.js"
-    try:
-        older = PARTS.rsplit("/", 1)[1].encode() not in script.read_bytes()
-    except OSError:  # no search script of its own
-        older = False
-    if older:
-        report.warn(script, 1, "search", "this search script merges the earlier years' index as "
-                    f"one part (pagefind/archive/); it is now in parts listed in {PARTS}: copy "
-                    "assets/search.js from this version of gazette, or every search ends in "
-                    "搜索出错 (no index is made where it looks)")
-    names = [bundle.rsplit("/", 1)[1] + "/" for bundle in archive_bundles(site)]
+    if not reads_parts(site):
+        report.warn(site.config.assets_dir / "search.js", 1, "search", "this search script "
+                    "reads the earlier years' index as one part, so it is made in one part; "
+                    "the shipped assets/search.js reads it in groups of years (an edit in an "
+                    "earlier year then indexes only its group again): copy it from this version "
+                    "of gazette")
+        return {}
+    names = [bundle.rsplit("/", 1)[1] + "/" for bundle in archive_parts(site)]
     return {PARTS: json.dumps(names).encode("utf-8")}
 
 
