@@ -146,16 +146,16 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     from . import interruption, uptodate
     from .sourcedigests import SourceDigests
 
-    interruption.watch()
     out = args.out.resolve() if args.out else None
     chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
                               press=args.press)
-    sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
-    code = _build_unless_unchanged(root, args, out, chosen, sources)
-    sources.save()  # not after a failed build: it writes nothing into the site (tested)
-    # Ctrl-C came after the new site was put in place, its KeyboardInterrupt swallowed by a
-    # finaliser: the site is whole, but the command says it was interrupted
-    return 130 if interruption.pressed() else code
+    with interruption.watched():
+        sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
+        code = _build_unless_unchanged(root, args, out, chosen, sources)
+        sources.save()  # not after a failed build: it writes nothing into the site (tested)
+        # Ctrl-C came after the new site was put in place, its KeyboardInterrupt swallowed by a
+        # finaliser: the site is whole, but the command says it was interrupted
+        return 130 if interruption.pressed() else code
 
 
 def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | None,

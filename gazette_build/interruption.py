@@ -5,13 +5,15 @@ that is inside a finaliser (a `__del__`, a weakref callback such as the process 
 temporary file's), Python prints "Exception ignored in …" and carries on: the build went on to
 put its new site in place and exited 0, as if the key had never been pressed. The `gazette
 build` command therefore records the press here as well as raising; the build asks `check()`
-before it puts the new site in place, and the command exits 130 if it was pressed at all. The
+after its print stage and before it puts the new site in place, and the command exits 130 if
+it was pressed at all. The
 swallowed exception is not printed (a traceback for a key the user pressed): it is answered.
 """
 from __future__ import annotations
 
 import signal
 import sys
+from contextlib import contextmanager
 
 _pressed = False
 
@@ -22,12 +24,25 @@ def _on_ctrl_c(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def watch() -> None:
-    """Record Ctrl-C from now on, unless this process was started with it ignored (a command
-    run in the background by a non-interactive shell, or under `nohup`: it stays ignored)."""
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+@contextmanager
+def watched():
+    """Record Ctrl-C within the block, unless this process was started with it ignored (a
+    command run in the background by a non-interactive shell: it stays ignored). The process's
+    handler, its unraisable hook and the record are as they were after it (a build run in the
+    test suite's own process, or twice in one)."""
+    global _pressed
+    handler, hook = signal.getsignal(signal.SIGINT), sys.unraisablehook
+    watching = handler is signal.default_int_handler
+    if watching:
         signal.signal(signal.SIGINT, _on_ctrl_c)
-        sys.unraisablehook = _quiet_about_ctrl_c(sys.unraisablehook)
+        sys.unraisablehook = _quiet_about_ctrl_c(hook)
+    try:
+        yield
+    finally:
+        if watching:
+            signal.signal(signal.SIGINT, handler)
+            sys.unraisablehook = hook
+        _pressed = False
 
 
 def _quiet_about_ctrl_c(hook):
@@ -39,7 +54,7 @@ def _quiet_about_ctrl_c(hook):
 
 
 def pressed() -> bool:
-    """Whether Ctrl-C came since `watch()`."""
+    """Whether Ctrl-C came within `watched()`."""
     return _pressed
 
 

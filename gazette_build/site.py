@@ -222,6 +222,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         # print before HTML: the web pages cite the printed page numbers
         if printed is None:
             printed = print_issues(site, env, report, jobs, progress, cluster) if with_pdf else {}
+        interruption.check()  # a swallowed Ctrl-C stops the build here too, not only at the end
         def index(pages: dict) -> None:
             """The search index's parts whose pages changed are indexed from now on, beside
             the making of the other files."""

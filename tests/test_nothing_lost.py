@@ -334,3 +334,6 @@ def test_ctrl_c_swallowed_by_a_finaliser_still_stops_the_build(minimal_site, tmp
     assert result.code == 130, result.err
     assert not out.exists()
     assert "Traceback" not in result.err and "KeyboardInterrupt" not in result.err, result.err
+    # and the process is left as it was: a next build in it is not taken for interrupted
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert sys.unraisablehook is sys.__unraisablehook__
