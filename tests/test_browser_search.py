@@ -179,3 +179,49 @@ def test_a_doc_number_is_looked_up_without_the_full_text_index(chromium, served,
     assert not [address for address in fetched if "/pagefind/" in address]
     year = re.search(r"〔(\d{4})〕", doc["number"]).group(1)
     assert f"{served}search/numbers/{year}.json" in fetched
+
+
+def _years_found(chromium, out: Path, query: str) -> tuple[str, set[str]]:
+    """The search page's status and the years of the results it lists for `query`."""
+    from browser import serve
+
+    page = chromium.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        with serve(out) as url:
+            page.goto(f"{url}search/index.html?{urllib.parse.urlencode({'q': query})}")
+            wait_until(page, DONE)
+            while page.is_visible("#search-more"):
+                count = page.locator(".search-result").count()
+                page.click("#search-more")
+                wait_until(page, f"document.querySelectorAll('.search-result').length > {count}")
+            urls = page.eval_on_selector_all(".search-result a", "links => links.map(a => a.href)")
+        assert not errors, errors
+        return page.inner_text("#search-status"), {urllib.parse.urlparse(u).path.split("/")[2]
+                                                    for u in urls}
+    finally:
+        page.close()
+
+
+def test_the_archive_in_several_parts_is_searched_whole(chromium, tmp_path):
+    """Three years: the newest in pagefind/, the two earlier each a part of their own, listed in
+    pagefind/archive/parts.json; a query finds its documents in all three. An index of before
+    the parts (the archive one index, no list) is searched whole by the shipped script too."""
+    from conftest import run_cli
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)  # 2001, 2002 and 2003年第1期: 充电 in each issue
+    out = tmp_path / "public"
+    assert run_cli("--site", str(site), "build", "--no-pdf", "--out", str(out)).code == 0
+    assert (out / "pagefind/archive/parts.json").read_text() == '["2002-2002/", "2001-2001/"]'
+    assert _years_found(chromium, out, "充电") == ("找到 25 件文件。", {"2001", "2002", "2003"})
+
+    script = site / "assets/search.js"  # a site's own script of before the parts
+    script.write_text(script.read_text(encoding="utf-8").replace("parts.json", "archive.json"),
+                      encoding="utf-8")
+    assert run_cli("--site", str(site), "build", "--no-pdf", "--out", str(out)).code == 0
+    assert not (out / "pagefind/archive/parts.json").exists()
+    assert _years_found(chromium, out, "充电") == ("找到 25 件文件。", {"2001", "2002", "2003"})
+    (out / "assets/search.js").write_bytes((REPO / "assets/search.js").read_bytes())
+    assert _years_found(chromium, out, "充电") == ("找到 25 件文件。", {"2001", "2002", "2003"})
