@@ -76,6 +76,16 @@ def documents(browser_site: Path) -> dict[str, dict]:
     return found
 
 
+def _show_all(page, url: str) -> None:
+    """Open the search page at `url` and list every result (显示更多结果 until none is left)."""
+    page.goto(url)
+    wait_until(page, DONE)
+    while page.is_visible("#search-more"):
+        count = page.locator(".search-result").count()
+        page.click("#search-more")
+        wait_until(page, f"document.querySelectorAll('.search-result').length > {count}")
+
+
 @pytest.fixture(scope="module")
 def searcher(chromium, served):
     """search(q, **filters) → the results listed on the search page, all of them."""
@@ -85,12 +95,7 @@ def searcher(chromium, served):
 
     def search(query: str = "", **filters: str) -> list[dict]:
         params = urllib.parse.urlencode({"q": query, **filters})
-        page.goto(f"{served}search/index.html?{params}")
-        wait_until(page, DONE)
-        while page.is_visible("#search-more"):
-            count = page.locator(".search-result").count()
-            page.click("#search-more")
-            wait_until(page, f"document.querySelectorAll('.search-result').length > {count}")
+        _show_all(page, f"{served}search/index.html?{params}")
         assert not errors, errors
         status = page.inner_text("#search-status")
         assert status.startswith(("找到", "没有")), f"{query!r} {filters}: {status}"
@@ -190,12 +195,7 @@ def _years_found(chromium, out: Path, query: str) -> tuple[str, set[str]]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         with serve(out) as url:
-            page.goto(f"{url}search/index.html?{urllib.parse.urlencode({'q': query})}")
-            wait_until(page, DONE)
-            while page.is_visible("#search-more"):
-                count = page.locator(".search-result").count()
-                page.click("#search-more")
-                wait_until(page, f"document.querySelectorAll('.search-result').length > {count}")
+            _show_all(page, f"{url}search/index.html?{urllib.parse.urlencode({'q': query})}")
             urls = page.eval_on_selector_all(".search-result a", "links => links.map(a => a.href)")
         assert not errors, errors
         return page.inner_text("#search-status"), {urllib.parse.urlparse(u).path.split("/")[2]
