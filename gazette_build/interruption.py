@@ -6,8 +6,8 @@ temporary file's), Python prints "Exception ignored in …" and carries on: the 
 put its new site in place and exited 0, as if the key had never been pressed. The `gazette
 build` command therefore records the press here as well as raising; the build asks `check()`
 after its print stage and before it puts the new site in place, and the command exits 130 if
-it was pressed at all. The
-swallowed exception is not printed (a traceback for a key the user pressed): it is answered.
+it was pressed at all. The swallowed exception is not printed (a traceback for a key the user
+pressed): it is answered.
 """
 from __future__ import annotations
 
