@@ -21,6 +21,8 @@ NUMBER = re.compile(r"^[-−+]?\d{1,3}(,\d{3})*(\.\d+)?%?$|^[-−+]?\d+(\.\d+)?%
 PROSE = re.compile(r"[，。；：！？,;:!?]")
 NAME_MAX_CHARS = 16
 OPENING, CLOSING = "（(〔【《“", "）)〕】》”"
+BRACKET = re.compile("[" + re.escape(OPENING + CLOSING) + "]")
+SEPARATOR = re.compile("(?<=、)|[ \u3000]")  # after each 、 (kept with its name), at spaces
 
 
 def mark(tokens: list[Token]) -> None:
@@ -75,15 +77,18 @@ def unit_names(text: str) -> list[str] | None:
     is prose or a single long phrase."""
     if not text or PROSE.search(text) or NUMBER.match(text):
         return None
-    names, current, depth = [], "", 0
-    for char in text:
-        depth += (char in OPENING) - (char in CLOSING)
-        if depth == 0 and char in "、 \u3000":
-            names.append(current + (char if char == "、" else ""))
-            current = ""
-            continue
-        current += char
-    names.append(current)
+    if BRACKET.search(text):
+        names, current, depth = [], "", 0
+        for char in text:
+            depth += (char in OPENING) - (char in CLOSING)
+            if depth == 0 and char in "、 \u3000":
+                names.append(current + (char if char == "、" else ""))
+                current = ""
+                continue
+            current += char
+        names.append(current)
+    else:  # most cells: the same cut without walking the text a character at a time
+        names = SEPARATOR.split(text)
     names = [name for name in names if name.strip()]
     if not names or any(len(name.rstrip("、")) > NAME_MAX_CHARS for name in names):
         return None
@@ -97,12 +102,17 @@ def _wrap_units(inline: Token) -> None:
     names = unit_names(children[0].content.strip())
     if names is None:
         return
-    Token = type(inline)  # noqa: N806 — markdown-it's Token, without importing it here
-    wrapped: list[Token] = []
+    # one token of ready HTML for the cell, as markdown-it would render a text token per name
+    # between the spans (a token per piece was a third of marking a table's cells)
+    html = []
     for index, name in enumerate(names):
         if index and not names[index - 1].endswith("、"):
-            wrapped.append(Token("text", "", 0, content=" "))
-        wrapped.append(Token("html_inline", "", 0, content='<span class="unit">'))
-        wrapped.append(Token("text", "", 0, content=name))
-        wrapped.append(Token("html_inline", "", 0, content="</span>"))
-    inline.children = wrapped
+            html.append(" ")
+        html.append(f'<span class="unit">{_escaped(name)}</span>')
+    inline.children = [type(inline)("html_inline", "", 0, content="".join(html))]
+
+
+def _escaped(text: str) -> str:
+    """A text as markdown-it renders a text token (its `escapeHtml`: no single quotes)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;")

@@ -202,6 +202,26 @@ def test_numeric_columns_are_marked_for_the_stylesheets(made):
     assert '<td><span class="unit">市水利局</span></td>' in html
 
 
+def test_unit_lists_are_cut_between_names_and_escaped_as_text():
+    """Each name in its span, 、 kept with the name before it, a space between names cut at a
+    space, a bracket's inner 、 not a cut, and the names escaped as any text of the page."""
+    from markdown_it import MarkdownIt
+    from gazette_build import cells
+    md = MarkdownIt("commonmark").enable("table")
+    rows = ["| 单位 |", "| --- |", "| 市水利局、市财政局 市A&B局 |",
+            "| 榆次区（市城区、晋中开发区）、太谷区 |", "| 市<局> |"]
+    tokens = md.parse("\n".join(rows) + "\n")
+    cells.mark(tokens)
+    html = md.renderer.render(tokens, md.options, {})
+    assert ('<td><span class="unit">市水利局、</span><span class="unit">市财政局</span> '
+            '<span class="unit">市A&amp;B局</span></td>') in html
+    assert ('<td><span class="unit">榆次区（市城区、晋中开发区）、</span>'
+            '<span class="unit">太谷区</span></td>') in html
+    assert '<td><span class="unit">市&lt;局&gt;</span></td>' in html
+    assert unit_names("市水利局、、市财政局") == ["市水利局、", "、", "市财政局"]
+    assert unit_names("市水利局，市财政局") is None  # prose
+
+
 # ---- page makeup -----------------------------------------------------------------------------
 
 def test_the_running_head_names_the_section_at_the_top_of_the_page(seed):
