@@ -204,6 +204,36 @@ def _years_found(chromium, out: Path, query: str) -> tuple[str, set[str]]:
         page.close()
 
 
+def _entry_requests(chromium, out: Path, query: str) -> list[tuple[str, str]]:
+    """("sent" or "answered", the part) for each archive part's first file (its
+    pagefind-entry.json), in the order the browser saw them, each request delayed 200 ms."""
+    from browser import serve
+
+    page = chromium.new_page()
+    events: list[tuple[str, str]] = []
+
+    def seen(kind: str):
+        def note(request) -> None:
+            match = re.search(r"/pagefind/archive/([^/]+)/pagefind-entry\.json", request.url)
+            if match:
+                events.append((kind, match.group(1)))
+        return note
+
+    page.on("request", seen("sent"))
+    page.on("requestfinished", seen("answered"))
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 200, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        with serve(out) as url:
+            page.goto(f"{url}search/index.html?{urllib.parse.urlencode({'q': query})}")
+            wait_until(page, DONE)
+        return sorted(events[:2]) + events[2:]  # the two sent together: in either order
+    finally:
+        page.close()
+
+
 def test_the_archive_in_several_parts_is_searched_whole(chromium, tmp_path):
     """Three years: the newest in pagefind/, the two earlier each a part of their own, listed in
     pagefind/archive/parts.json; a query finds its documents in all three. An index of before
@@ -216,6 +246,10 @@ def test_the_archive_in_several_parts_is_searched_whole(chromium, tmp_path):
     assert run_cli("--site", str(site), "build", "--no-pdf", "--out", str(out)).code == 0
     assert (out / "pagefind/archive/parts.json").read_text() == '["2002-2002/", "2001-2001/"]'
     assert _years_found(chromium, out, "充电") == ("找到 25 件文件。", {"2001", "2002", "2003"})
+    # merged together, not one after another: on a slow network both parts are asked for
+    # before either answers (one after another: the second waits for the first's answers)
+    assert _entry_requests(chromium, out, "充电")[:2] == [("sent", "2001-2001"),
+                                                        ("sent", "2002-2002")]
 
     script = site / "assets/search.js"  # a site's own script of before the parts
     script.write_text(script.read_text(encoding="utf-8").replace("parts.json", "archive.json"),

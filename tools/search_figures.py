@@ -1,12 +1,14 @@
 """Search figures at scale: the Pagefind index's size and the bytes one query downloads.
 
-    python -m tools.search_figures [--issues 250] [--work DIR] [--built OUT]
+    python -m tools.search_figures [--issues 250] [--work DIR] [--built OUT] [--latency MS]
 
 Builds the synthetic archive (tools/make_archive.py: 250 issues, 1,500 documents) with
 `gazette build --no-pdf`, which writes the index, then serves the site under /gongbao/ and runs
 each query on the search page in a fresh Chromium context (an empty cache, as a first visit),
-adding up the bytes of every response under pagefind/ and of the page's own files; then loads
-every result to check recall against the documents whose text holds the query. Needs the
+adding up the bytes of every response under pagefind/ and of the page's own files, and timing
+the page from its address to the first results shown, over a network whose every request waits
+`--latency` ms (default 100, a mobile network's round trip; Chromium's own emulation); then
+loads every result to check recall against the documents whose text holds the query. Needs the
 test tools (`make test` installs Chromium and Playwright)."""
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issues", type=int, default=250)
     parser.add_argument("--work", type=Path, help="work folder (default: a temporary one)")
     parser.add_argument("--built", type=Path, help="measure this built site instead of building")
+    parser.add_argument("--latency", type=float, default=100.0,
+                        help="ms each request waits, as on a real network (default 100)")
     args = parser.parse_args(argv)
     sys.path[:0] = [str(REPO), str(REPO / "tests")]
     from playwright.sync_api import sync_playwright
@@ -55,19 +59,27 @@ def main(argv: list[str] | None = None) -> int:
              for page in out.glob("*/*/*/index.html")}
     with serve(out) as url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        print("| query | results | recall | pagefind bytes | requests | page + assets bytes |")
-        print("|---|---|---|---|---|---|")
+        print(f"| query | results | recall | pagefind bytes | requests | page + assets bytes | "
+              f"first results at {args.latency:g} ms a request |")
+        print("|---|---|---|---|---|---|---|")
         for query in QUERIES:
             context = browser.new_context()
             page = context.new_page()
             sizes: list[tuple[str, int]] = []
             page.on("requestfinished", lambda request: sizes.append(
                 (request.url, request.sizes()["responseBodySize"])))
+            network = context.new_cdp_session(page)
+            network.send("Network.enable")
+            network.send("Network.emulateNetworkConditions", {
+                "offline": False, "latency": args.latency, "downloadThroughput": -1,
+                "uploadThroughput": -1})
+            started = time.perf_counter()
             page.goto(f"{url}search/index.html?{urllib.parse.urlencode({'q': query})}")
             # wait_until, not wait_for_function: the page's policy forbids the eval Playwright's
             # predicates use (tests/browser.py)
             wait_until(page, "document.getElementById('search-status').textContent"
                        ".match(/找到|没有/)", timeout=120)
+            shown = time.perf_counter() - started
             status = page.inner_text("#search-status")
             first_load = [len(sizes)]  # what the first screen of results cost
             while page.is_visible("#search-more"):  # every result, for recall (after the bytes)
@@ -82,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             index = [size for address, size in sizes[:first_load[0]] if "/pagefind/" in address]
             rest = sum(size for address, size in sizes[:first_load[0]] if "/pagefind/" not in address)
             print(f"| {query} | {status} | {recall} | {sum(index) / 1e3:.0f} KB | {len(index)} | "
-                  f"{rest / 1e3:.0f} KB |")
+                  f"{rest / 1e3:.0f} KB | {shown:.2f} s |")
         browser.close()
     return 0
 
