@@ -68,20 +68,18 @@ async function loadIndex() {
     say("搜索索引不可用：本站的搜索索引由 gazette build 生成，预览中没有。");
     throw error;
   }
-  // the earlier years are indexes of their own, a few years each, listed in parts.json (an
-  // edit in the newest year or in one group of years does not rebuild the others), searched
-  // with this one's WebAssembly: one list of results from all. The list is asked for while
-  // this index starts, and the parts are merged together, not one after another: each is a few
-  // requests that wait for nothing but the WebAssembly (on a 100 ms network, one round of
-  // them instead of one per part)
-  const archive = form.dataset.archiveIndex ? new URL(form.dataset.archiveIndex, siteRoot) : null;
-  // asked of the server each time: the groups are renamed when the archive's span doubles
-  const listing = archive ? fetch(new URL("parts.json", archive), { cache: "no-cache" }) : null;
   // result URLs relative to where the site is served (a sub-path such as /gongbao/ included)
   await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 40, noWorker: true });
   await pagefind.init();
-  if (archive) {
-    const listed = await listing;
+  // the earlier years are indexes of their own, a few years each, listed in parts.json (an
+  // edit in the newest year or in one group of years does not rebuild the others), searched
+  // with this one's WebAssembly: one list of results from all. They are merged together, not
+  // one after another: each is a few requests that wait for nothing but the WebAssembly (on a
+  // 100 ms network, one round of them instead of one per part)
+  if (form.dataset.archiveIndex) {
+    const archive = new URL(form.dataset.archiveIndex, siteRoot);
+    // asked of the server each time: the groups are renamed when the archive's span doubles
+    const listed = await fetch(new URL("parts.json", archive), { cache: "no-cache" });
     // no list: an index made before the archive was in parts, the archive itself one index
     const parts = listed.ok ? await listed.json() : [""];
     await Promise.all(parts.map((part) => pagefind.mergeIndex(

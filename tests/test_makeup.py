@@ -209,7 +209,7 @@ def test_unit_lists_are_cut_between_names_and_escaped_as_text():
     from gazette_build import cells
     md = MarkdownIt("commonmark").enable("table")
     rows = ["| 单位 |", "| --- |", "| 市水利局、市财政局 市A&B局 |",
-            "| 榆次区（市城区、晋中开发区）、太谷区 |", "| 市<局> |"]
+            "| 榆次区（市城区、晋中开发区）、太谷区 |", "| 市<局> |", "| 市\"一\"局\u3000市'二'局 |"]
     tokens = md.parse("\n".join(rows) + "\n")
     cells.mark(tokens)
     html = md.renderer.render(tokens, md.options, {})
@@ -218,6 +218,9 @@ def test_unit_lists_are_cut_between_names_and_escaped_as_text():
     assert ('<td><span class="unit">榆次区（市城区、晋中开发区）、</span>'
             '<span class="unit">太谷区</span></td>') in html
     assert '<td><span class="unit">市&lt;局&gt;</span></td>' in html
+    # cut at an ideographic space too; " escaped, ' not (as markdown-it renders any text)
+    assert ('<td><span class="unit">市&quot;一&quot;局</span> '
+            '<span class="unit">市\'二\'局</span></td>') in html
     assert unit_names("市水利局、、市财政局") == ["市水利局、", "、", "市财政局"]
     assert unit_names("市水利局，市财政局") is None  # prose
 
