@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -318,6 +319,23 @@ def test_second_render_is_a_cache_hit_with_identical_bytes(seed):
     assert again.pdf == seed.printed.pdf
     assert again.page_of == seed.printed.page_of
     assert again.document_pdfs == seed.printed.document_pdfs
+
+
+def test_a_build_whose_pdfs_all_come_from_the_cache_loads_no_layout_machinery(seed, tmp_path):
+    """WeasyPrint and pypdf (~1 s to import) and the layout workers' pool (multiprocessing,
+    concurrent.futures: ~25 ms) serve only an issue that must be laid out: a whole-process
+    build whose every PDF comes from the cache imports none of them, and still publishes them."""
+    out = tmp_path / "public"
+    script = ("import sys; from gazette_build.cli import main; "
+              f"code = main(['--site', {str(seed.root)!r}, 'build', '--no-search', "
+              f"'--out', {str(out)!r}]); "
+              "print(code, *sorted(name for name in ('weasyprint', 'pypdf', 'multiprocessing', "
+              "'concurrent.futures.process') if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["0"], done.stderr
+    issue_pdf = out / seed.issue.url.strip("/") / render.pdf_name(seed.site.config, seed.issue)
+    assert issue_pdf.read_bytes() == seed.printed.pdf
 
 
 def test_a_fresh_layout_gives_identical_bytes(seed):

@@ -6,7 +6,6 @@ so the number in a `page_of` map is the number printed on that page (`— 7 —`
 """
 from __future__ import annotations
 
-import logging
 import re
 from contextlib import contextmanager
 from dataclasses import replace
@@ -203,6 +202,8 @@ def _justified(justify):
 @contextmanager
 def _weasyprint_warnings():
     """Collect WeasyPrint's warnings as diagnostics instead of letting them reach the console."""
+    import logging  # here: a build whose issues all come from the cache never logs
+
     messages: list[str] = []
     logger = logging.getLogger("weasyprint")
 
