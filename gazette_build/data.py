@@ -34,8 +34,13 @@ def data_files(site: Site, printed: dict[str, PrintedIssue], cache: Cache | None
     config = site.config
     files: dict[str, reused.Page] = {}
 
-    def keep(path: str, data: bytes) -> None:
-        files[path] = put(path, data) if put is not None else data
+    def keep(path: str, data: reused.Page) -> None:
+        if put is None:
+            files[path] = data
+        elif cache is not None and isinstance(data, bytes):  # an issue's or the site's JSON
+            files[path] = reused.as_published(path, data, cache, put)
+        else:
+            files[path] = put(path, data)
 
     everything: list[str] = []
     for issue in site.issues:

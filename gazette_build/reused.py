@@ -96,6 +96,21 @@ def usable(value) -> bool:
     return True
 
 
+def as_published(path: str, data: bytes, cache, put=None) -> Page:
+    """What to publish at `path` for `data`, a file made afresh by this build: the file the
+    last build published there, when it holds the same bytes (an `InOutput`, linked as a kept
+    page is: it keeps its time and inode), else `data` itself — or, with `put` (the staging
+    folder's), where `put` wrote either. An issue's and the site's JSON (spliced from the
+    records every build), the stylesheets and scripts, the PDFs from the print cache were
+    otherwise new files every build, which a host synchronised by time and size uploads again.
+    Kept in the memo's `cache` of pages by path and sha256; a miss holds what is written, which
+    the memo then records where it is published (`refer`)."""
+    key = ("published", path, hashlib.sha256(data).digest())
+    page = cache.get(key, (lambda: put(path, data)) if put is not None else (lambda: data),
+                     usable)
+    return put(path, page) if put is not None and isinstance(page, InOutput) else page
+
+
 def content(page: Page) -> bytes:
     """A page's bytes, read back from its file (verified) if it was written."""
     return page if isinstance(page, bytes) else page.read()

@@ -258,6 +258,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             changed = writer.sync_site(files, target, memo.written)
             memo.sweep()
         elif staging is not None:
+            if store is not None:  # made again, the same bytes: the file published is kept
+                files = {path: reused.as_published(path, page, store.memo.pages)
+                         if isinstance(page, bytes) else page for path, page in files.items()}
             staging.write(files)
             interruption.check()  # a Ctrl-C whose KeyboardInterrupt a finaliser swallowed
             staging.publish()

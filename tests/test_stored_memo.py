@@ -39,8 +39,8 @@ def _gazette(site: Path, out: Path) -> subprocess.CompletedProcess:
                           check=True)
 
 
-def _cold(site: Path, out: Path) -> dict:
-    build(site, out=out, with_pdf=False)  # no stored memo: every stage computed
+def _cold(site: Path, out: Path, with_search: bool = True) -> dict:
+    build(site, out=out, with_pdf=False, with_search=with_search)  # no stored memo: all computed
     return _files(out)
 
 
@@ -140,6 +140,30 @@ def test_unchanged_pages_are_linked_from_the_last_output_not_kept_or_written_aga
     # the memo holds where the pages are, not their bytes
     stored = b"".join(shard.read_bytes() for shard in _shards(shipped_site))
     assert (out / UNCHANGED).read_bytes()[-2000:] not in stored
+
+
+def test_files_made_again_with_the_same_bytes_keep_the_published_file(shipped_site, tmp_path):
+    """The issue's and the site's JSON are spliced from the records on every build, the assets
+    copied: where their bytes are those published, the published file is linked (its time
+    kept, as an unchanged page's), and only a file whose bytes changed is written."""
+    out = tmp_path / "public"
+    _gazette(shipped_site, out)
+    same = ["2024/01/issue.json", "documents.json", "assets/site.css", "robots.txt"]
+    before = {name: _identity(out / name) for name in same}
+    document_page = _identity(out / EDITED)
+    base = shipped_site / "layouts/base.html"  # the pages change, not the data or the assets
+    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<!-- 2 --></body>"),
+                    encoding="utf-8")
+    _gazette(shipped_site, out)
+    assert {name: _identity(out / name) for name in same} == before
+    assert _identity(out / EDITED) != document_page
+    path = shipped_site / DOC  # an edit: its issue's JSON and the site's are written anew
+    path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                    encoding="utf-8")
+    _gazette(shipped_site, out)
+    after = {name: _identity(out / name) for name in same}
+    assert [name for name in same if after[name] != before[name]] == same[:2]
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
 
 
 @pytest.mark.parametrize("damage", ["rewritten", "removed", "replaced"])
@@ -284,23 +308,25 @@ def test_a_damaged_kept_text_is_found_when_read_and_the_build_starts_again(shipp
     assert _files(tmp_path / "again") == _cold(shipped_site, tmp_path / "cold")
 
 
-def _stored_build(site: Path, out: Path) -> None:
-    build(site, out=out, with_pdf=False, stored=True)
+def _stored_build(site: Path, out: Path, with_search: bool = True) -> None:
+    build(site, out=out, with_pdf=False, stored=True, with_search=with_search)
 
 
 def test_a_shard_none_of_whose_results_is_used_any_more_is_deleted(shipped_site, tmp_path):
     out = tmp_path / "public"
-    _stored_build(shipped_site, out)
+    # without the search index: Pagefind names its files by their contents, and an edit's
+    # shard records the files it published, which a later edit's index may publish again
+    _stored_build(shipped_site, out, with_search=False)
     first, = _shards(shipped_site)
     path = shipped_site / DOC
     for words in ("五年行动计划", "六年行动计划", "七年行动计划"):  # the same document, edited again
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace(text[text.index("年行动计划") - 1:][:6], words),
                         encoding="utf-8")
-        _stored_build(shipped_site, out)
+        _stored_build(shipped_site, out, with_search=False)
         # the first build's shard, and the last edit's: the edit before it is dead
         assert len(_shards(shipped_site)) == 2 and _shards(shipped_site)[0] == first
-    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold", with_search=False)
 
 
 def test_a_memo_of_more_dead_results_than_live_ones_is_written_again_as_one_shard(
