@@ -96,19 +96,17 @@ def usable(value) -> bool:
     return True
 
 
-def as_published(path: str, data: bytes, cache, put=None) -> Page:
-    """What to publish at `path` for `data`, a file made afresh by this build: the file the
-    last build published there, when it holds the same bytes (an `InOutput`, linked as a kept
-    page is: it keeps its time and inode), else `data` itself — or, with `put` (the staging
-    folder's), where `put` wrote either. An issue's and the site's JSON (spliced from the
-    records every build), the stylesheets and scripts, the PDFs from the print cache were
-    otherwise new files every build, which a host synchronised by time and size uploads again.
-    Kept in the memo's `cache` of pages by path and sha256; a miss holds what is written, which
-    the memo then records where it is published (`refer`)."""
+def as_published(path: str, data: bytes, cache, put) -> Page:
+    """Put `data`, a file made afresh by this build, at `path` of the staging folder (`put`):
+    linked from the file the last build published there when that holds the same bytes (an
+    `InOutput`, kept as a page is: the file keeps its time and inode), else written. An issue's
+    and the site's JSON (spliced from the records every build), the stylesheets and scripts,
+    the PDFs from the print cache were otherwise new files every build, which a host
+    synchronised by time and size uploads again. Kept in the memo's `cache` of pages by path
+    and sha256; what is returned (`Staged`) is what the memo holds until it is saved."""
     key = ("published", path, hashlib.sha256(data).digest())
-    page = cache.get(key, (lambda: put(path, data)) if put is not None else (lambda: data),
-                     usable)
-    return put(path, page) if put is not None and isinstance(page, InOutput) else page
+    page = cache.get(key, lambda: put(path, data), usable)
+    return put(path, page) if isinstance(page, InOutput) else page
 
 
 def content(page: Page) -> bytes:

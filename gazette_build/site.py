@@ -235,8 +235,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                                   staging.put if staging is not None else None, early,
                                   # the preview leaves it out: its rebuilds must stay fast
                                   index if with_search and memo is None else None)
+        searched: dict = {}
         if indexing is not None:
-            files.update(indexing.finish())
+            searched = indexing.finish()
+            files.update(searched)
             files.update(search.number_files(site))
             files.update(search.parts_file(site, report))
             report.check()
@@ -248,7 +250,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         elif progress and with_pdf and write and memo is None:
             progress("the PDFs are unsigned (no signing key in site.yaml)")
         records = _published_records(site, printed, report) if write and memo is None else {}
-        changed = list(files)
+        changed, made = list(files), files
 
         def result() -> BuildResult:
             return BuildResult(site, sorted_diagnostics(report.warnings), len(pages),
@@ -258,9 +260,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             changed = writer.sync_site(files, target, memo.written)
             memo.sweep()
         elif staging is not None:
-            if store is not None:  # made again, the same bytes: the file published is kept
-                files = {path: reused.as_published(path, page, store.memo.pages)
-                         if isinstance(page, bytes) else page for path, page in files.items()}
+            if store is not None:
+                files = _as_published(files, searched, store.memo.pages, staging.put)
             staging.write(files)
             interruption.check()  # a Ctrl-C whose KeyboardInterrupt a finaliser swallowed
             staging.publish()
@@ -277,8 +278,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         if staging is not None:
             staging.discard()  # the old site, or this one if it failed
     if store is not None:
-        try:
-            store.save(files if write else None, target)
+        try:  # the files as made: other results may hold the same bytes (a feed, an index part)
+            store.save(made if write else None, target)
         except (OSError, pickle.PicklingError) as exc:  # no stored memo costs speed, not the build
             report.warn(root / memostore.FOLDER, 1, "cache", "could not keep this build's "
                         f"results ({getattr(exc, 'strerror', None) or exc})")
@@ -294,6 +295,16 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             progress(f"{issue.label} is published: its record is in "
                      f"{report.relative(frozen.record_dir(issue.path.parent))}/ (commit it)")
     return result()
+
+
+def _as_published(files: dict, searched: dict, cache, put) -> dict:
+    """`files` with each one made as bytes put in the staging folder, linked from the last
+    output where its bytes are those published there (`reused.as_published`). Not the search
+    index's: Pagefind names some files differently on each run, and a file of an old run met
+    again would keep that run's stored results alive (its unchanged parts are linked already)."""
+    return {path: reused.as_published(path, page, cache, put)
+            if isinstance(page, bytes) and path not in searched else page
+            for path, page in files.items()}
 
 
 def publish_images(site: Site, report: Report) -> dict[str, bytes]:

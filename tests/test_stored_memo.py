@@ -39,8 +39,8 @@ def _gazette(site: Path, out: Path) -> subprocess.CompletedProcess:
                           check=True)
 
 
-def _cold(site: Path, out: Path, with_search: bool = True) -> dict:
-    build(site, out=out, with_pdf=False, with_search=with_search)  # no stored memo: all computed
+def _cold(site: Path, out: Path) -> dict:
+    build(site, out=out, with_pdf=False)  # no stored memo: every stage computed
     return _files(out)
 
 
@@ -145,7 +145,8 @@ def test_unchanged_pages_are_linked_from_the_last_output_not_kept_or_written_aga
 def test_files_made_again_with_the_same_bytes_keep_the_published_file(shipped_site, tmp_path):
     """The issue's and the site's JSON are spliced from the records on every build, the assets
     copied: where their bytes are those published, the published file is linked (its time
-    kept, as an unchanged page's), and only a file whose bytes changed is written."""
+    kept, as an unchanged page's), and only a file whose bytes changed is written; the memo
+    holds where they are, never their bytes (nor those of a feed or a search index part)."""
     out = tmp_path / "public"
     _gazette(shipped_site, out)
     same = ["2024/01/issue.json", "documents.json", "assets/site.css", "robots.txt"]
@@ -160,10 +161,32 @@ def test_files_made_again_with_the_same_bytes_keep_the_published_file(shipped_si
     path = shipped_site / DOC  # an edit: its issue's JSON and the site's are written anew
     path.write_text(path.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
                     encoding="utf-8")
+    config = shipped_site / "site.yaml"  # and a setting the feed shows: the feed is made again
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "title: 晋中市人民政府公报", "title: 晋中市人民政府公报（试刊）", 1), encoding="utf-8")
     _gazette(shipped_site, out)
     after = {name: _identity(out / name) for name in same}
     assert [name for name in same if after[name] != before[name]] == same[:2]
     assert _files(out) == _cold(shipped_site, tmp_path / "cold")
+    stored = b"".join(shard.read_bytes() for shard in _shards(shipped_site))
+    for name in ("documents.json", "2024/01/issue.json", "assets/site.css", "feed.xml",
+                 "sitemap.xml", "pagefind/pagefind.js", "pagefind/wasm.unknown.pagefind"):
+        assert (out / name).read_bytes()[-2000:] not in stored, name
+
+
+def test_two_files_of_the_same_bytes_are_never_one_file(shipped_site, tmp_path):
+    """Two empty files are the one bytes object Python keeps for b"": the memo must not record
+    one of them as the other's file, or the next build links them into one (a file edited in
+    place after publishing would change both)."""
+    out = tmp_path / "public"
+    for name in ("a.txt", "b.txt"):
+        (shipped_site / "assets" / name).write_bytes(b"")
+    _gazette(shipped_site, out)
+    css = shipped_site / "assets/site.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* 2 */\n", encoding="utf-8")
+    _gazette(shipped_site, out)
+    assert (out / "assets/a.txt").stat().st_ino != (out / "assets/b.txt").stat().st_ino
+    assert (out / "assets/a.txt").stat().st_nlink == 1
 
 
 @pytest.mark.parametrize("damage", ["rewritten", "removed", "replaced"])
@@ -308,25 +331,23 @@ def test_a_damaged_kept_text_is_found_when_read_and_the_build_starts_again(shipp
     assert _files(tmp_path / "again") == _cold(shipped_site, tmp_path / "cold")
 
 
-def _stored_build(site: Path, out: Path, with_search: bool = True) -> None:
-    build(site, out=out, with_pdf=False, stored=True, with_search=with_search)
+def _stored_build(site: Path, out: Path) -> None:
+    build(site, out=out, with_pdf=False, stored=True)
 
 
 def test_a_shard_none_of_whose_results_is_used_any_more_is_deleted(shipped_site, tmp_path):
     out = tmp_path / "public"
-    # without the search index: Pagefind names its files by their contents, and an edit's
-    # shard records the files it published, which a later edit's index may publish again
-    _stored_build(shipped_site, out, with_search=False)
+    _stored_build(shipped_site, out)
     first, = _shards(shipped_site)
     path = shipped_site / DOC
     for words in ("五年行动计划", "六年行动计划", "七年行动计划"):  # the same document, edited again
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace(text[text.index("年行动计划") - 1:][:6], words),
                         encoding="utf-8")
-        _stored_build(shipped_site, out, with_search=False)
+        _stored_build(shipped_site, out)
         # the first build's shard, and the last edit's: the edit before it is dead
         assert len(_shards(shipped_site)) == 2 and _shards(shipped_site)[0] == first
-    assert _files(out) == _cold(shipped_site, tmp_path / "cold", with_search=False)
+    assert _files(out) == _cold(shipped_site, tmp_path / "cold")
 
 
 def test_a_memo_of_more_dead_results_than_live_ones_is_written_again_as_one_shard(
