@@ -324,7 +324,8 @@ def test_second_render_is_a_cache_hit_with_identical_bytes(seed):
 def test_a_build_whose_pdfs_all_come_from_the_cache_loads_no_layout_machinery(seed, tmp_path):
     """WeasyPrint and pypdf (~1 s to import) and the layout workers' pool (multiprocessing,
     concurrent.futures: ~25 ms) serve only an issue that must be laid out: a whole-process
-    build whose every PDF comes from the cache imports none of them, and still publishes them."""
+    build whose every PDF comes from the cache imports none of them, and still publishes them;
+    a build after a change that leaves the PDFs as they were keeps their published files."""
     out = tmp_path / "public"
     script = ("import sys; from gazette_build.cli import main; "
               f"code = main(['--site', {str(seed.root)!r}, 'build', '--no-search', "
@@ -336,6 +337,18 @@ def test_a_build_whose_pdfs_all_come_from_the_cache_loads_no_layout_machinery(se
     assert done.stdout.split() == ["0"], done.stderr
     issue_pdf = out / seed.issue.url.strip("/") / render.pdf_name(seed.site.config, seed.issue)
     assert issue_pdf.read_bytes() == seed.printed.pdf
+    published = issue_pdf.stat()
+    extra = seed.root / "assets" / "notice.txt"  # a change of the web edition only
+    extra.write_text("公报编辑部\n", encoding="utf-8")
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True)
+    finally:
+        extra.unlink()
+    assert done.stdout.split() == ["0"], done.stderr
+    assert (out / "assets" / "notice.txt").exists()
+    kept = issue_pdf.stat()  # the same file: linked, not written again
+    assert (kept.st_ino, kept.st_mtime_ns) == (published.st_ino, published.st_mtime_ns)
 
 
 def test_a_fresh_layout_gives_identical_bytes(seed):
