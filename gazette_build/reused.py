@@ -62,6 +62,10 @@ class Staged:
     relative: str  # its output path
     folder: str  # the staging folder
     sha256: bytes
+    # its file's size, modification time and inode as written (None: not known), which the
+    # swap into place keeps: the memo records the published file without a stat() of its own
+    # (40,000 of them, 0.75 s of a cold build's serial end at 15,000 documents)
+    written: tuple[int, int, int] | None = None
 
     @property
     def path(self) -> str:
@@ -118,12 +122,14 @@ def digest(page: Page) -> bytes:
     return hashlib.sha256(page).digest() if isinstance(page, bytes) else page.sha256
 
 
-def place(page: Page, target: str, replaced: str | None = None) -> None:
-    """Put `page` at `target` (a new file). A page of this build's staging folder, or of the
-    folder the new site replaces (`replaced`), is linked from there — checked again once
-    linked: another build may have replaced that file since it was looked up. Any other (a
-    page of another output folder, which must not share files with this one) is copied,
-    checked against its sha256 and keeping its time, as where a link cannot be made."""
+def place(page: Page, target: str, replaced: str | None = None) -> tuple[int, int, int] | None:
+    """Put `page` at `target` (a new file); return the file's size, modification time and
+    inode where they are known without asking again (None for a copy). A page of this build's
+    staging folder, or of the folder the new site replaces (`replaced`), is linked from there
+    — checked again once linked: another build may have replaced that file since it was looked
+    up. Any other (a page of another output folder, which must not share files with this one)
+    is copied, checked against its sha256 and keeping its time, as where a link cannot be
+    made."""
     if isinstance(page, Staged) or (replaced is not None and isinstance(page, InOutput)
                                     and page.path.startswith(os.path.join(replaced, ""))):
         try:
@@ -133,13 +139,17 @@ def place(page: Page, target: str, replaced: str | None = None) -> None:
         except OSError:  # another file system, too many links: copied below
             pass
         else:
-            if isinstance(page, Staged) or page.intact_at(target):
-                return
+            if isinstance(page, Staged):
+                return page.written
+            if page.intact_at(target):
+                return page.size, page.mtime_ns, page.inode
             os.unlink(target)
     if isinstance(page, bytes):
         with open(target, "wb") as stream:
             stream.write(page)
-        return
+            stream.flush()
+            stat = os.fstat(stream.fileno())  # closing changes none of the three
+        return stat.st_size, stat.st_mtime_ns, stat.st_ino
     data = page.read()
     with open(target, "wb") as stream:
         stream.write(data)
@@ -147,6 +157,7 @@ def place(page: Page, target: str, replaced: str | None = None) -> None:
     # time and size takes only what changed, whichever output folder it is copied to
     written = page.mtime_ns if isinstance(page, InOutput) else os.stat(page.path).st_mtime_ns
     os.utime(target, ns=(written, written))
+    return None
 
 
 def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
@@ -164,6 +175,10 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
         search index part, a document's tables) or in a tuple (a result with diagnostics)."""
         path = value.relative if isinstance(value, Staged) else \
             where.get(id(value)) if isinstance(value, bytes) else None
+        if isinstance(value, Staged) and value.written is not None:
+            # as written into the staging folder, which the swap put in place whole (a file
+            # changed since gets a new time: the next build finds it not intact)
+            return InOutput(os.path.join(base, path), value.sha256, *value.written)
         if path is not None:
             file = os.path.join(base, path)
             try:

@@ -97,8 +97,8 @@ class Staging:
     def put(self, relative: str, page: reused.Page) -> reused.Page:
         """Write one file now; what is handed on is where it is (`reused.Staged`)."""
         target = self._target(relative)
-        reused.place(page, target, self._replaced)
-        return reused.Staged(relative, self._base, reused.digest(page))
+        written = reused.place(page, target, self._replaced)
+        return reused.Staged(relative, self._base, reused.digest(page), written)
 
     def write(self, files: dict[str, reused.Page]) -> None:
         """Write every file not yet written; a page kept from the last output is linked from
