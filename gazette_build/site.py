@@ -151,7 +151,8 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
 def _fewer_collections():
     """Loading and rendering allocate millions of short-lived objects (Markdown tokens) and few
     cycles; the default collector thresholds make it scan them over and over (~6% of a cold
-    build at 1,500 documents, measured). Collect less often there — not while printing:
+    build at 1,500 documents, measured). Collect less often there and while the memo is saved
+    — not while printing:
     WeasyPrint's layout makes cycles, and memory grows by hundreds of MiB without them freed."""
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
@@ -231,10 +232,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                                     store.memo.pages if store is not None else None)
         # links are checked by `gazette check` (check_links below), not here: reading every
         # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
-        files, pages = site_files(site, env, printed, report, caches,
-                                  staging.put if staging is not None else None, early,
-                                  # the preview leaves it out: its rebuilds must stay fast
-                                  index if with_search and memo is None else None)
+        with _fewer_collections():  # after printing: pages and files make few cycles
+            files, pages = site_files(site, env, printed, report, caches,
+                                      staging.put if staging is not None else None, early,
+                                      # the preview leaves it out: its rebuilds must stay fast
+                                      index if with_search and memo is None else None)
         searched: dict = {}
         if indexing is not None:
             searched = indexing.finish()
@@ -279,7 +281,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             staging.discard()  # the old site, or this one if it failed
     if store is not None:
         try:  # the files as made: other results may hold the same bytes (a feed, an index part)
-            store.save(made if write else None, target)
+            with _fewer_collections():  # it makes an InOutput per page: 40,000 at 15,000 documents
+                store.save(made if write else None, target)
         except (OSError, pickle.PicklingError) as exc:  # no stored memo costs speed, not the build
             report.warn(root / memostore.FOLDER, 1, "cache", "could not keep this build's "
                         f"results ({getattr(exc, 'strerror', None) or exc})")
