@@ -555,7 +555,7 @@ def test_a_saved_shard_leaves_no_copy_of_the_texts_in_memory_and_reads_them_back
     assert back["pages"][("data", 2)][0]["json"] is value
 
     data = bytearray(shard.read_bytes())
-    data[-20] ^= 1  # a byte of the texts after the pickle
+    data[-20] ^= 1  # a byte of the pickles (after the texts)
     shard.write_bytes(bytes(data))
     assert memoshard.read(shard) is None
 
