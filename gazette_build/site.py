@@ -151,9 +151,9 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
 def _fewer_collections():
     """Loading and rendering allocate millions of short-lived objects (Markdown tokens) and few
     cycles; the default collector thresholds make it scan them over and over (~6% of a cold
-    build at 1,500 documents, measured). Collect less often there and while the memo is saved
-    — not while printing:
-    WeasyPrint's layout makes cycles, and memory grows by hundreds of MiB without them freed."""
+    build at 1,500 documents, measured). Collect less often there, and while the site's files
+    are made and the memo saved — not while printing: WeasyPrint's layout makes cycles, and
+    memory grows by hundreds of MiB without them freed."""
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 50, 100)
     try:
