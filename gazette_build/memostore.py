@@ -81,14 +81,16 @@ class StoredMemo:
                 dead -= sum(map(len, keys.values()))
         live = sum(len(names) for keys in self.shards.values() for names in keys.values()) - dead
         if dead > live or len(self.shards) >= MAX_SHARDS:
-            memoshard.write(self.folder, *_by_issue(self._placed(used, written, output)))
+            memoshard.write(self.folder, *_by_issue(self._placed(used, written, output)),
+                            spill=self.memo.spill)
             for shard in self.shards:
                 _unlink(shard)
         else:
             fresh = {name: _present(used[name], cache.fresh)
                      for name, cache in self.caches.items()}
             if any(fresh.values()):
-                memoshard.write(self.folder, *_by_issue(self._placed(fresh, written, output)))
+                memoshard.write(self.folder, *_by_issue(self._placed(fresh, written, output)),
+                                spill=self.memo.spill)
         for cache in self.caches.values():
             cache.sweep()
 
@@ -159,7 +161,7 @@ def load(root: Path, report: Report) -> StoredMemo:
                 shutil.rmtree(other, ignore_errors=True)
     stored = StoredMemo(folder)
     try:  # the documents' texts wait there, not in memory, while the build runs (texts.py)
-        stored.memo.spill = texts.Spill(base.parent)
+        stored.memo.spill = texts.Spill(base.parent, reserve=memoshard.HEADER)
     except OSError:  # a site folder that cannot be written to: they are held in memory
         pass
     for shard in sorted(folder.glob("*.memo")) if folder.is_dir() else ():

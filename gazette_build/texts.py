@@ -3,9 +3,10 @@
 Held as strings, the bodies and HTML of 15,000 documents were 300 MiB for the whole of a build,
 though each is needed only a moment: to render its own page, make its data files, lay out its
 issue. The CLI's build therefore writes each text into a file as soon as it is made — its spill,
-a temporary file that goes with the process, or the stored memo's shard it was read from — and
-the document holds a `Text`: where it is. `held(doc)` gives the document with its texts as
-strings again, one document (or one issue) at a time.
+an unnamed file that goes with the process unless the memo's save makes it a shard, or the
+stored memo's shard it was read from — and the document holds a `Text`: where it is.
+`held(doc)` gives the document with its texts as strings again, one document (or one issue) at
+a time.
 
 Its headings and parts (what its own page and its issue's print layout show besides the HTML)
 are kept there too, pickled together as one text: read back from the stored memo as records
@@ -82,13 +83,33 @@ class Text:
 
 
 class Spill:
-    """The build's own file of texts: appended to as documents are loaded and converted."""
+    """The build's own file of texts: appended to as documents are loaded and converted.
 
-    def __init__(self, folder: Path) -> None:
+    It starts with `reserve` bytes of room and keeps each text's sha256, so that the stored
+    memo's save can make the file itself its new shard (memoshard.write: the header written
+    into that room, the pickles appended), instead of copying every text into another file:
+    at 15,000 documents the texts are ~400 MB, and writing them again was the largest part of
+    the save. `hand_over` gives the file to the shard; texts kept after it go to a new file."""
+
+    def __init__(self, folder: Path, reserve: int = 0) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        # unnamed from the start (O_TMPFILE or unlinked at once): a killed build leaves nothing
-        self.file = TextFile(tempfile.TemporaryFile(dir=folder))
-        self.end = 0
+        self.folder, self.reserve = folder, reserve
+        self.file: TextFile | None = None
+        self.end = reserve
+        self.digests: dict[int, bytes] = {}  # a text's offset → its sha256
+        self.linkable = False
+        self._open()
+
+    def _open(self) -> None:
+        # unnamed from the start: a killed build leaves nothing. O_TMPFILE without O_EXCL, so
+        # that the save can give it a name (tempfile's own can never be linked)
+        try:
+            stream = os.fdopen(os.open(self.folder, os.O_TMPFILE | os.O_RDWR, 0o600), "w+b")
+            self.linkable = True
+        except (AttributeError, OSError):  # not Linux, or a file system without it
+            stream = tempfile.TemporaryFile(dir=self.folder)
+            self.linkable = False
+        self.file, self.end, self.digests = TextFile(stream), self.reserve, {}
 
     def keep(self, text: str | Text) -> str | Text:
         if not isinstance(text, str) or not text:
@@ -96,10 +117,20 @@ class Spill:
         return self.keep_bytes(text.encode("utf-8", "surrogatepass"))
 
     def keep_bytes(self, data: bytes) -> Text:
+        if self.file is None:  # handed over to a shard
+            self._open()
         os.pwrite(self.file.descriptor, data, self.end)
         kept = Text(self.file, self.end, len(data))
+        self.digests[self.end] = hashlib.sha256(data).digest()
         self.end += len(data)
         return kept
+
+    def hand_over(self) -> tuple[TextFile | None, int, dict[int, bytes], bool]:
+        """The file, where its texts end, their digests and whether it can be linked into
+        place; this spill no longer writes into it."""
+        handed = (self.file, self.end, self.digests, self.linkable)
+        self.file, self.digests = None, {}
+        return handed
 
 
 def spilled(doc: Document | None, spill: Spill | None) -> Document | None:

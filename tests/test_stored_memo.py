@@ -628,3 +628,38 @@ def test_reading_a_shard_leaves_no_garbage_for_the_collector(tmp_path):
         assert gc.collect() == 0  # nothing unreachable but for the collector
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("linkable", [True, False])
+def test_the_build_s_spill_becomes_the_shard_without_its_texts_written_again(tmp_path, linkable):
+    """At 15,000 documents the texts are ~400 MB; writing them into the shard a second time
+    was half of saving the memo. The spill starts with room for the shard's header and is
+    linked into place as the shard (copied whole where the file system cannot link it): its
+    texts read back, each still checked against its digest, and what the build keeps after
+    the save goes to another file, never into the shard."""
+    from gazette_build import memoshard, texts
+
+    spill = texts.Spill(tmp_path / "cache", reserve=memoshard.HEADER)
+    if not linkable:
+        spill.linkable = False
+    body = spill.keep("各县（市、区）人民政府，市人民政府各委、办、局：" * 100)
+    listing = "<li>晋中市人民政府关于印发的通知</li>" * 20  # a long str: written at the save
+    spill_file = body.file.descriptor
+    memoshard.write(tmp_path / "memo", [{"documents": {("converted", 1): (body, listing)}}],
+                    spill=spill)
+    (shard,) = (tmp_path / "memo").glob("*.memo")
+    assert (os.stat(shard).st_ino == os.fstat(spill_file).st_ino) is linkable
+
+    later = spill.keep("附件：晋中市" * 100)  # after the save: not into the shard
+    assert later.file is not body.file and later.read() == "附件：晋中市" * 100
+    size = shard.stat().st_size
+    back, back_listing = memoshard.read(shard)["documents"][("converted", 1)]
+    assert isinstance(back, texts.Text) and back.read() == body.read()
+    assert back_listing == listing and shard.stat().st_size == size
+
+    data = bytearray(shard.read_bytes())
+    data[back.offset] ^= 1  # the kept text's first byte, in the build's own spill until now
+    shard.write_bytes(bytes(data))
+    (again, _), = memoshard.read(shard)["documents"].values()
+    with pytest.raises(texts.DamagedText):
+        again.read()
