@@ -168,7 +168,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
           press: bool = False, stored: bool = False, cluster: str | None = None,
           with_search: bool = True, sources: SourceDigests | None = None,
           loaded: Callable[[], None] | None = None,
-          published: Callable[[BuildResult], None] | None = None) -> BuildResult:
+          published: Callable[[BuildResult, Callable | None], None] | None = None
+          ) -> BuildResult:
     """Build the site in `root` into `out` (default from site.yaml); nothing is written on error.
 
     With a `memo` (the preview server's), unchanged documents and pages are taken from it and
@@ -180,10 +181,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     `sources`: the files' digests the CLI took to see whether anything changed, reused.
     `loaded` is called when what the build holds to its end is in memory: the stored memo,
     then the archive (the CLI's one-shot process takes them out of the collector's sight).
-    `published` is called with the result and the function deleting the old site once the new
-    site is in place, when the stored memo was loaded and what is left is saving its changes:
-    it must call that function (the CLI, in a child beside the save, as it records the
-    output)."""
+    `published` is called once the new site is in place, when the stored memo was loaded and
+    what is left is saving it: with the result, and the function deleting the old site where
+    the save writes only what changed (it must call it: the CLI, in a child beside the save),
+    None where it saves the whole memo (the old site is deleted here); the CLI records the
+    output then, beside the save."""
     started = time.perf_counter()
     report = Report(root)
     config = load_config(root, report)
@@ -267,13 +269,14 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             staging.write(files)
             interruption.check()  # a Ctrl-C whose KeyboardInterrupt a finaliser swallowed
             staging.publish()
-            # only where the memo's save writes what changed: beside the save of a whole
-            # memo, a forked child would keep the pages the save copies (their reference counts
-            # change), +120 MiB of the process tree at 15,000 documents; nor before an issue's
-            # record is written into content/
-            if published is not None and store is not None and store.shards and not records:
-                published(result(), staging.discard)
-                staging = None  # the old site is `published`'s to delete
+            # not before an issue's record is written into content/; the old site is deleted
+            # by a child only where the memo's save writes what changed: beside the save of a
+            # whole memo, a forked child would keep the pages the save copies (their reference
+            # counts change), +120 MiB of the process tree at 15,000 documents
+            if published is not None and store is not None and not records:
+                published(result(), staging.discard if store.shards else None)
+                if store.shards:
+                    staging = None  # the old site is `published`'s to delete
     finally:
         if indexing is not None:
             indexing.close()  # an indexer still running (the build failed) is stopped

@@ -1,0 +1,83 @@
+"""Work the build hands to a forked child: a `Standby`, forked while the build is small, does
+its work only when told and leaves nothing behind, told or not, whatever happens to the build."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gazette_build import alongside
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    """Whether process `pid` has ended (reaped, or a zombie of a parent that is gone)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
+                if stream.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_standby_works_on_what_it_is_sent_later_and_answers():
+    # an order larger than a pipe holds (64 KiB): read whole, by its length, not to the end
+    order = os.urandom(1 << 20)
+    standby = alongside.Standby(lambda told: hashlib.sha256(told).digest() + str(os.getpid())
+                                .encode())
+    standby.send(order)
+    answer = standby.result()
+    assert answer[:32] == hashlib.sha256(order).digest()
+    assert int(answer[32:]) != os.getpid()  # done in the child
+    with pytest.raises(RuntimeError):
+        standby.send(b"again")
+
+
+def test_a_standby_told_nothing_leaves_no_process_behind():
+    standby = alongside.Standby(lambda told: b"never")
+    pid = standby.pid
+    assert pid and not gone(pid, within=0.2)  # waiting for its order
+    standby.cancel()
+    assert gone(pid) and standby.result() == b""
+
+
+def test_a_standby_whose_work_fails_answers_none():
+    standby = alongside.Standby(lambda told: 1 / 0)
+    standby.send(b"x")
+    assert standby.result() is None
+
+
+def test_a_standby_dies_with_a_build_killed_outright():
+    """SIGKILL gives the build no chance to tell its children: the kernel ends the standby."""
+    script = ("import os, sys, time\n"
+              "from gazette_build import alongside\n"
+              "standby = alongside.Standby(lambda told: b'')\n"
+              "print(standby.pid, flush=True)\n"
+              "time.sleep(60)\n")
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(build.stdout.readline())
+        assert not gone(child, within=0.2)
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    assert gone(child)
+
+
+def test_without_fork_a_standby_works_in_line_when_sent(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    standby = alongside.Standby(lambda told: told.upper())
+    assert standby.pid is None
+    standby.send(b"record")
+    assert standby.result() == b"RECORD"
+    standby.cancel()  # sent already: nothing to do
