@@ -56,16 +56,20 @@ class Child:
 
     def result(self) -> bytes | None:
         """The child's answer, once it has exited; None if it failed or was killed."""
-        if self.pid is None:
-            return self.done
-        chunks = []
-        with os.fdopen(self.reading, "rb") as stream:
-            while chunk := stream.read(1 << 16):
-                chunks.append(chunk)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid, self.done = None, b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 \
-            else None
+        if self.pid is not None:
+            self.done = _answer(self.pid, self.reading)
+            self.pid = None
         return self.done
+
+
+def _answer(pid: int, reading: int) -> bytes | None:
+    """What the child `pid` wrote into `reading` once it has exited; None if it failed."""
+    chunks = []
+    with os.fdopen(reading, "rb") as stream:
+        while chunk := stream.read(1 << 16):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
 
 
 def _guarded(work: Callable[[], bytes]) -> bytes | None:
@@ -134,15 +138,9 @@ class Standby:
 
     def result(self) -> bytes | None:
         """The child's answer, once it has exited; None if it failed or was killed."""
-        if self.pid is None:
-            return self.done
-        chunks = []
-        with os.fdopen(self.reading, "rb") as stream:
-            while chunk := stream.read(1 << 16):
-                chunks.append(chunk)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid, self.done = None, b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 \
-            else None
+        if self.pid is not None:
+            self.done = _answer(self.pid, self.reading)
+            self.pid = None
         return self.done
 
     def cancel(self) -> None:
