@@ -235,15 +235,11 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
          page_title="页面未找到", latest=newest)
     for issue, header in zip(site.issues, headers):
         print_ = printed.get(issue.key)
-        page_of = print_.cited if print_ else {}
-        pdf = pdf_name(config, issue) if print_ else None
-        pdf_facts = (len(print_.pdf), print_.page_count) if print_ else None
-        page(f"{issue.url}index.html", "issue.html",
-             (issue, tuple(page_of.items()), pdf, pdf_facts), root="../../", issue=issue,
-             page_title=issue.label, pdf=pdf, pdf_facts=pdf_facts, page_of=page_of,
-             canonical=issue.url, derived=lambda issue=issue, pdf=pdf, facts=pdf_facts,
-             page_of=page_of: {"jsonld": structured.publication_issue(config, issue, pdf, facts,
-                                                                      page_of)})
+        key, context, derived = issue_page(config, issue, print_)
+        ready = early.take_issue_page(issue, config, years) \
+            if early is not None and print_ is None else None
+        page(f"{issue.url}index.html", "issue.html", key, derived=derived, ready=ready,
+             **context)
         documents = issue.documents
         for doc, previous, next_ in with_neighbours(documents):
             print_info = _print_info(config, issue, doc, print_)
@@ -255,6 +251,19 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
                  derived=lambda doc=doc, header=header, print_info=print_info: document_derived(
                      config, doc, header, print_info))
     return pages
+
+
+def issue_page(config: SiteConfig, issue: Issue, print_: PrintedIssue | None
+               ) -> tuple[tuple, dict, Callable[[], dict]]:
+    """An issue page's memo key, the context its template is given from it, and what is
+    derived from it when the page is rendered (its structured data)."""
+    page_of = print_.cited if print_ else {}
+    pdf = pdf_name(config, issue) if print_ else None
+    pdf_facts = (len(print_.pdf), print_.page_count) if print_ else None
+    context = {"root": "../../", "issue": issue, "page_title": issue.label, "pdf": pdf,
+               "pdf_facts": pdf_facts, "page_of": page_of, "canonical": issue.url}
+    return (issue, tuple(page_of.items()), pdf, pdf_facts), context, lambda: {
+        "jsonld": structured.publication_issue(config, issue, pdf, pdf_facts, page_of)}
 
 
 def with_neighbours(documents: tuple[Document, ...]):

@@ -120,6 +120,8 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
         if early is not None:
             early.keep(doc, files)
         made[key] = texts.spilled(doc, spill), diagnostics
+        if early is not None:
+            early.kept(made[key][0])
 
     keys = [("converted", doc, markdown.image_states(doc))
             for issue in site.issues for doc in issue.documents]

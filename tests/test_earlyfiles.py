@@ -27,8 +27,12 @@ def _archive_with_a_correction(folder: Path) -> Path:
 
 def test_early_files_are_the_files_the_page_and_data_stages_make(tmp_path, monkeypatch):
     site = _archive_with_a_correction(tmp_path / "site")
-    taken, taken_data = [], []
+    taken, taken_data, taken_issues = [], [], []
     take_page, take_data = earlyfiles.EarlyFiles.take_page, earlyfiles.EarlyFiles.take_data
+    take_issue_page = earlyfiles.EarlyFiles.take_issue_page
+    monkeypatch.setattr(earlyfiles.EarlyFiles, "take_issue_page",
+                        lambda self, *args: taken_issues.append(take_issue_page(self, *args))
+                        or taken_issues[-1])
     monkeypatch.setattr(earlyfiles.EarlyFiles, "take_page",
                         lambda self, doc, inputs: taken.append(take_page(self, doc, inputs)) or
                         taken[-1])
@@ -41,6 +45,8 @@ def test_early_files_are_the_files_the_page_and_data_stages_make(tmp_path, monke
     assert result.code == 0, result.err
     assert len(taken) == 72 and None not in taken  # every document page was rendered early
     assert len(taken_data) == 72 and None not in taken_data  # and every record and CSV
+    assert len(taken_issues) == 12 and None not in taken_issues  # and every issue's page,
+    # those whose documents link to each other's included
 
     # the same pages and data files made by the page and data stages alone, in memory
     loaded = site_stage.load_site(site, Report(site))
@@ -48,8 +54,8 @@ def test_early_files_are_the_files_the_page_and_data_stages_make(tmp_path, monke
     files = data.data_files(loaded, {})
     documents = [doc for issue in loaded.issues for doc in issue.documents]
     assert len(documents) == 72
-    for doc in documents:
-        path = f"{doc.url}index.html"
+    for path in [f"{doc.url}index.html" for doc in documents] + \
+            [f"{issue.url}index.html" for issue in loaded.issues]:
         assert (out / path).read_bytes() == pages[path], path
     document_files = [path for path in files if path.count("/") == 3]  # the documents' own
     assert sum(path.endswith(".csv") for path in document_files) >= 12  # tables: csv, in
@@ -113,3 +119,40 @@ def test_a_layout_error_on_document_pages_is_reported_with_its_line(tmp_path):
     assert "layouts/document.html:5: template: 'no_such_value' is undefined" in result.err, \
         result.err
     assert not out.exists() and not list(tmp_path.glob(".out.staging-*"))
+
+
+def test_an_early_issue_page_is_not_taken_when_the_issue_has_changed(tmp_path):
+    """An issue's page is rendered as soon as its documents are converted, from the issue as
+    the archive links it; the page stage takes it only for that very issue."""
+    site = _archive_with_a_correction(tmp_path / "site")
+    loaded = site_stage.load_site(site, Report(site))
+    early = earlyfiles.EarlyFiles(render.make_env(loaded.config), lambda path, data: data)
+    issue = loaded.issues[-1]  # 2001年第1期, whose document is corrected in issue 5
+    config, years = loaded.config, loaded.years
+
+    def render_early() -> None:
+        early.plan(loaded, {doc.url for doc in issue.documents})
+        for doc in issue.documents:
+            early.kept(replace(doc, links=Links()))  # as converted: not linked yet
+
+    changes = {
+        "a document's title": replace(issue, sections=(replace(issue.sections[0], documents=(
+            replace(issue.documents[0], title="另一个标题"), *issue.sections[0].documents[1:])),
+            *issue.sections[1:])),
+        "its 勘误": replace(issue, sections=tuple(replace(section, documents=tuple(
+            replace(doc, links=Links()) for doc in section.documents))
+            for section in issue.sections)),
+    }
+    for what, now in changes.items():
+        render_early()
+        assert early.take_issue_page(now, config, years) is None, what
+    render_early()
+    assert early.take_issue_page(issue, replace(config, title="另一个公报"), years) is None
+    render_early()
+    page = early.take_issue_page(issue, config, years)
+    _, context, derived = render.issue_page(config, issue, None)
+    assert page == render.render_with(render.make_env(config).get_template("issue.html"), config,
+                                      years, render.year_menu(render.make_env(config), config,
+                                                              years), context,
+                                      derived()).encode("utf-8")
+    assert early.take_issue_page(issue, config, years) is None  # taken once
