@@ -189,7 +189,7 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     # the output's record is made beside the memo's save by a child forked now, while this
     # process is small: one forked at the end would keep a copy of every page of the parent's
     # heap the save writes to (+120 MiB at 15,000 documents, beside the save of a whole memo)
-    standby = alongside.Standby(record_order)
+    standby = alongside.Standby(record_order, name="gazette-record")
     recording: list[tuple[alongside.Standby, int]] = []  # the child, the warnings it records
     deleting: list[alongside.Child] = []
 

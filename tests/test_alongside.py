@@ -44,9 +44,14 @@ def test_a_standby_works_on_what_it_is_sent_later_and_answers():
 
 
 def test_a_standby_told_nothing_leaves_no_process_behind():
-    standby = alongside.Standby(lambda told: b"never")
+    standby = alongside.Standby(lambda told: b"never", name="gazette-record")
     pid = standby.pid
     assert pid and not gone(pid, within=0.2)  # waiting for its order
+    if os.path.exists(f"/proc/{pid}/comm"):  # named for `ps` (Linux)
+        deadline = time.monotonic() + 5
+        while open(f"/proc/{pid}/comm", encoding="utf-8").read().strip() != "gazette-record":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
     standby.cancel()
     assert gone(pid) and standby.result() == b""
 

@@ -66,11 +66,19 @@ def _start_parallel_build(site, out) -> tuple[subprocess.Popen, list[int]]:
 
 
 def _children(pid: int) -> list[int]:
+    """The build's child processes but the one that waits to record its output."""
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         with contextlib.suppress(OSError):
             children += [int(child) for child in task.read_text().split()]
-    return children
+    return [child for child in children if _name(child) != "gazette-record"]
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _running(pid: int) -> bool:
