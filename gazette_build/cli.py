@@ -17,6 +17,7 @@ from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .textcheck import for_terminal
 
 if TYPE_CHECKING:
+    from .alongside import Standby
     from .sourcedigests import SourceDigests
 
 
@@ -144,23 +145,41 @@ def _check(root: Path) -> int:
 
 
 def _build(root: Path, args: argparse.Namespace) -> int:
-    from . import interruption, uptodate
+    from . import alongside, interruption, uptodate
     from .sourcedigests import SourceDigests
 
     out = args.out.resolve() if args.out else None
     chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
                               press=args.press)
+
+    def record(order: bytes) -> bytes:
+        """The output's record, made in the standby child from what `published` sends it; the
+        files' digests from the table the build saved just before."""
+        told = json.loads(order)
+        uptodate.record(root, chosen, told["inputs"], Path(told["written"]), told["summary"],
+                        SourceDigests.load(root))
+        return b""
+
     with interruption.watched():
-        sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
-        code = _build_unless_unchanged(root, args, out, chosen, sources)
-        sources.save()  # not after a failed build: it writes nothing into the site (tested)
+        # the output's record is made beside the memo's save by a child forked now, while this
+        # process is at its smallest (~2 ms; forked after the files' digests and the renderer,
+        # it kept 23 MiB of its own through a build of 15,000 documents): a child forked at the
+        # end would keep a copy of every page of the parent's heap the save writes to (+120 MiB
+        # at 15,000 documents, beside the save of a whole memo)
+        standby = alongside.Standby(record, name="gazette-record")
+        try:
+            sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
+            code = _build_unless_unchanged(root, args, out, chosen, sources, standby)
+            sources.save()  # not after a failed build: it writes nothing into the site (tested)
+        finally:
+            standby.cancel()  # given no work (nothing changed, a failed build, one that signs)
         # Ctrl-C came after the new site was put in place, its KeyboardInterrupt swallowed by a
         # finaliser: the site is whole, but the command says it was interrupted
         return 130 if interruption.pressed() else code
 
 
 def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | None,
-                            chosen: dict, sources: SourceDigests) -> int:
+                            chosen: dict, sources: SourceDigests, standby: Standby) -> int:
     from . import alongside, uptodate
 
     inputs = uptodate.inputs_digest(root, chosen, sources)  # before the build reads anything
@@ -180,16 +199,6 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
         summary = {"counts": _counts(result), "warnings": [str(w) for w in result.warnings]}
         return lambda: uptodate.record(root, chosen, inputs, written, summary, sources)
 
-    def record_order(order: bytes) -> bytes:
-        """The record made in the standby child from what `published` sends it."""
-        told = json.loads(order)
-        uptodate.record(root, chosen, inputs, Path(told["written"]), told["summary"], sources)
-        return b""
-
-    # the output's record is made beside the memo's save by a child forked now, while this
-    # process is small: one forked at the end would keep a copy of every page of the parent's
-    # heap the save writes to (+120 MiB at 15,000 documents, beside the save of a whole memo)
-    standby = alongside.Standby(record_order, name="gazette-record")
     recording: list[tuple[alongside.Standby, int]] = []  # the child, the warnings it records
     deleting: list[alongside.Child] = []
 
@@ -198,7 +207,8 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
         memo, and another deletes the old site, if `discard` is given for it to."""
         if result.site.config.signing is None and not standby.sent:
             written = args.out.absolute() if args.out else result.site.config.output_as_written
-            standby.send(json.dumps({"written": str(written), "summary": {
+            sources.save()  # the digests this build took, for the child to read
+            standby.send(json.dumps({"inputs": inputs, "written": str(written), "summary": {
                 "counts": _counts(result),
                 "warnings": [str(w) for w in result.warnings]}}).encode())
             recording.append((standby, len(result.warnings)))
@@ -215,34 +225,31 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
                      loaded=gc.freeze, published=published)
 
     try:
-        try:
-            result = run()
-        except DamagedText as exc:  # a stored text changed since its shard was written: nothing
-            from . import memostore  # was published; the build starts again without the memo
+        result = run()
+    except DamagedText as exc:  # a stored text changed since its shard was written: nothing
+        from . import memostore  # was published; the build starts again without the memo
 
-            _say(f"warning: {Report(root).relative(Path(exc.path))}:1: cache: damaged (a text "
-                 "does not match its digest); dropped, the build starts again without the "
-                 "stored results")
-            memostore.forget(root)
-            gc.unfreeze()  # what the first attempt loaded can go
-            result = run()
-        _print_diagnostics(result.warnings)
-        target = out or result.site.config.output_dir
-        _say(f"gazette: {_counts(result)} in {result.seconds:.1f}s → {target}")
-        if result.site.config.signing is not None:
-            uptodate.forget(root)
-        elif not recording:  # one that wrote an issue's record: recorded now
-            recorder(result)()
-        for child in deleting:  # the old site is gone before the command ends
-            child.result()
-        for child, recorded in recording:
-            child.result()
-            # a warning given after the output was recorded (the memo could not be saved): the
-            # record would not say it again
-            if len(result.warnings) != recorded:
-                uptodate.drop(root, chosen)
-    finally:
-        standby.cancel()  # given no work (a failed build, one that signs): it leaves
+        _say(f"warning: {Report(root).relative(Path(exc.path))}:1: cache: damaged (a text "
+             "does not match its digest); dropped, the build starts again without the stored "
+             "results")
+        memostore.forget(root)
+        gc.unfreeze()  # what the first attempt loaded can go
+        result = run()
+    _print_diagnostics(result.warnings)
+    target = out or result.site.config.output_dir
+    _say(f"gazette: {_counts(result)} in {result.seconds:.1f}s → {target}")
+    if result.site.config.signing is not None:
+        uptodate.forget(root)
+    elif not recording:  # one that wrote an issue's record: recorded now
+        recorder(result)()
+    for child in deleting:  # the old site is gone before the command ends
+        child.result()
+    for child, recorded in recording:
+        child.result()
+        # a warning given after the output was recorded (the memo could not be saved): the
+        # record would not say it again
+        if len(result.warnings) != recorded:
+            uptodate.drop(root, chosen)
     return 0
 
 
