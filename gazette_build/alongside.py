@@ -1,7 +1,7 @@
 """Work the `gazette build` command hands to forked children, so that it runs on the second core
-beside the parent's own instead of after it: while a rebuild saves the memo's changes, one
-child makes the record of its output (the inputs hashed again, the output folder listed) and
-another deletes the old site (4,000 files at 1,500 documents).
+beside the parent's own instead of after it: while a build saves its memo, a `Standby` makes the
+record of its output (the inputs hashed again, the output folder listed) and, beside a rebuild's
+save, a `Child` deletes the old site (4,000 files at 1,500 documents).
 
 Only work that reads files and writes at most one of its own (atomically) goes there: a child
 never touches the site model, so the pages the parent and child share stay shared — but each
@@ -117,7 +117,9 @@ class Standby:
             try:
                 os.close(self.orders)
                 os.close(self.reading)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                # Ctrl-C is the parent's to answer: it cancels this child or waits for it (a
+                # record cut short would leave its temporary file)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
                 from .fanout import die_with_parent  # a parent killed outright takes it along
 
                 die_with_parent(parent)
@@ -156,7 +158,8 @@ class Standby:
         return self.done
 
     def cancel(self) -> None:
-        """Let the child go without work, if it was given none."""
+        """Let the child go without work if it was given none; in any case, wait until it has
+        ended."""
         if not self.sent:
             self.send(b"")
-            self.result()
+        self.result()

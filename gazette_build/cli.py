@@ -171,6 +171,11 @@ def _build(root: Path, args: argparse.Namespace) -> int:
             sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
             code = _build_unless_unchanged(root, args, out, chosen, sources, standby)
             sources.save()  # not after a failed build: it writes nothing into the site (tested)
+        except BaseException:
+            if standby.sent:  # told to record, then the command failed (or Ctrl-C): the next
+                standby.result()  # build must not take it as done
+                uptodate.drop(root, chosen)
+            raise
         finally:
             standby.cancel()  # given no work (nothing changed, a failed build, one that signs)
         # Ctrl-C came after the new site was put in place, its KeyboardInterrupt swallowed by a
@@ -240,7 +245,7 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     _say(f"gazette: {_counts(result)} in {result.seconds:.1f}s → {target}")
     if result.site.config.signing is not None:
         uptodate.forget(root)
-    elif not recording:  # one that wrote an issue's record: recorded now
+    elif not recording:  # not told to the standby (a build that wrote an issue's record)
         recorder(result)()
     for child in deleting:  # the old site is gone before the command ends
         child.result()

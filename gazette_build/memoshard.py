@@ -25,8 +25,9 @@ are those a key or a result holds in its tuples, lists and dicts, and every kept
 `Markup` wherever it is; a long text inside a record other than these (a 300-character title)
 is pickled as it is.
 
-A text the build keeps in a file (`texts.Text`) is copied from there into the shard, and read
-back as a `texts.Text` in the shard: a document's words are read only when a page, a data file
+A text the build keeps in a file (`texts.Text`) is copied from there into the shard (unless it
+is in the spill that becomes the shard: then it stays where it is), and read back as a
+`texts.Text` in the shard: a document's words are read only when a page, a data file
 or a print layout must be made again from them. They are most of a shard (41 of 46 MB at 1,500
 documents), so the shard's digest covers the pickles only: hashing every text on every load
 took 0.04-0.10 s at 1,500 documents, for texts an edit mostly never reads. A kept text is
@@ -45,7 +46,7 @@ from pathlib import Path, PosixPath
 
 from markupsafe import Markup
 
-from .texts import Spill, Text, TextFile
+from .texts import Spill, Text, TextFile, write_at
 
 MAGIC = b"gazette-memo-3\n"  # 3: the texts before the pickles
 HEADER = len(MAGIC) + 65  # the magic, the digest's 64 hex digits and a newline
@@ -86,8 +87,8 @@ def write(folder: Path, groups: list[dict], common: tuple = (), spill: Spill | N
             length = pickles.tell().to_bytes(8, "little")
         pickler.digest.sha.update(length)
         shard.write(length)
-        os.pwrite(shard.descriptor, MAGIC + pickler.digest.sha.hexdigest().encode("ascii")
-                  + b"\n", 0)
+        write_at(shard.descriptor, MAGIC + pickler.digest.sha.hexdigest().encode("ascii")
+                 + b"\n", 0)
         # named by time so that shards load oldest first (a later result wins)
         shard.publish(folder / f"{time.time_ns():020d}-{os.getpid()}.memo")
     except BaseException:
@@ -119,7 +120,7 @@ class _ShardFile:
         return cls(file, end, digests, None, linkable) if file is not None else None
 
     def write(self, data: bytes) -> None:
-        os.pwrite(self.descriptor, data, self.end)
+        write_at(self.descriptor, data, self.end)
         self.end += len(data)
 
     def kept_place(self, text: Text) -> tuple | None:
@@ -292,9 +293,9 @@ def _long(text: str) -> bool:
 
 
 class _TextsApart(pickle.Pickler):
-    """Pickles into `stream`; each long non-ASCII text and each kept `Text` is written to
-    `texts` as UTF-8 instead and stands in the pickle as `_stored(kind, offset, length,
-    sha256)`.
+    """Pickles into `digest`'s stream; each long non-ASCII text and each kept `Text` is written
+    to the shard's file as UTF-8 instead (a kept text already in that file, the spill's, is
+    not written again) and stands in the pickle as `_stored(kind, offset, length, sha256)`.
 
     `reducer_override`, not `persistent_id`: the pickler asks it only of objects that are not
     of a built-in kind and not already in its memo, where it asked `persistent_id` of every

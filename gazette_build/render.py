@@ -152,8 +152,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
 
     Each page's template sees only what its memo key holds (plus the configuration and the
     list of years for the navigation), so a page taken from `memo` is exactly what rendering
-    it again would give. `early`: the document pages rendered while the documents were
-    converted (earlyfiles.py), taken where what they show is what they would show now."""
+    it again would give. `early`: the document and issue pages rendered while the documents
+    were converted (earlyfiles.py), taken where what they show is what they would show now."""
     config = site.config
     years = site.years  # computed from every issue: once, not once a page
     signature = PageSignature(templates_signature(config), config, years) \

@@ -30,7 +30,8 @@ from .model import Document, Issue
 
 class TextFile:
     """An open file texts are read from. It stays readable when its name is gone: a shard
-    removed by a build running beside this one, or the spill, which never had one."""
+    removed by a build running beside this one, or the spill, which has none until the memo's
+    save links it into place."""
 
     def __init__(self, stream) -> None:
         self.stream = stream  # kept open as long as a Text refers to it
@@ -119,7 +120,7 @@ class Spill:
     def keep_bytes(self, data: bytes) -> Text:
         if self.file is None:  # handed over to a shard
             self._open()
-        os.pwrite(self.file.descriptor, data, self.end)
+        write_at(self.file.descriptor, data, self.end)
         kept = Text(self.file, self.end, len(data))
         self.digests[self.end] = hashlib.sha256(data).digest()
         self.end += len(data)
@@ -131,6 +132,16 @@ class Spill:
         handed = (self.file, self.end, self.digests, self.linkable)
         self.file, self.digests = None, {}
         return handed
+
+
+def write_at(descriptor: int, data: bytes, offset: int) -> None:
+    """All of `data` at `offset` (pwrite may write less: a file system filling up)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(descriptor, view, offset)
+        if written <= 0:
+            raise OSError(28, "No space left on device")
+        view, offset = view[written:], offset + written
 
 
 def spilled(doc: Document | None, spill: Spill | None) -> Document | None:

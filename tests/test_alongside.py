@@ -30,13 +30,24 @@ def gone(pid: int, within: float = 5.0) -> bool:
     return False
 
 
+def holding_the_pipes(seconds: float) -> alongside.Child:
+    """A process forked after a standby, as the build's workers are: it holds a copy of the
+    standby's order pipe open while it lives."""
+    return alongside.Child(lambda: time.sleep(seconds) or b"")
+
+
 def test_a_standby_works_on_what_it_is_sent_later_and_answers():
-    # an order larger than a pipe holds (64 KiB): read whole, by its length, not to the end
+    # an order larger than a pipe holds (64 KiB), read by its length: the pipe's end stays open
+    # in the processes forked after the standby, so no end of file comes while they live
     order = os.urandom(1 << 20)
     standby = alongside.Standby(lambda told: hashlib.sha256(told).digest() + str(os.getpid())
                                 .encode())
+    worker = holding_the_pipes(3)
+    started = time.monotonic()
     standby.send(order)
     answer = standby.result()
+    assert time.monotonic() - started < 2.5  # answered while the other process still lives
+    worker.result()
     assert answer[:32] == hashlib.sha256(order).digest()
     assert int(answer[32:]) != os.getpid()  # done in the child
     with pytest.raises(RuntimeError):
@@ -52,8 +63,14 @@ def test_a_standby_told_nothing_leaves_no_process_behind():
         while open(f"/proc/{pid}/comm", encoding="utf-8").read().strip() != "gazette-record":
             assert time.monotonic() < deadline
             time.sleep(0.02)
+    worker = holding_the_pipes(3)
+    started = time.monotonic()
     standby.cancel()
-    assert gone(pid) and standby.result() == b""
+    assert time.monotonic() - started < 2.5
+    with pytest.raises(ChildProcessError):  # ended and waited for: no zombie left
+        os.waitpid(pid, os.WNOHANG)
+    assert standby.result() == b""
+    worker.result()
 
 
 def test_a_standby_whose_work_fails_answers_none():
@@ -64,9 +81,14 @@ def test_a_standby_whose_work_fails_answers_none():
 
 def test_a_standby_dies_with_a_build_killed_outright():
     """SIGKILL gives the build no chance to tell its children: the kernel ends the standby."""
+    # a second child holds the order pipe open (and lives on as an orphan), so that the
+    # standby sees no end of file: only the kernel's death signal ends it
     script = ("import os, sys, time\n"
               "from gazette_build import alongside\n"
               "standby = alongside.Standby(lambda told: b'')\n"
+              "if os.fork() == 0:\n"
+              "    time.sleep(8)\n"
+              "    os._exit(0)\n"
               "print(standby.pid, flush=True)\n"
               "time.sleep(60)\n")
     build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
@@ -76,7 +98,7 @@ def test_a_standby_dies_with_a_build_killed_outright():
     finally:
         build.send_signal(signal.SIGKILL)
         build.wait()
-    assert gone(child)
+    assert gone(child, within=4)  # long before the pipe's other holder ends
 
 
 def test_without_fork_a_standby_works_in_line_when_sent(monkeypatch):

@@ -205,3 +205,24 @@ def test_a_build_whose_results_could_not_be_kept_says_so_again_next_time(minimal
     assert first.code == 0 and "could not keep this build's results" in first.err
     again = build(minimal_site)
     assert again.code == 0 and "could not keep this build's results" in again.err
+
+
+def test_a_build_that_fails_after_its_record_was_begun_leaves_no_record(minimal_site,
+                                                                       monkeypatch):
+    """The record's child is told to record as soon as the site is in place, beside the save
+    of the memo; a build that fails after that (here an error the save does not expect) must
+    not be taken as built by the next one."""
+    from gazette_build import memostore
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(memostore.StoredMemo, "save", broken)
+    with pytest.raises(RuntimeError):
+        build(minimal_site)
+    chosen = uptodate.options(out=None, with_pdf=False, with_search=False, press=False)
+    assert not uptodate.record_path(minimal_site, chosen).exists()
+    assert not list((minimal_site / ".gazette-cache/built").glob(".built-*"))
+    monkeypatch.undo()
+    again = build(minimal_site)
+    assert again.code == 0 and BUILT not in again.err
