@@ -145,13 +145,20 @@ def record_path(root: Path, chosen: dict) -> Path:
 
 
 def output_listing(folder: Path) -> dict[str, list[int]]:
-    """{relative path: [size, mtime_ns, inode]} of every file under `folder`."""
+    """{relative path: [size, mtime_ns, inode]} of every file under `folder`, but for a build's
+    staging folder inside it (an output that is a mount point: swap.py): the old site it holds
+    is being deleted while the output is recorded, and one an interrupted build left is removed
+    by the next build, changed or not (`swap.recover`)."""
+    from .swap import INNER_STAGING
+
     listing: dict[str, list[int]] = {}
     pending = [(os.fspath(folder), "")]
     while pending:
         directory, prefix = pending.pop()
         with os.scandir(directory) as entries:
             for entry in entries:
+                if not prefix and entry.name.startswith(INNER_STAGING):
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, f"{prefix}{entry.name}/"))
                 else:

@@ -107,6 +107,23 @@ def test_an_interrupted_builds_left_overs_are_removed_by_a_build_with_nothing_to
     assert not left.exists()
 
 
+def test_a_staging_folder_left_inside_the_output_is_removed_and_not_taken_as_a_change(
+        minimal_site):
+    """An output that is a mount point is swapped from a staging folder inside it, where the old
+    site waits to be deleted while the output is recorded: it is no part of the output. One an
+    interrupted build left is removed by the next build, with nothing else to do."""
+    assert build(minimal_site).code == 0
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)  # a process id that no longer runs
+    left = minimal_site / "public" / f".gazette-staging-{dead}"
+    left.mkdir()
+    (left / "index.html").write_text("the old site", encoding="utf-8")
+    assert BUILT in build(minimal_site).err
+    assert not left.exists()
+
+
 def test_an_output_link_pointed_at_another_folder_is_built_again(minimal_site, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
