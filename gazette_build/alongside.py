@@ -41,16 +41,9 @@ class Child:
             return
         if self.pid == 0:  # the child
             os.close(reading)
-            code = 1
-            try:
-                # Ctrl-C is the parent's to answer; the child's answer is then never read
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                answer = work()
-                with os.fdopen(writing, "wb") as stream:
-                    stream.write(answer)
-                code = 0
-            finally:
-                os._exit(code)  # noqa: also after an exception: never the parent's cleanup
+            # Ctrl-C is the parent's to answer; the child's answer is then never read
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _answer_and_leave(writing, work)
         os.close(writing)
         self.reading = reading
 
@@ -60,6 +53,31 @@ class Child:
             self.done = _answer(self.pid, self.reading)
             self.pid = None
         return self.done
+
+
+def _answer_and_leave(writing: int, work: Callable[[], bytes]) -> None:
+    """In a child: write what `work` gives into `writing` and exit, 1 if it raised (never
+    returning to the parent's code: no `atexit` handler, no buffered output printed twice)."""
+    code = 1
+    try:
+        answer = work()
+        with os.fdopen(writing, "wb") as stream:
+            stream.write(answer)
+        code = 0
+    finally:
+        os._exit(code)  # noqa: also after an exception: never the parent's cleanup
+
+
+def _when_told(orders: int, work: Callable[[bytes], bytes], parent: int, name: str) -> bytes:
+    """In a standby child: `work` on the order read from `orders`; nothing for an empty one."""
+    from .fanout import die_with_parent  # a parent killed outright takes it along
+
+    die_with_parent(parent)
+    _name_process(name)
+    with os.fdopen(orders, "rb") as stream:
+        length = int.from_bytes(stream.read(8) or bytes(8), "little")
+        order = stream.read(length) if length else b""
+    return work(order) if length else b""
 
 
 def _name_process(name: str) -> None:
@@ -113,26 +131,12 @@ class Standby:
             self.pid = None
             return
         if self.pid == 0:  # the child
-            code = 1
-            try:
-                os.close(self.orders)
-                os.close(self.reading)
-                # Ctrl-C is the parent's to answer: it cancels this child or waits for it (a
-                # record cut short would leave its temporary file)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                from .fanout import die_with_parent  # a parent killed outright takes it along
-
-                die_with_parent(parent)
-                _name_process(name)
-                with os.fdopen(orders, "rb") as stream:
-                    length = int.from_bytes(stream.read(8) or bytes(8), "little")
-                    order = stream.read(length) if length else b""
-                answer = work(order) if length else b""
-                with os.fdopen(answers, "wb") as stream:
-                    stream.write(answer)
-                code = 0
-            finally:
-                os._exit(code)  # noqa: also after an exception: never the parent's cleanup
+            os.close(self.orders)
+            os.close(self.reading)
+            # Ctrl-C is the parent's to answer: it cancels this child or waits for it (a record
+            # cut short would leave its temporary file)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _answer_and_leave(answers, lambda: _when_told(orders, work, parent, name))
         os.close(orders)
         os.close(answers)
 

@@ -16,9 +16,9 @@ appended after (the texts are ~90 % of a shard: copying them was 0.4 s of saving
 with room for the header and knows each text's sha256. The shard is then the spill itself — the
 header written into that room, the other texts and the pickles appended, the unnamed file linked
 into place — and the build's texts are not written a second time (saving the memo of 15,000
-documents 3.1 → 1.6 s). Pickling a str asks CPython for its UTF-8 form, which the str then keeps for the
-rest of its life: saving the memo of 15,000 documents held a second copy of every body and
-page in memory (+480 MiB, half the build's peak). Encoding them here makes a bytes object
+documents 3.1 → 1.3-1.5 s). Pickling a str asks CPython for its UTF-8 form, which the str then
+keeps for the rest of its life: saving the memo of 15,000 documents held a second copy of every
+body and page in memory (+480 MiB, half the build's peak). Encoding them here makes a bytes object
 that is written and dropped at once. A text used twice (a body is in the loaded document and
 in the converted one) is written once and read back as one object. The long texts written apart
 are those a key or a result holds in its tuples, lists and dicts, and every kept text and long
