@@ -162,10 +162,10 @@ def _build(root: Path, args: argparse.Namespace) -> int:
 
     with interruption.watched():
         # the output's record is made beside the memo's save by a child forked now, while this
-        # process is at its smallest (~2 ms; forked after the files' digests and the renderer,
-        # it kept 23 MiB of its own through a build of 15,000 documents): a child forked at the
-        # end would keep a copy of every page of the parent's heap the save writes to (+120 MiB
-        # at 15,000 documents, beside the save of a whole memo)
+        # process is at its smallest (~4 ms, even with nothing to build; forked after the
+        # files' digests and the renderer, it kept 23 MiB of its own through a build of 15,000
+        # documents): a child forked at the end would keep a copy of every page of the
+        # parent's heap the save writes to (+120 MiB at 15,000 documents, beside a whole memo's)
         standby = alongside.Standby(record, name="gazette-record")
         try:
             sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
@@ -197,12 +197,12 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     from .site import build
     from .texts import DamagedText
 
-    def recorder(result):
-        """The record of this build's output (a build that signs opens its key every time: it
-        leaves none)."""
+    def told(result) -> dict:
+        """What the record of this build's output is made from besides the files: the inputs
+        it started from, where its output is (as given) and what the command said."""
         written = args.out.absolute() if args.out else result.site.config.output_as_written
-        summary = {"counts": _counts(result), "warnings": [str(w) for w in result.warnings]}
-        return lambda: uptodate.record(root, chosen, inputs, written, summary, sources)
+        return {"inputs": inputs, "written": str(written), "summary": {
+            "counts": _counts(result), "warnings": [str(w) for w in result.warnings]}}
 
     recording: list[tuple[alongside.Standby, int]] = []  # the child, the warnings it records
     deleting: list[alongside.Child] = []
@@ -211,11 +211,8 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
         """The output is in place: the standby child records it while this process saves its
         memo, and another deletes the old site, if `discard` is given for it to."""
         if result.site.config.signing is None and not standby.sent:
-            written = args.out.absolute() if args.out else result.site.config.output_as_written
             sources.save()  # the digests this build took, for the child to read
-            standby.send(json.dumps({"inputs": inputs, "written": str(written), "summary": {
-                "counts": _counts(result),
-                "warnings": [str(w) for w in result.warnings]}}).encode())
+            standby.send(json.dumps(told(result)).encode())
             recording.append((standby, len(result.warnings)))
         if discard is not None:
             deleting.append(alongside.Child(lambda: discard() or b""))
@@ -246,7 +243,9 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     if result.site.config.signing is not None:
         uptodate.forget(root)
     elif not recording:  # not told to the standby (a build that wrote an issue's record)
-        recorder(result)()
+        record = told(result)  # a build that signs opens its key every time: it leaves none
+        uptodate.record(root, chosen, inputs, Path(record["written"]), record["summary"],
+                        sources)
     for child in deleting:  # the old site is gone before the command ends
         child.result()
     for child, recorded in recording:

@@ -95,10 +95,6 @@ class Spill:
     def __init__(self, folder: Path, reserve: int = 0) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.reserve = folder, reserve
-        self.file: TextFile | None = None
-        self.end = reserve
-        self.digests: dict[int, bytes] = {}  # a text's offset → its sha256
-        self.linkable = False
         self._open()
 
     def _open(self) -> None:
@@ -110,7 +106,9 @@ class Spill:
         except (AttributeError, OSError):  # not Linux, or a file system without it
             stream = tempfile.TemporaryFile(dir=self.folder)
             self.linkable = False
-        self.file, self.end, self.digests = TextFile(stream), self.reserve, {}
+        self.file: TextFile | None = TextFile(stream)
+        self.end = self.reserve
+        self.digests: dict[int, bytes] = {}  # a text's offset → its sha256
 
     def keep(self, text: str | Text) -> str | Text:
         if not isinstance(text, str) or not text:
