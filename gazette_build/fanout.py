@@ -7,7 +7,8 @@ not a scheduler of ours (the documents' front-matter is parsed the same way, con
 
 - the workers are forked: they start with everything this process has loaded (the archive, the
   open file of kept texts, and the parser: the first item is done before they fork), so a task
-  is only a chunk's number and only its results are pickled back;
+  is only a chunk's number and only its results are pickled back (the long texts a worker
+  makes it writes into that file itself: texts.Spill.place);
 - the items are cut into chunks, each claimed once, by whichever process comes to it first (a
   flag per chunk in shared memory): the pool is given them from the last, while this process
   takes them from the first, so the two meet where the work is done — no chunk is done twice,
@@ -18,7 +19,8 @@ not a scheduler of ours (the documents' front-matter is parsed the same way, con
 - a worker that dies (killed, out of memory) loses nothing: the chunks it had are done here;
   a chunk whose work raised in a worker is done again here, to raise with its traceback;
 - a pool is given `RENEW` chunks per worker, then replaced by a new one forked for the next
-  ones: a forked worker's memory of its own grows as its allocations reuse the inherited heap's
+  ones (as soon as the old one is down to its last chunk, so that no core waits for the fork):
+  a forked worker's memory of its own grows as its allocations reuse the inherited heap's
   free space, each page it writes copied. At 15,000 documents, converting and rendering, one
   worker for the whole stage reached 141 MiB of its own and the build's processes 350 MiB
   together; with a new worker every 1,024 documents, 288 MiB (the build alone peaks at 291 MiB
@@ -93,7 +95,8 @@ def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], N
 def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecutor], batch: int,
                   take: Callable[[int, object], None]) -> None:
     """This process takes the chunks from the first, the pools from the last, `batch` chunks
-    per pool: when a pool has done its batch, a new one is forked for the next."""
+    per pool: when a pool is down to its last chunk, a new one is forked for the next batch,
+    and the old one is shut once that chunk is back."""
     done_here: set[int] = set()
 
     def do_here(number: int) -> None:
@@ -116,13 +119,13 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
             for index, result in zip(chunks[number], results):
                 take(index, result)
 
-    finished: deque[Future] = deque()  # appended to by the pool's thread as chunks end
+    finished: deque[Future] = deque()  # appended to by the pools' threads as chunks end
     waiting: dict[Future, int] = {}
+    pools: list[tuple[ProcessPoolExecutor, list[Future]]] = []  # the newest last
     for_pools = list(reversed(range(len(chunks))))  # the pools' chunks, in their order
-    pool = None
 
-    def next_pool() -> ProcessPoolExecutor | None:
-        """A new pool, given the next batch of chunks not yet taken; None when none is left."""
+    def next_pool() -> None:
+        """A new pool, given the next batch of chunks not yet taken (none when none is left)."""
         nonlocal for_pools
         numbers = []
         while for_pools and len(numbers) < batch:
@@ -130,8 +133,9 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
             if not _claimed[number]:
                 numbers.append(number)
         if not numbers:
-            return None
-        started = new_pool()
+            return
+        started, futures = new_pool(), []
+        pools.append((started, futures))
         # the first submit forks the workers: a Ctrl-C then waits until they ignore it (they
         # start with it blocked, and pending for this process, it is delivered once unblocked)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -142,19 +146,29 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
                 except _lost_worker():  # a worker died already: what is not handed over is
                     break  # done here
                 waiting[future] = number
+                futures.append(future)
                 future.add_done_callback(finished.append)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        return started
+
+    def renew() -> None:
+        """Shut the pools whose batch is back; fork the next when the newest is down to its
+        last chunk: its worker starts while the old one finishes, instead of after this process
+        has finished a chunk of its own, seen the batch done and shut the old pool (at 15,000
+        documents the worker's core was idle ~1 s of the conversion, 15 pools in turn)."""
+        for pool, futures in pools[:-1]:
+            if all(future.done() and future not in waiting for future in futures):
+                _shut(pool)
+                pools.remove((pool, futures))
+        if pools and sum(future in waiting for future in pools[-1][1]) <= 1:
+            next_pool()
 
     try:
-        pool = next_pool()
+        next_pool()
         for number in range(len(chunks)):
             while finished:  # put away what the workers finished, so that it is not held
                 put_away(finished.popleft())
-            if pool is not None and not waiting:  # its batch is done: fresh workers (below)
-                _shut(pool)
-                pool = next_pool()
+            renew()
             if number not in done_here and _claim(number):
                 do_here(number)
         from concurrent.futures import as_completed
@@ -162,7 +176,7 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
         for future in as_completed(list(waiting)):
             put_away(future)
     finally:
-        if pool is not None:
+        for pool, _ in pools:
             _shut(pool)
 
 

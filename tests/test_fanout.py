@@ -54,6 +54,10 @@ def test_workers_are_renewed_after_their_batch(monkeypatch):
     del by_worker[os.getpid()]
     assert len(by_worker) >= 2, by_worker  # more than one worker, one after the other
     assert max(by_worker.values()) <= 2 * fanout.CHUNK, by_worker  # none past its batch
+    # the next pool is forked while the last chunk of the one before is being done: every
+    # pool is shut by the end all the same, none of its workers left running
+    import multiprocessing
+    assert multiprocessing.active_children() == []
 
 
 def test_one_job_or_few_items_stay_in_this_process():
