@@ -158,8 +158,8 @@ def load_issues(folders: list[Path], config: SiteConfig, report: Report,
 
     def parse(doc: _Planned) -> tuple[Document | None, list]:
         own = Report(report.root)
-        return load_document(Path(doc.path), doc.data(), doc.issue, config, own, doc.digest), \
-            own.diagnostics
+        loaded = load_document(Path(doc.path), doc.data(), doc.issue, config, own, doc.digest)
+        return texts.placed(loaded, spill), own.diagnostics  # the body written by this process
 
     def put_away(index: int, result: tuple[Document | None, list]) -> None:
         loaded, diagnostics = result  # the body is kept in the build's spill from here on

@@ -105,6 +105,9 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
         made_of = hashlib.sha256(doc.source_digest + repr(images).encode()).digest()
         added = (converted.html, converted.headings, converted.parts, converted.images, made_of)
         files = early.make(with_conversion(doc, added)) if early is not None else None
+        if spill is not None:  # written by the process that made them: only where they are
+            kept = texts.placed(with_conversion(loaded, added), spill)  # travels back
+            added = (kept.html, kept.headings, kept.parts, converted.images, made_of)
         return (added, files), own.diagnostics
 
     def with_conversion(loaded: Document, added: tuple) -> Document:

@@ -665,3 +665,45 @@ def test_the_build_s_spill_becomes_the_shard_without_its_texts_written_again(tmp
     (again, _), = memoshard.read(shard)["documents"].values()
     with pytest.raises(texts.DamagedText):
         again.read()
+
+
+def test_texts_a_worker_places_beside_this_process_land_apart_and_go_into_the_shard(tmp_path):
+    """A conversion worker writes the texts it makes into the build's spill itself and sends
+    back only where they are (texts.Spill.place; through the pool's pipe the HTML kept it
+    waiting). Two processes appending at once, under the lock on the file, never write over
+    each other, and what the worker placed is kept in the memo's shard, checked against its
+    digest, like this process's own texts."""
+    import pickle
+
+    from gazette_build import memoshard, texts
+
+    spill = texts.Spill(tmp_path / "cache", reserve=memoshard.HEADER)
+    go_read, go_write = os.pipe()
+    back_read, back_write = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # the forked worker: the spill's file is open in it too
+        try:
+            os.read(go_read, 1)
+            placed = [spill.place(f"工作进程第{n}段".encode() * (20 + n % 50)) for n in range(2000)]
+            with os.fdopen(back_write, "wb") as stream:
+                stream.write(pickle.dumps(placed))
+        finally:
+            os._exit(0)
+    os.close(back_write)
+    os.write(go_write, b"!")  # both start appending now
+    mine = [spill.keep(f"本进程第{n}段" * (20 + n % 50)) for n in range(2000)]
+    with os.fdopen(back_read, "rb") as stream:
+        theirs = [spill.adopt(placed) for placed in pickle.loads(stream.read())]
+    os.waitpid(worker, 0)
+    assert [text.read() for text in mine] == [f"本进程第{n}段" * (20 + n % 50) for n in range(2000)]
+    assert [text.read() for text in theirs] == [f"工作进程第{n}段" * (20 + n % 50)
+                                                for n in range(2000)]
+
+    memoshard.write(tmp_path / "memo", [{"documents": {"mine": tuple(mine),
+                                                       "theirs": tuple(theirs)}}], spill=spill)
+    (shard,) = (tmp_path / "memo").glob("*.memo")
+    stored = memoshard.read(shard)["documents"]
+    assert [text.sha256 for text in stored["theirs"]] == [
+        hashlib.sha256(f"工作进程第{n}段".encode() * (20 + n % 50)).digest() for n in range(2000)]
+    assert stored["theirs"][-1].read() == f"工作进程第{1999}段" * (20 + 1999 % 50)
+    assert stored["mine"][0].read() == "本进程第0段" * 20
