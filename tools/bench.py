@@ -38,7 +38,8 @@ What it measures, each figure the median of several runs (the count is printed w
          tools.floor` at 1,500 documents and at `--big-issues` issues (default 2,500: 15,000
          documents), with the build's peak memory (ru_maxrss from wait4: its largest process;
          and the summed PSS of its process tree: the build converts documents in a forked
-         worker per core beyond the first) and both sides' CPU time. Like for like: the
+         worker per core beyond the first; from one more run of each side, the timed runs
+         being left unsampled) and both sides' CPU time. Like for like: the
          floor makes no search index either; what the index costs is in the rebuild part.
 - cachedpdf: whole-process `gazette build` of the seed with every PDF in the print cache:
          into a new output folder (every page written) and with nothing changed.
@@ -642,24 +643,34 @@ class Bench:
             self.say(f"\n[floor] whole-process cold gazette build --no-pdf --no-search vs "
                      f"python -m tools.floor, {documents} documents, {runs} runs each "
                      "(alternating), median")
+            def run_one(kind: str, tree: bool) -> dict:
+                out = self.fresh(f"out-{kind}")
+                try:
+                    if kind == "build":
+                        shutil.rmtree(archive / ".gazette-cache", ignore_errors=True)
+                        return self.process("cold build", self.gazette(
+                            archive, out, "--no-pdf", "--no-search"), tree=tree)
+                    return self.process("floor", [sys.executable, "-m", "tools.floor",
+                                                  str(archive), str(out)], tree=tree)
+                finally:
+                    shutil.rmtree(out, ignore_errors=True)
+
+            # the timed runs are not sampled: reading the tree's memory every 100 ms took
+            # ~1.8 s of CPU during a 15,000-document build, from a build using both cores
+            # (the one-process floor left it a core of its own) — ~1.5 s of the build's wall
+            # time, measured. The peaks come from one more run of each, sampled.
             builds, floors = [], []
             for run in range(runs):
                 for kind in ("build", "floor") if run % 2 == 0 else ("floor", "build"):
-                    out = self.fresh(f"out-{kind}")
-                    if kind == "build":
-                        shutil.rmtree(archive / ".gazette-cache", ignore_errors=True)
-                        builds.append(self.process("cold build", self.gazette(
-                            archive, out, "--no-pdf", "--no-search"), tree=True))
-                    else:
-                        floors.append(self.process("floor", [sys.executable, "-m", "tools.floor",
-                                                             str(archive), str(out)], tree=True))
-                    shutil.rmtree(out, ignore_errors=True)
-            if self.failed("cold build", builds) or self.failed("floor", floors):
+                    (builds if kind == "build" else floors).append(run_one(kind, tree=False))
+            sampled = {kind: run_one(kind, tree=True) for kind in ("build", "floor")}
+            if self.failed("cold build", builds + [sampled["build"]]) or \
+                    self.failed("floor", floors + [sampled["floor"]]):
                 continue
             b, f = _median(builds, "wall"), _median(floors, "wall")
             pair = statistics.median(x["wall"] / y["wall"] for x, y in zip(builds, floors))
-            rss, tree = _median(builds, "maxrss"), _median(builds, "tree_peak")
-            floor_peak = max(_median(floors, "maxrss"), _median(floors, "tree_peak"))
+            rss, tree = _median(builds, "maxrss"), sampled["build"]["tree_peak"]
+            floor_peak = max(_median(floors, "maxrss"), sampled["floor"]["tree_peak"])
             # the build converts documents with a forked worker per core beyond the first
             # (fanout.py); the floor is one process: its CPU time is the like-for-like work
             cpu = statistics.median(x["cpu"] / y["cpu"] for x, y in zip(builds, floors))
