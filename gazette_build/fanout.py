@@ -19,7 +19,7 @@ not a scheduler of ours (the documents' front-matter is parsed the same way, con
 - a worker that dies (killed, out of memory) loses nothing: the chunks it had are done here;
   a chunk whose work raised in a worker is done again here, to raise with its traceback;
 - a pool is given `RENEW` chunks per worker, then replaced by a new one forked for the next
-  ones (as soon as the old one is down to its last chunk, so that no core waits for the fork):
+  ones (as soon as this process, between two of its own items, sees the batch back):
   a forked worker's memory of its own grows as its allocations reuse the inherited heap's
   free space, each page it writes copied. At 15,000 documents, converting and rendering, one
   worker for the whole stage reached 141 MiB of its own and the build's processes 350 MiB
@@ -95,14 +95,14 @@ def share(items: Sequence[T], work: Callable[[T], R], take: Callable[[int, R], N
 def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecutor], batch: int,
                   take: Callable[[int, object], None]) -> None:
     """This process takes the chunks from the first, the pools from the last, `batch` chunks
-    per pool: when a pool is down to its last chunk, a new one is forked for the next batch,
-    and the old one is shut once that chunk is back."""
+    per pool: when a pool has done its batch, a new one is forked for the next."""
     done_here: set[int] = set()
 
     def do_here(number: int) -> None:
         done_here.add(number)
         for index in chunks[number]:
             take(index, _work(_items[index]))
+            renew()  # after each item, not each chunk: the worker's core waits for it
 
     def put_away(future: Future) -> None:
         number = waiting.pop(future)
@@ -119,23 +119,24 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
             for index, result in zip(chunks[number], results):
                 take(index, result)
 
-    finished: deque[Future] = deque()  # appended to by the pools' threads as chunks end
+    finished: deque[Future] = deque()  # appended to by the pool's thread as chunks end
     waiting: dict[Future, int] = {}
-    pools: list[tuple[ProcessPoolExecutor, list[Future]]] = []  # the newest last
     for_pools = list(reversed(range(len(chunks))))  # the pools' chunks, in their order
+    pool: ProcessPoolExecutor | None = None
+    handed: list[Future] = []  # the current pool's batch
+    back: deque[Future] = deque()  # those of it done (appended to by the pool's thread)
 
-    def next_pool() -> None:
-        """A new pool, given the next batch of chunks not yet taken (none when none is left)."""
-        nonlocal for_pools
+    def next_pool() -> ProcessPoolExecutor | None:
+        """A new pool, given the next batch of chunks not yet taken; None when none is left."""
+        nonlocal for_pools, handed, back
         numbers = []
         while for_pools and len(numbers) < batch:
             number = for_pools.pop(0)
             if not _claimed[number]:
                 numbers.append(number)
         if not numbers:
-            return
-        started, futures = new_pool(), []
-        pools.append((started, futures))
+            return None
+        started, handed, back = new_pool(), [], deque()
         # the first submit forks the workers: a Ctrl-C then waits until they ignore it (they
         # start with it blocked, and pending for this process, it is delivered once unblocked)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -146,25 +147,27 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
                 except _lost_worker():  # a worker died already: what is not handed over is
                     break  # done here
                 waiting[future] = number
-                futures.append(future)
+                handed.append(future)
                 future.add_done_callback(finished.append)
+                future.add_done_callback(back.append)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        return started
 
     def renew() -> None:
-        """Shut the pools whose batch is back; fork the next when the newest is down to its
-        last chunk: its worker starts while the old one finishes, instead of after this process
-        has finished a chunk of its own, seen the batch done and shut the old pool (at 15,000
-        documents the worker's core was idle ~1 s of the conversion, 15 pools in turn)."""
-        for pool, futures in pools[:-1]:
-            if all(future.done() and future not in waiting for future in futures):
-                _shut(pool)
-                pools.remove((pool, futures))
-        if pools and sum(future in waiting for future in pools[-1][1]) <= 1:
-            next_pool()
+        """Fresh workers once the pool's batch is all back: the old pool is shut first, so
+        that the fork happens with no other thread running (a thread holding a lock at the
+        fork leaves it held in the child for good), then the new one is forked at once. Seen
+        after each item this process does: seen after each of its chunks, the worker's core
+        waited ~20 ms more per pool."""
+        nonlocal pool
+        if pool is not None and len(back) == len(handed):
+            _shut(pool)
+            pool = None  # (a Ctrl-C in next_pool leaves none to shut twice)
+            pool = next_pool()
 
     try:
-        next_pool()
+        pool = next_pool()
         for number in range(len(chunks)):
             while finished:  # put away what the workers finished, so that it is not held
                 put_away(finished.popleft())
@@ -176,7 +179,7 @@ def _share_chunks(chunks: list[range], new_pool: Callable[[], ProcessPoolExecuto
         for future in as_completed(list(waiting)):
             put_away(future)
     finally:
-        for pool, _ in pools:
+        if pool is not None:
             _shut(pool)
 
 

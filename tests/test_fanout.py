@@ -54,8 +54,8 @@ def test_workers_are_renewed_after_their_batch(monkeypatch):
     del by_worker[os.getpid()]
     assert len(by_worker) >= 2, by_worker  # more than one worker, one after the other
     assert max(by_worker.values()) <= 2 * fanout.CHUNK, by_worker  # none past its batch
-    # the next pool is forked while the last chunk of the one before is being done: every
-    # pool is shut by the end all the same, none of its workers left running
+    # each pool is shut before the next is forked (no other thread runs at the fork), and the
+    # last one at the end: none of their workers is left running
     import multiprocessing
     assert multiprocessing.active_children() == []
 
