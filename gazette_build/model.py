@@ -252,6 +252,7 @@ class Document:
     html: str = field(default="", hash=False, compare=False)
     headings: tuple[Heading, ...] = field(default=(), hash=False, compare=False)
     # while kept in a file (texts.spilled), `parts` is a texts.Text holding headings and parts
+    # (a texts.Placed on its way back from the worker that wrote it there: texts.placed)
     parts: tuple[Part, ...] = field(default=(), hash=False, compare=False)
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
     # optional 政务公开 metadata from the front-matter

@@ -97,7 +97,8 @@ class Placed(NamedTuple):
 
 class Spill:
     """The build's own file of texts: appended to as documents are loaded and converted, by
-    this process and by the workers forked from it (fanout.py), each under a lock on the file.
+    this process and by the workers forked from it (fanout.py), each under a record lock on
+    the file.
 
     It starts with `reserve` bytes of room and keeps each text's sha256, so that the stored
     memo's save can make the file itself its new shard (memoshard.write: the header written
@@ -125,7 +126,12 @@ class Spill:
             stream = tempfile.TemporaryFile(dir=self.folder)
             self.linkable = False
         os.ftruncate(stream.fileno(), self.reserve)  # texts are appended after the room
+        # a file system without record locks (NFS without its lock daemon: ENOLCK) fails here,
+        # where the caller keeps the texts in memory instead, not at the first text kept
+        fcntl.lockf(stream.fileno(), fcntl.LOCK_EX)
+        fcntl.lockf(stream.fileno(), fcntl.LOCK_UN)
         self.file: TextFile | None = TextFile(stream)
+        self.owner = os.getpid()  # the process that adopts what the others place
         self.digests: dict[int, bytes] = {}  # a text's offset → its sha256
 
     def keep(self, text: str | Text | Placed) -> str | Text:
@@ -139,9 +145,13 @@ class Spill:
         return self.adopt(self.place(data))
 
     def place(self, data: bytes) -> Placed:
-        """Append `data` (in any process of the build): the file's size is where it goes, taken
-        and extended under a lock (a record lock: each process holds its own)."""
+        """Append `data` (in any process of the build, from one thread of it: a record lock
+        excludes other processes, not the threads of its own): the file's size is where it
+        goes, taken and extended under the lock. Texts placed by a worker whose results are
+        lost (it died; its chunk is done again) stay in the file, unreferenced."""
         if self.file is None:  # handed over to a shard
+            if os.getpid() != self.owner:  # a new file here would be one the owner never sees
+                raise RuntimeError("a text placed in a spill handed over to the memo's shard")
             self._open()
         digest = hashlib.sha256(data).digest()
         descriptor = self.file.descriptor
@@ -155,6 +165,7 @@ class Spill:
 
     def adopt(self, placed: Placed) -> Text:
         """In the build's own process: a text placed in this file, as the documents hold it."""
+        assert self.file is not None, "adopted after the hand-over"
         self.digests[placed.offset] = placed.sha256
         return Text(self.file, placed.offset, placed.length)
 

@@ -667,6 +667,27 @@ def test_the_build_s_spill_becomes_the_shard_without_its_texts_written_again(tmp
         again.read()
 
 
+def test_a_file_system_without_record_locks_keeps_the_texts_in_memory(shipped_site, tmp_path,
+                                                                       monkeypatch):
+    """The spill is appended to under a record lock (workers write into it too); where the file
+    system has none (NFS without its lock daemon answers ENOLCK), the build keeps the texts in
+    memory, as where the site folder cannot be written to, and builds the same site."""
+    import errno
+    import fcntl
+
+    from gazette_build import memostore
+    from gazette_build.errors import Report
+
+    def no_locks(descriptor, command, *rest):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "lockf", no_locks)
+    assert memostore.load(shipped_site, Report(shipped_site)).memo.spill is None
+    result = build(shipped_site, out=tmp_path / "out", with_pdf=False, stored=True)
+    assert all(isinstance(doc.html, str) for issue in result.site.issues
+               for doc in issue.documents)
+    assert _files(tmp_path / "out") == _cold(shipped_site, tmp_path / "cold")
+
 def test_texts_a_worker_places_beside_this_process_land_apart_and_go_into_the_shard(tmp_path):
     """A conversion worker writes the texts it makes into the build's spill itself and sends
     back only where they are (texts.Spill.place; through the pool's pipe the HTML kept it
