@@ -452,6 +452,47 @@ def test_an_edit_in_an_earlier_year_indexes_only_its_group_of_years_again(tmp_pa
     assert "三年行动计划" in _indexed_text(out, "pagefind/archive")  # 2002's 充电 plans
 
 
+def test_an_edit_in_the_newest_issue_indexes_that_issue_alone_again(tmp_path):
+    """Editors work in the newest issue: its documents are the index's first part (pagefind/),
+    the newest year's other issues a part of their own (pagefind/archive/2002-2002/, listed
+    first), so that an edit there indexes ~6 pages, not the year's (0.28 s instead of 0.46 s
+    at 1,500 documents: most of an edit's rebuild with the index). An edit in an earlier issue
+    of the same year indexes that year's part again, and not the newest issue's."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 14)  # 2001, and 2002年第1、2期
+    out = tmp_path / "public"
+    _gazette(site, out)
+    assert json.loads((out / "pagefind/archive/parts.json").read_bytes()) == [
+        "2002-2002/", "2001-2001/"]
+    inode = lambda part: {p.name: p.stat().st_ino  # noqa: E731
+                          for p in (out / part).rglob("*") if p.is_file() and p.name != "parts.json"
+                          and (part != "pagefind" or "archive" not in p.parts)}
+    year_part = inode("pagefind/archive/2002-2002")
+    newest = next(p for p in (site / "content/2002/02").glob("*.md")
+                  if "三年行动计划" in p.read_text(encoding="utf-8"))  # the 充电 plan
+    newest.write_text(newest.read_text(encoding="utf-8").replace("三年行动计划", "五年行动计划"),
+                      encoding="utf-8")
+    _gazette(site, out)
+    assert inode("pagefind/archive/2002-2002") == year_part  # taken back as it was published
+    assert "五年行动计划" in _indexed_text(out)
+    assert "五年行动计划" not in _indexed_text(out, "pagefind/archive/2002-2002")
+    first_part = inode("pagefind")
+    earlier = next(p for p in (site / "content/2002/01").glob("*.md")
+                   if "三年行动计划" in p.read_text(encoding="utf-8"))
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("三年行动计划", "七年行动计划"),
+                       encoding="utf-8")
+    _gazette(site, out)
+    assert inode("pagefind") == first_part
+    assert "七年行动计划" in _indexed_text(out, "pagefind/archive/2002-2002")
+    assert "七年行动计划" not in _indexed_text(out)
+    urls = [json.loads(text[text.index("{"):])["url"] for text in (
+        gzip.decompress(p.read_bytes()).decode("utf-8")
+        for p in (out / "pagefind").glob("**/fragment/*"))]
+    assert len(urls) == len(set(urls)) == 84  # each document in one part
+
 def test_each_document_is_in_one_part_of_the_index_when_a_group_spans_the_newest_year(
         tmp_path, monkeypatch):
     if str(REPO) not in sys.path:
