@@ -245,11 +245,18 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                                       # the preview leaves it out: its rebuilds must stay fast
                                       index if with_search and memo is None else None)
         searched: dict = {}
+        written: dict = {}  # path → where it is: the files written while the indexer ran
         if indexing is not None:
-            searched = indexing.finish()
-            files.update(searched)
             files.update(search.number_files(site))
             files.update(search.parts_file(site, report))
+            # the other files are written while the indexer runs: it takes longer than all of
+            # them (an edit's part 0.28 s, this process's pages, data and feeds 0.17 s)
+            if staging is not None and seal is None:
+                written = _as_published(files, {}, store.memo.pages, staging.put) \
+                    if store is not None else dict(files)
+                staging.write(written)
+            searched = indexing.finish()
+            files.update(searched)
             report.check()
         if seal is not None:  # at write time: the print cache keeps the unsigned bytes
             files = signing.sign_files(files, seal, f"{site.config.publisher}发布",
@@ -269,9 +276,10 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             changed = writer.sync_site(files, target, memo.written)
             memo.sweep()
         elif staging is not None:
+            rest = {path: data for path, data in files.items() if path not in written}
             if store is not None:
-                files = _as_published(files, searched, store.memo.pages, staging.put)
-            staging.write(files)
+                rest = _as_published(rest, searched, store.memo.pages, staging.put)
+            staging.write(rest)
             interruption.check()  # a Ctrl-C whose KeyboardInterrupt a finaliser swallowed
             staging.publish()
             # not before an issue's record is written into content/; the old site is deleted

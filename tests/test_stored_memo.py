@@ -246,6 +246,23 @@ def test_the_search_index_is_made_while_the_data_files_are(shipped_site, tmp_pat
     assert "三年行动计划" in _indexed_text(tmp_path / "public")
 
 
+def test_the_other_files_are_written_while_the_indexer_runs(shipped_site, tmp_path,
+                                                          monkeypatch):
+    """An edit's index part takes longer than everything else the build makes after its pages
+    (0.28 s against 0.17 s at 1,500 documents): the other files go into the staging folder
+    while the indexer runs, not after it."""
+    from pagefind.service import get_executable
+
+    seen = tmp_path / "feed-seen"
+    use_indexer(monkeypatch, tmp_path, f"""for i in $(seq 200); do
+  if ls '{tmp_path}'/.public.staging-*/feed.xml >/dev/null 2>&1; then touch '{seen}'; break; fi
+  sleep 0.05
+done
+exec '{get_executable()}' "$@\"""")
+    build(shipped_site, out=tmp_path / "public", with_pdf=False, stored=True)
+    assert seen.exists()  # the feed was in the staging folder while the indexer ran
+    assert "三年行动计划" in _indexed_text(tmp_path / "public")
+
 def test_the_indexer_is_found_without_importing_asyncio(shipped_site, tmp_path):
     """pagefind.service imports asyncio (~0.1 s of an edit's rebuild) to find its binary."""
     out = tmp_path / "public"
