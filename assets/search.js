@@ -71,8 +71,9 @@ async function loadIndex() {
   // result URLs relative to where the site is served (a sub-path such as /gongbao/ included)
   await pagefind.options({ baseUrl: siteRoot.pathname, excerptLength: 40, noWorker: true });
   await pagefind.init();
-  // the earlier years are indexes of their own, a few years each, listed in parts.json (an
-  // edit in the newest year or in one group of years does not rebuild the others), searched
+  // the other issues are indexes of their own (the newest year's, then a few earlier years
+  // each), listed in parts.json (an edit in the newest issue, its year or one group of years
+  // does not rebuild the others), searched
   // with this one's WebAssembly: one list of results from all. They are merged together, not
   // one after another: each is a few requests that wait for nothing but the WebAssembly (on a
   // 100 ms network, one round of them instead of one per part)

@@ -43,7 +43,7 @@ from .memo import Cache, run_memoised
 from .model import Site
 
 BUNDLE = "pagefind"  # the output folder of the index, beside the pages
-ARCHIVE = f"{BUNDLE}/archive"  # the earlier years' parts, merged in the browser
+ARCHIVE = f"{BUNDLE}/archive"  # the other parts (all but the newest issue's), merged in the browser
 # about this many parts for the earlier years (at most one more, where the groups' alignment
 # splits the years unevenly): each part is a few more requests and a word chunk more for a
 # reader's first query (at 1,500 documents, against the archive in one part: +3-31 % bytes with
@@ -70,7 +70,9 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report,
     year_of = {f"{doc.url}index.html": issue.year for issue in site.issues
                for doc in issue.documents}
     indexing = Indexing(site, pages, report, cache)
-    newest = {f"{doc.url}index.html" for doc in site.issues[0].documents} if site.issues else set()
+    # one part only for a search page that merges no other (a site's own of before the parts)
+    newest = {f"{doc.url}index.html" for doc in site.issues[0].documents} \
+        if has_archive(site) else set(documents)
     indexing.add([p for p in documents if p in newest], BUNDLE)
     others = [p for p in documents if p not in newest]
     for bundle, years in archive_parts(site).items():
@@ -112,38 +114,65 @@ def archive_parts(site: Site) -> dict[str, frozenset[int]]:
 
 
 def has_archive(site: Site) -> bool:
-    """Whether the index has archive parts (documents of more than one issue): the search page
-    then reads their list, `PARTS` in `pagefind/archive/` (a site's own layouts name only that
-    folder, as they did when the archive was one part)."""
-    return len(site.issues) > 1
+    """Whether the index has archive parts (documents of more than one issue, and a search
+    page that merges them): the search page then reads their list, `PARTS` in
+    `pagefind/archive/` (a site's own layouts name only that folder, as they did when the
+    archive was one part)."""
+    return len(site.issues) > 1 and merges_archive(site) is None
 
 
 PARTS = f"{ARCHIVE}/parts.json"
 
 
+def _own(path) -> bytes | None:
+    """A site's own copy of a shipped file, or None where it has none (the shipped one)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def merges_archive(site: Site):
+    """None where the site's search page merges the archive's parts into the first (the
+    shipped one does); else its own file that does not, of before there was an archive: its
+    search page searches `pagefind/` alone, where every document then goes."""
+    script = _own(site.config.assets_dir / "search.js")
+    if script is not None and b"mergeIndex" not in script:
+        return site.config.assets_dir / "search.js"
+    layout = _own(site.config.layouts_dir / "search.html")
+    if layout is not None and b"data-archive-index" not in layout:
+        return site.config.layouts_dir / "search.html"
+    return None
+
+
 def reads_parts(site: Site) -> bool:
     """Whether the site's search script reads the list of the archive's parts: the shipped one
     does; a site's own copy of before the parts merges `pagefind/archive/` as one index."""
-    try:
-        script = (site.config.assets_dir / "search.js").read_bytes()
-    except OSError:  # no search script of its own: the shipped one
-        return True
-    return PARTS.rsplit("/", 1)[1].encode() in script
+    script = _own(site.config.assets_dir / "search.js")
+    return script is None or PARTS.rsplit("/", 1)[1].encode() in script
 
 
 def parts_file(site: Site, report: Report) -> dict[str, bytes]:
     """The list of the archive's parts, each a folder under `pagefind/archive/`, newest first;
-    for a site whose search script is of before the parts, a warning that the archive stays in
-    one part (an edit in any earlier year indexes all of them again)."""
+    for a site whose search page is of before the parts, a warning that the index stays in
+    fewer parts (an edit outside the newest issue indexes all of them again)."""
+    unmerged = merges_archive(site) if len(site.issues) > 1 else None
+    if unmerged is not None:
+        report.warn(unmerged, 1, "search", "this search page searches one index, so every "
+                    "document is indexed in pagefind/ (an edit indexes all of them again); the "
+                    f"shipped {unmerged.parent.name}/{unmerged.name} merges the index's parts "
+                    "(an edit in the newest issue then indexes only that issue again): copy it "
+                    "from this version of gazette")
+        return {}
     if not has_archive(site):
         return {}
     parts = archive_parts(site)
     if list(parts) == [ARCHIVE]:  # the site's search script reads one part
         report.warn(site.config.assets_dir / "search.js", 1, "search", "this search script "
-                    "reads the earlier years' index as one part, so it is made in one part; "
-                    "the shipped assets/search.js reads it in groups of years (an edit in an "
-                    "earlier year then indexes only its group again): copy it from this version "
-                    "of gazette")
+                    "reads the index beside the newest issue's as one part, so it is made in "
+                    "one part; the shipped assets/search.js reads it in parts (an edit outside "
+                    "the newest issue then indexes only its year or group of years again): copy "
+                    "it from this version of gazette")
         return {}
     names = [bundle.rsplit("/", 1)[1] + "/" for bundle in parts]
     return {PARTS: json.dumps(names).encode("utf-8")}

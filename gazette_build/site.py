@@ -245,7 +245,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
                                       # the preview leaves it out: its rebuilds must stay fast
                                       index if with_search and memo is None else None)
         searched: dict = {}
-        written: dict = {}  # path → where it is: the files written while the indexer ran
+        written: dict = {}  # the files written while the indexer ran (path → as written)
         if indexing is not None:
             files.update(search.number_files(site))
             files.update(search.parts_file(site, report))

@@ -263,6 +263,7 @@ exec '{get_executable()}' "$@\"""")
     assert seen.exists()  # the feed was in the staging folder while the indexer ran
     assert "三年行动计划" in _indexed_text(tmp_path / "public")
 
+
 def test_the_indexer_is_found_without_importing_asyncio(shipped_site, tmp_path):
     """pagefind.service imports asyncio (~0.1 s of an edit's rebuild) to find its binary."""
     out = tmp_path / "public"
@@ -394,8 +395,9 @@ def test_results_of_another_code_version_are_never_read(shipped_site, tmp_path):
 
 
 def test_an_edit_in_the_newest_year_leaves_the_earlier_years_index_as_it_was(tmp_path):
-    """The index is in parts: the newest year's (pagefind/) and the earlier years' in groups of
-    years (pagefind/archive/2001-2001/). An edit in the newest year indexes that year again and
+    """The index is in parts: the newest issue's (pagefind/; here the newest year's only one)
+    and the earlier years' in groups of years (pagefind/archive/2001-2001/). An edit in the
+    newest issue indexes that issue again and
     takes the archive's parts back unchanged; an edit in an earlier year indexes its part
     again."""
     if str(REPO) not in sys.path:
@@ -460,10 +462,11 @@ def test_an_edit_in_an_earlier_year_indexes_only_its_group_of_years_again(tmp_pa
     script = site / "assets/search.js"
     script.write_text(script.read_text(encoding="utf-8").replace("parts.json", "archive.json"),
                       encoding="utf-8")
-    assert ("warning: assets/search.js:1: search: this search script reads the earlier years' "
-            "index as one part, so it is made in one part; the shipped assets/search.js reads it "
-            "in groups of years (an edit in an earlier year then indexes only its group again): "
-            "copy it from this version of gazette") in _gazette(site, out).stderr
+    assert ("warning: assets/search.js:1: search: this search script reads the index beside the "
+            "newest issue's as one part, so it is made in one part; the shipped assets/search.js "
+            "reads it in parts (an edit outside the newest issue then indexes only its year or "
+            "group of years again): copy it from this version of gazette") in _gazette(
+                site, out).stderr
     assert not (out / "pagefind/archive/parts.json").exists()
     assert "七年行动计划" in _indexed_text(out, "pagefind/archive")
     assert "三年行动计划" in _indexed_text(out, "pagefind/archive")  # 2002's 充电 plans
@@ -509,6 +512,32 @@ def test_an_edit_in_the_newest_issue_indexes_that_issue_alone_again(tmp_path):
         gzip.decompress(p.read_bytes()).decode("utf-8")
         for p in (out / "pagefind").glob("**/fragment/*"))]
     assert len(urls) == len(set(urls)) == 84  # each document in one part
+
+
+@pytest.mark.parametrize("own", ["assets/search.js", "layouts/search.html"])
+def test_a_search_page_of_before_the_parts_gets_the_whole_index_in_its_one_part(tmp_path, own):
+    """A site's own search page of before the archive (its script merges no other index, or its
+    layout names none) searches pagefind/ alone: every document is indexed there, with a word
+    at the file why to copy the shipped one, instead of all but the newest issue unsearchable."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 14)  # 2001, and 2002年第1、2期
+    path = site / own
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("mergeIndex", "mergeOther") if own.endswith(".js") else
+                    text.replace("data-archive-index", "data-other"), encoding="utf-8")
+    out = tmp_path / "public"
+    said = _gazette(site, out).stderr
+    assert f"warning: {own}:1: search: this search page searches one index, so every document " \
+        "is indexed in pagefind/" in said
+    assert not (out / "pagefind/archive").exists()
+    urls = {json.loads(text[text.index("{"):])["url"] for text in (
+        gzip.decompress(p.read_bytes()).decode("utf-8")
+        for p in (out / "pagefind/fragment").iterdir())}
+    assert len(urls) == 84
+
 
 def test_each_document_is_in_one_part_of_the_index_when_a_group_spans_the_newest_year(
         tmp_path, monkeypatch):
