@@ -132,7 +132,7 @@ def _own(path) -> bytes | None:
         return None
 
 
-def merges_archive(site: Site):
+def merges_archive(site: Site) -> Path | None:
     """None where the site's search page merges the archive's parts into the first (the
     shipped one does); else its own file that does not, of before there was an archive: its
     search page searches `pagefind/` alone, where every document then goes."""

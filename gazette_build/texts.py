@@ -197,11 +197,8 @@ def placed(doc: Document | None, spill: Spill | None) -> Document | None:
     def place(text):
         return spill.place(text.encode("utf-8", "surrogatepass")) \
             if isinstance(text, str) and text else text
-    detail = doc.parts
-    if not isinstance(detail, (Placed, Text)) and (doc.headings or doc.parts):
-        detail = spill.place(pickle.dumps((doc.headings, doc.parts), pickle.HIGHEST_PROTOCOL))
     return replace(doc, body_markdown=place(doc.body_markdown), html=place(doc.html),
-                   headings=(), parts=detail)
+                   headings=(), parts=_detail(doc, spill.place))
 
 
 def spilled(doc: Document | None, spill: Spill | None) -> Document | None:
@@ -210,14 +207,17 @@ def spilled(doc: Document | None, spill: Spill | None) -> Document | None:
     spill, or without a document: one that did not load)."""
     if spill is None or doc is None:
         return doc
-    detail = doc.parts
-    if isinstance(detail, Placed):
-        detail = spill.adopt(detail)
-    elif not isinstance(detail, Text) and (doc.headings or doc.parts):
-        detail = spill.keep_bytes(pickle.dumps((doc.headings, doc.parts),
-                                               pickle.HIGHEST_PROTOCOL))
+    detail = _detail(doc, spill.keep_bytes)
     return replace(doc, body_markdown=spill.keep(doc.body_markdown), html=spill.keep(doc.html),
-                   headings=(), parts=detail)
+                   headings=(), parts=spill.keep(detail) if isinstance(detail, Placed) else detail)
+
+
+def _detail(doc: Document, write):
+    """What stands in `parts`: the headings and parts pickled together as one text given to
+    `write`, or what is there already (kept or placed, or nothing to keep)."""
+    if isinstance(doc.parts, (Placed, Text)) or not (doc.headings or doc.parts):
+        return doc.parts
+    return write(pickle.dumps((doc.headings, doc.parts), pickle.HIGHEST_PROTOCOL))
 
 
 def held(doc: Document) -> Document:
