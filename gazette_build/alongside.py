@@ -21,7 +21,22 @@ import signal
 from typing import Callable
 
 
-class Child:
+class _Answering:
+    """A forked child's answer, read once it has exited: what `Child` and `Standby` share."""
+
+    pid: int | None  # None: no child (never forked, or its answer already read)
+    reading: int  # the pipe it answers through
+    done: bytes | None = None
+
+    def result(self) -> bytes | None:
+        """The child's answer, once it has exited; None if it failed or was killed."""
+        if self.pid is not None:
+            self.done = _answer(self.pid, self.reading)
+            self.pid = None
+        return self.done
+
+
+class Child(_Answering):
     """Work started beside the parent; `result()` waits for its bytes (None when it failed)."""
 
     def __init__(self, work: Callable[[], bytes]) -> None:
@@ -46,13 +61,6 @@ class Child:
             _answer_and_leave(writing, work)
         os.close(writing)
         self.reading = reading
-
-    def result(self) -> bytes | None:
-        """The child's answer, once it has exited; None if it failed or was killed."""
-        if self.pid is not None:
-            self.done = _answer(self.pid, self.reading)
-            self.pid = None
-        return self.done
 
 
 def _answer_and_leave(writing: int, work: Callable[[], bytes]) -> None:
@@ -108,7 +116,7 @@ def _guarded(work: Callable[[], bytes]) -> bytes | None:
         return None
 
 
-class Standby:
+class Standby(_Answering):
     """A child forked now, which does `work(order)` once the parent sends it `order` (bytes),
     and answers like a `Child`; `cancel()` lets it go unused. Forked from a small parent, it
     can run beside anything the parent does later. The order is framed by its length: the
@@ -153,13 +161,6 @@ class Standby:
                 stream.write(len(order).to_bytes(8, "little") + order)
         except OSError:  # the child is gone (killed): `result` says so
             pass
-
-    def result(self) -> bytes | None:
-        """The child's answer, once it has exited; None if it failed or was killed."""
-        if self.pid is not None:
-            self.done = _answer(self.pid, self.reading)
-            self.pid = None
-        return self.done
 
     def cancel(self) -> None:
         """Let the child go without work if it was given none; in any case, wait until it has
