@@ -7,11 +7,11 @@ table is `data-pagefind-ignore` but gives the filters year/section/issuer and th
 and issue shown in the results). The index goes under `pagefind/` beside the pages; the search
 page (`search/index.html`) and its script `assets/search.js` read it in the browser.
 
-The indexer is the pagefind wheel's own binary, run as a command over the document pages written
-to a temporary folder (it indexes on every core); it reads nothing from the network. It starts
-as soon as the pages are rendered and runs while the build makes its data files and feeds (one
-indexer at a time). Its bundle is read back as bytes, so the index joins the other output files
-and is swapped in with them.
+The indexer is the pagefind wheel's own binary, started as the build begins (`start_indexer`:
+it loads its Chinese dictionary meanwhile) and given the document pages in a temporary folder as
+soon as they are rendered; it indexes on every core while the build makes its data files and
+feeds, and reads nothing from the network. Its bundle is read back as bytes, so the index joins the other
+output files and is swapped in with them.
 The index is made in parts, because Pagefind cannot add to an index: the newest issue's
 documents (`pagefind/`, where editors work), the newest year's other issues'
 (`pagefind/archive/2024-2024/`) and the earlier years' in a few parts of whole years
@@ -39,6 +39,7 @@ from pathlib import Path
 from . import reused, uptodate
 from .content import DOC_NUMBER
 from .errors import Report
+from .indexer import Indexer, IndexerFailed, Request
 from .memo import Cache, run_memoised
 from .model import Site
 
@@ -59,17 +60,24 @@ UNUSED = ("-ui.", "-highlight.", "-worker.")
 INDEX_TIMEOUT = 3600  # seconds: far beyond any archive's indexing (12 s at 1,500 documents)
 
 
-def start(site: Site, pages: dict[str, reused.Page], report: Report,
+def start_indexer(language: str) -> Indexer:
+    """Pagefind's process for a build of a site in `language`, started now: the build starts
+    it as it begins, for Pagefind to load its dictionary while the build reads (`Indexer`)."""
+    return Indexer(_binary(), language)
+
+
+def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: Indexer,
           cache: Cache | None = None) -> Indexing:
     """Start making the Pagefind bundles for the document pages among `pages`: the newest
-    issue's in `pagefind/`, the others' in `archive_parts`. A part that `cache` (the
-    stored memo) does not hold is indexed from now on by Pagefind's own process, while the
-    build makes its other files (data, feeds); `Indexing.finish` gives the bundles' files."""
+    issue's in `pagefind/`, the others' in `archive_parts`. Each part that `cache` (the
+    stored memo) does not hold is asked of `indexer` now, which indexes them one after the
+    other while the build makes its other files (data, feeds); `Indexing.finish` gives the
+    bundles' files."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
     year_of = {f"{doc.url}index.html": issue.year for issue in site.issues
                for doc in issue.documents}
-    indexing = Indexing(site, pages, report, cache)
+    indexing = Indexing(site, pages, report, indexer, cache)
     # one part only for a search page that merges no other (a site's own of before the parts)
     newest = {f"{doc.url}index.html" for doc in site.issues[0].documents} \
         if has_archive(site) else set(documents)
@@ -191,13 +199,13 @@ class _Part:
 
 
 class Indexing:
-    """The parts of one build's index, each under its key: the digest of the pages it indexes.
-    Close it (`close`) whatever happens: an indexer still running is stopped and its folder
-    removed."""
+    """The parts of one build's index, each under its key: the digest of the pages it indexes
+    (the indexer's to make, which the build closes whatever happens)."""
 
     def __init__(self, site: Site, pages: dict[str, reused.Page], report: Report,
-                 cache: Cache | None) -> None:
+                 indexer: Indexer, cache: Cache | None) -> None:
         self.site, self.pages, self.report, self.cache = site, pages, report, cache
+        self.indexer = indexer
         self.parts: list[_Part] = []
 
     def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = ()) -> None:
@@ -208,19 +216,21 @@ class Indexing:
             digest.update(reused.digest(self.pages[path]))
         key = ("search index", digest.hexdigest())
         # a part the memo holds is taken from it at the end (indexed then, in the rare case
-        # that one of its files in the last output was changed since); one indexer at a time
-        # (it indexes on every core: two at once made a cold build's index slower), the next
-        # starts when `finish` comes to it
+        # that one of its files in the last output was changed since); the indexer takes the
+        # others one at a time (it indexes on every core: two at once made a cold build's
+        # index slower)
         held = self.cache is not None and key in self.cache
-        first = not any(part.run for part in self.parts)
-        self.parts.append(_Part(documents, bundle, unused, key, None if held else self._run(
-            documents, first)))
+        self.parts.append(_Part(documents, bundle, unused, key,
+                                None if held else self._run(documents)))
 
     def finish(self) -> dict[str, reused.Page]:
         """Every part's files by output path, once its indexer is done; an indexer that
         cannot run, or fails, is an error naming the reason (the last good site stays)."""
         files: dict[str, reused.Page] = {}
+        errors = len(self.report.errors)
         for part in self.parts:
+            if len(self.report.errors) > errors:  # the indexer failed: said once, not per part
+                break
             def index(own: Report, part=part) -> dict[str, bytes]:
                 if part.run is None:  # the memo's part could not be used after all
                     part.run = self._run(part.documents)
@@ -231,14 +241,8 @@ class Indexing:
             files.update(run_memoised(self.cache, part.key, index, self.report, reused.usable))
         return files
 
-    def close(self) -> None:
-        for part in self.parts:
-            if part.run is not None:
-                part.run.close()
-
-    def _run(self, documents: list[str], now: bool = True) -> _Run:
-        return _Run({path: self.pages[path] for path in documents}, self.site.config.language,
-                    now)
+    def _run(self, documents: list[str]) -> _Run:
+        return _Run({path: self.pages[path] for path in documents}, self.indexer)
 
 
 def _pagefind_version() -> str:
@@ -247,7 +251,7 @@ def _pagefind_version() -> str:
     return uptodate.installed_version("pagefind") or "?"
 
 
-def _indexer() -> Path | None:
+def _binary() -> Path | None:
     """Pagefind's binary, where `pagefind.service.get_executable` finds it (the variable
     PAGEFIND_BINARY_PATH, the extended wheel's, the plain wheel's, the PATH) — without importing
     that module, which imports asyncio: ~0.1 s of an edit's rebuild."""
@@ -264,82 +268,40 @@ def _indexer() -> Path | None:
 
 
 class _Run:
-    """Pagefind's own command over pages put in a temporary folder (linked from the staging
-    folder where they are written there), started at once or by `begin`: it indexes them on
-    every core (12 s at 1,500 documents where its Python API, one page per request, took
-    160 s)."""
+    """One part's pages put in a folder of the indexer's (linked from the staging folder where
+    they are written there), asked of it at once as a folder: it indexes them on every core (12 s
+    at 1,500 documents where its Python API, one page per request, took 160 s)."""
 
-    def __init__(self, pages: dict[str, reused.Page], language: str, now: bool = True) -> None:
+    def __init__(self, pages: dict[str, reused.Page], indexer: Indexer) -> None:
         import tempfile
 
-        self.folder = tempfile.mkdtemp(prefix="gazette-search-")
-        self.language = language
-        self.process = None
-        self.said = None  # what the indexer printed
-        self.failure: Exception | None = None
-        self.pages_dir, self.output = Path(self.folder) / "pages", Path(self.folder) / "bundle"
+        self.indexer = indexer
+        self.request: Request | None = None
+        self.failure: str | None = None
+        pages_dir = Path(tempfile.mkdtemp(prefix="pages-", dir=indexer.folder))
         try:
             for path, page in pages.items():
-                target = self.pages_dir / path
+                target = pages_dir / path
                 target.parent.mkdir(parents=True, exist_ok=True)
                 reused.place(page, str(target))
         except OSError as exc:
-            self.failure = exc
-        if now:
-            self.begin()
-
-    def begin(self) -> None:
-        import subprocess
-        import tempfile
-
-        if self.process is not None or self.failure is not None:
+            self.failure = f"could not be given the pages ({exc.strerror or exc})"
             return
-        try:
-            binary = _indexer()
-            if binary is None:
-                raise FileNotFoundError("no pagefind binary")
-            # one index for the whole site in the pages' own language (zh-CN → Chinese words);
-            # what it says goes to a file: a pipe nobody reads until the end could fill up
-            self.said = tempfile.TemporaryFile("w+", dir=self.folder)
-            self.process = subprocess.Popen(
-                [str(binary), "--site", str(self.pages_dir), "--output-path", str(self.output),
-                 "--force-language", self.language.lower(), "--silent"],
-                stdin=subprocess.DEVNULL, stdout=self.said, stderr=subprocess.STDOUT)
-        except OSError as exc:
-            self.failure = exc
+        self.request = indexer.index(pages_dir)
 
     def bundle(self, bundle_path: str, report: Report) -> dict[str, bytes]:
-        """The bundle's files under `bundle_path`, once the indexer has finished."""
-        import subprocess
-
-        self.begin()
-        if self.process is not None and self.failure is None:
-            try:
-                self.process.wait(timeout=INDEX_TIMEOUT)
-            except subprocess.TimeoutExpired as exc:
-                self.failure = exc
-        if self.failure is not None or self.process is None:
-            report.error(report.root / "site.yaml", 1, "search", f"the Pagefind indexer could "
-                         f"not run ({self.failure}); is the pagefind[extended] package "
-                         "installed?")
+        """The bundle's files under `bundle_path`, once the indexer has written them."""
+        try:
+            if self.failure is not None:
+                raise IndexerFailed(self.failure)
+            output = self.indexer.bundle(self.request, INDEX_TIMEOUT)
+        except IndexerFailed as failure:
+            report.error(report.root / "site.yaml", 1, "search",
+                         f"the Pagefind indexer {failure}")
             return {}
-        if self.process.returncode != 0:
-            self.said.seek(0)
-            said = self.said.read().strip().splitlines()[-3:]
-            report.error(report.root / "site.yaml", 1, "search", f"the Pagefind indexer failed "
-                         f"(exit {self.process.returncode}: {' '.join(said) or 'no message'})")
-            return {}
-        return {f"{bundle_path}/{path.relative_to(self.output).as_posix()}": path.read_bytes()
-                for path in sorted(self.output.rglob("*"))
+        return {f"{bundle_path}/{path.relative_to(output).as_posix()}": path.read_bytes()
+                for path in sorted(output.rglob("*"))
                 if path.is_file() and not any(part in path.name for part in UNUSED)}
-
-    def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        if self.said is not None:
-            self.said.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 NUMBERS = "search/numbers"  # 文号 → document, one small file per 文号 year

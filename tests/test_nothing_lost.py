@@ -274,6 +274,37 @@ def test_an_indexer_still_running_when_the_build_fails_is_stopped(minimal_site, 
     assert not list(tmp_path.glob("gazette-search-*"))
 
 
+def test_a_killed_build_leaves_no_indexer_waiting(minimal_site, tmp_path, monkeypatch):
+    """The indexer starts with the build and waits for its pages on a pipe: a build killed
+    (SIGKILL: nothing of it runs after) closes the pipe, and the indexer ends."""
+    from pagefind.service import get_executable
+
+    pid_file = tmp_path / "indexer.pid"
+    use_indexer(monkeypatch, tmp_path,
+                f"echo $$ > '{pid_file}'\nexec '{get_executable()}' \"$@\"")
+    build = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site", str(minimal_site),
+                              "build", "--no-pdf", "--out", str(tmp_path / "public")],
+                             stderr=subprocess.DEVNULL, cwd=REPO)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (pid_file.exists() and pid_file.read_text()):
+        time.sleep(0.01)
+    build.kill()
+    build.wait()
+    indexer = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(indexer) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(indexer)
+
+
+def _alive(pid: int) -> bool:
+    """Running: not gone, not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_site, tmp_path,
                                                                       monkeypatch):
     out = tmp_path / "public"
@@ -291,6 +322,24 @@ def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_sit
     assert _tree(out) == before
     # the pages were written as they were rendered: the failed build's staging folder is gone
     assert not list(tmp_path.glob(".public.staging-*"))
+
+
+def test_an_indexer_that_cannot_run_is_said_once_for_all_the_parts(tmp_path, monkeypatch):
+    """The index of an archive is made in parts by one indexer: where it cannot run, the
+    build says so once, not once per part."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)  # 2001, 2002 and 2003年第1期: four parts
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
+    result = run_cli("--site", str(site), "build", "--no-pdf", "--out", str(tmp_path / "public"))
+    assert result.code == 1
+    said = [line for line in result.lines if "search:" in line]
+    assert said == [f"site.yaml:1: search: the Pagefind indexer could not run ([Errno 2] No such "
+                    f"file or directory: '{tmp_path / 'no-such-pagefind'}'); is the "
+                    "pagefind[extended] package installed?"]
+    assert not (tmp_path / "public").exists()
 
 
 @pytest.fixture

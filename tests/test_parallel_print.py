@@ -66,12 +66,14 @@ def _start_parallel_build(site, out) -> tuple[subprocess.Popen, list[int]]:
 
 
 def _children(pid: int) -> list[int]:
-    """The build's child processes but the one that waits to record its output."""
+    """The build's child processes but the one that waits to record its output and the
+    search indexer."""
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         with contextlib.suppress(OSError):
             children += [int(child) for child in task.read_text().split()]
-    return [child for child in children if _name(child) != "gazette-record"]
+    return [child for child in children
+            if _name(child) != "gazette-record" and not _name(child).startswith("pagefind")]
 
 
 def _name(pid: int) -> str:

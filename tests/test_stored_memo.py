@@ -2,6 +2,7 @@
 takes what did not change from there, and its output is byte for byte a cold build's."""
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -243,6 +244,36 @@ def test_the_search_index_is_made_while_the_data_files_are(shipped_site, tmp_pat
     monkeypatch.setattr(site_module.data, "data_files", data_files)
     build(shipped_site, out=tmp_path / "public", with_pdf=False, stored=True)
     assert seen == [True]  # the indexer had started when the data files were begun
+    assert "三年行动计划" in _indexed_text(tmp_path / "public")
+
+
+def test_the_indexer_loads_its_dictionary_while_the_documents_are_read(shipped_site, tmp_path,
+                                                                       monkeypatch):
+    """Pagefind loads its Chinese dictionary at the first words it segments (~0.2 s at 1,500
+    documents): it is started, and given words, as the build begins, not when the pages are
+    rendered."""
+    from pagefind.service import get_executable
+
+    from gazette_build import site as site_module
+
+    asked = tmp_path / "asked"  # what the build sends the indexer, as it sends it
+    use_indexer(monkeypatch, tmp_path, f"tee '{asked}' | exec '{get_executable()}' \"$@\"")
+    seen, load = [], site_module.load_site
+
+    def requests() -> list[dict]:
+        sent = asked.read_bytes().split(b",")[:-1] if asked.exists() else []
+        return [json.loads(base64.b64decode(message))["payload"] for message in sent]
+
+    def load_site(*args, **kwargs):
+        deadline = time.monotonic() + 10  # the indexer's process is on its way
+        while len(requests()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append([request["type"] for request in requests()])
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(site_module, "load_site", load_site)
+    build(shipped_site, out=tmp_path / "public", with_pdf=False, stored=True)
+    assert seen == [["NewIndex", "AddRecord"]]  # words to segment, before a document was read
     assert "三年行动计划" in _indexed_text(tmp_path / "public")
 
 
