@@ -34,6 +34,7 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self.fresh: list[Hashable] = []  # keys computed since the last sweep (memostore saves them)
+        self.replaced: set[Hashable] = set()  # keys `put` since: what was kept for them is dead
 
     def get(self, key: Hashable, compute: Callable[[], T],
             usable: Callable[[T], bool] | None = None) -> T:
@@ -57,6 +58,20 @@ class Cache:
             self.hits += 1
         return value  # type: ignore[return-value]
 
+    def peek(self, key: Hashable) -> object | None:
+        """The result kept for `key` (None for none), not counted as used: a result about to
+        be replaced (`put`) must not keep its stored shard alive."""
+        value = self._current.get(key, _ABSENT)
+        return self._previous.get(key) if value is _ABSENT else value
+
+    def put(self, key: Hashable, value: object) -> None:
+        """Keep `value` for `key` from this build on, in place of what was kept before (the
+        stored memo's later shard wins when loaded)."""
+        self._previous.pop(key, None)
+        self._current[key] = value
+        self.fresh.append(key)
+        self.replaced.add(key)
+
     def __contains__(self, key: Hashable) -> bool:
         """Whether `get(key, …)` would find a result (without counting it as used)."""
         return key in self._current or key in self._previous
@@ -64,6 +79,7 @@ class Cache:
     def sweep(self) -> None:
         self._previous, self._current = self._current, {}
         self.fresh = []
+        self.replaced = set()
 
     def preload(self, entries: dict) -> None:
         """Results an earlier process computed (memostore): the next build finds them."""

@@ -74,8 +74,10 @@ class StoredMemo:
         # a shard holding none it asked for goes (each shard asked until one key is found: a
         # count of every key hashed them all again, 6,600 at 1,500 documents)
         dead = sum(cache.unused() for cache in self.caches.values())
-        for shard, keys in list(self.shards.items()):
-            if not any(key in used[name] for name, names in keys.items() for key in names):
+        replaced = {name: cache.replaced for name, cache in self.caches.items()}
+        for shard, keys in list(self.shards.items()):  # (a result `put` anew lives in the new one)
+            if not any(key in used[name] and key not in replaced[name]
+                       for name, names in keys.items() for key in names):
                 _unlink(shard)
                 del self.shards[shard]
                 dead -= sum(map(len, keys.values()))

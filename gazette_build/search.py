@@ -25,6 +25,9 @@ first query), one earlier in the year that year's part, and an edit in an earlie
 status, a 勘误's link back) only its group of years, not the whole archive (at 1,500 documents
 576 pages instead of 1,440: the rebuild 0.33× of a cold build instead of 0.70×, `make bench`).
 More groups would make it shorter and every reader's first query longer (`ARCHIVE_PARTS`).
+A page changed only where Pagefind does not read (indexedtext) leaves its part as it was: a
+勘误 published in the newest issue puts a notice on the page of the document it corrects, years
+back, which the index leaves out (`data-pagefind-ignore`: it is the site's note, not the text).
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ from pathlib import Path
 from . import reused, uptodate
 from .content import DOC_NUMBER
 from .errors import Report
+from .indexedtext import indexed_digest
 from .indexer import Indexer, IndexerFailed, Request
 from .memo import Cache, run_memoised
 from .model import Site
@@ -209,8 +213,8 @@ class Indexing:
         self.parts: list[_Part] = []
 
     def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = ()) -> None:
-        digest = hashlib.sha256(f"{_pagefind_version()}\0{self.site.config.language}\0"
-                                f"{bundle}\0".encode())
+        made_by = f"{_pagefind_version()}\0{self.site.config.language}\0{bundle}\0"
+        digest = hashlib.sha256(made_by.encode())
         for path in documents:  # each page by its sha256: a page kept in the output is not read
             digest.update(f"{path}\0".encode())
             digest.update(reused.digest(self.pages[path]))
@@ -219,9 +223,32 @@ class Indexing:
         # that one of its files in the last output was changed since); the indexer takes the
         # others one at a time (it indexes on every core: two at once made a cold build's
         # index slower)
-        held = self.cache is not None and key in self.cache
+        held = self.cache is not None and self._held(("search part", made_by), key, documents)
         self.parts.append(_Part(documents, bundle, unused, key,
                                 None if held else self._run(documents)))
+
+    def _held(self, record: tuple, key: tuple, documents: list[str]) -> bool:
+        """Whether the memo holds the part: under `key`, or as the part the last build made
+        for the same bundle (`record`: its key, and each page's sha256 and file) where the
+        pages give Pagefind to read what they gave it: the same pages, each unchanged or
+        changed only where Pagefind does not look (indexedtext: a 勘误's notice on the page
+        of the document it corrects, years back). That part's files are then this one's, kept
+        under `key`. What the part indexes is recorded for the next build."""
+        last = self.cache.peek(record)
+        if last is not None and last[0] == key:
+            self.cache.get(record, lambda: last)  # kept as it is
+            return key in self.cache
+        pages = {path: self.pages[path] for path in documents}
+        held = key in self.cache
+        if not held and last is not None and last[0] in self.cache \
+                and _reads_the_same(last[1], pages):
+            self.cache.put(key, self.cache.get(last[0], dict))
+            held = True
+        # the files as they are now (their paths in the output once the memo is saved), not
+        # the bytes of a page not written yet: its sha256 alone
+        self.cache.put(record, (key, {path: (reused.digest(page), None if isinstance(
+            page, bytes) else page) for path, page in pages.items()}))
+        return held
 
     def finish(self) -> dict[str, reused.Page]:
         """Every part's files by output path, once its indexer is done; an indexer that
@@ -243,6 +270,25 @@ class Indexing:
 
     def _run(self, documents: list[str]) -> _Run:
         return _Run({path: self.pages[path] for path in documents}, self.indexer)
+
+
+def _reads_the_same(last: dict[str, tuple], pages: dict[str, reused.Page]) -> bool:
+    """Whether `pages` are those of `last` (path → the sha256 and file each had), each one
+    unchanged or changed only where Pagefind does not read (both files read and compared)."""
+    if last.keys() != pages.keys():
+        return False
+    for path, page in pages.items():
+        digest, before = last[path]
+        if reused.digest(page) == digest:
+            continue
+        if not isinstance(before, reused.InOutput) or not before.intact():
+            return False
+        try:
+            if indexed_digest(before.read()) != indexed_digest(reused.content(page)):
+                return False
+        except OSError:  # changed since it was recorded
+            return False
+    return True
 
 
 def _pagefind_version() -> str:

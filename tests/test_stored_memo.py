@@ -503,6 +503,41 @@ def test_an_edit_in_an_earlier_year_indexes_only_its_group_of_years_again(tmp_pa
     assert "三年行动计划" in _indexed_text(out, "pagefind/archive")  # 2002's 充电 plans
 
 
+def test_a_correction_published_today_leaves_the_index_of_the_years_it_corrects(tmp_path):
+    """A 勘误 in the newest issue puts a notice on the page of the document it corrects, years
+    back: the notice is not in the index (what the document says is), so that part of the
+    index is taken back as it was, with no indexing (5 s at 1,500 documents); the 勘误 itself
+    is indexed with the newest issue. A change there that Pagefind reads is indexed again."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)  # 2001 and 2002, and 2003年第1期 the newest
+    out = tmp_path / "public"
+    _gazette(site, out)
+    inode = lambda: {p.name: p.stat().st_ino  # noqa: E731
+                     for p in (out / ARCHIVE_2001).rglob("*") if p.is_file()}
+    published = inode()
+    (site / "content/2003/01/kanwu.md").write_text(
+        "---\ntitle: 关于《晋中市电动汽车充（换）电基础设施建设三年行动计划》的勘误\n"
+        "number: 市政办发〔2003〕99号\ndate: 2003-01-20\nissuer: 晋中市人民政府办公室\n"
+        "corrects: 市政办发〔2001〕3号\n---\n\n原文“公共充电桩”应为“公用充电桩”。\n",
+        encoding="utf-8")
+    issue = site / "content/2003/01/issue.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8") + "  - kanwu\n", encoding="utf-8")
+    _gazette(site, out)
+    corrected = next(out.glob("2001/01/shizhengbanfa-2001-3/index.html")).read_text("utf-8")
+    assert "本文件的更正见" in corrected  # the page shows the notice
+    assert inode() == published  # the 2001 part as it was published: linked, not made again
+    assert "公用充电桩" in _indexed_text(out)  # the 勘误, with the newest issue
+    earlier = site / "content/2001/01/shizhengbanfa-2001-3.md"
+    earlier.write_text(earlier.read_text(encoding="utf-8").replace("三年行动计划", "七年行动计划"),
+                       encoding="utf-8")
+    _gazette(site, out)
+    assert inode() != published
+    assert "七年行动计划" in _indexed_text(out, ARCHIVE_2001)
+
+
 def test_an_edit_in_the_newest_issue_indexes_that_issue_alone_again(tmp_path):
     """Editors work in the newest issue: its documents are the index's first part (pagefind/),
     the newest year's other issues a part of their own (pagefind/archive/2002-2002/, listed
