@@ -30,7 +30,9 @@ What it measures, each figure the median of several runs (the count is printed w
          changed (the build finds its output up to date: gazette_build/uptodate.py), after one
          title is edited in the middle of the archive, and after one is edited in its newest
          issue, where editors work (the stored memo at work; the search index's archive part
-         is kept when only the newest year changed); the last
+         is kept when only the newest year changed), and after a 勘误 of the middle document
+         is added to the newest issue (the corrected page gets a notice the index leaves
+         out: its part is kept); the last
          edited build's output is compared byte for byte with a cold build's (the search
          index by its file names: Pagefind names its chunks differently per run). Once as
          published, search index included, and once with `--no-search`.
@@ -149,6 +151,19 @@ def _edited_document(root: Path, out: Path, newest: bool = False) -> tuple[Path,
     title_line = next(line for line in text.split("\n") if line.startswith("title: "))
     relative = path.relative_to(root / "content")
     return path, text, title_line, out / relative.parent / path.stem / "index.html"
+
+
+def _add_correction(issue: Path, run: int, number: str) -> None:
+    """A 勘误 of the document numbered `number` added to the `issue` folder (its run-th): the
+    page of the corrected document gets a notice that links to it."""
+    name, listing = f"kanwu-{run}", issue / "issue.yaml"
+    listed = listing.read_text(encoding="utf-8")
+    date = next(line for line in listed.split("\n") if line.startswith("date: "))[6:]
+    (issue / f"{name}.md").write_text(
+        f"---\ntitle: 关于更正{number}的勘误（第{run}号）\nnumber: 市政办函〔{date[:4]}〕"
+        f"{900 + run}号\ndate: {date}\nissuer: 晋中市人民政府办公室\ncorrects: {number}\n---\n\n"
+        f"原文第{run + 2}段“方案”应为“实施方案”。\n", encoding="utf-8")
+    listing.write_text(listed + f"  - {name}\n", encoding="utf-8")
 
 
 def _child_memo(site: str, out: str, runs: str) -> dict:
@@ -600,8 +615,9 @@ class Bench:
         shutil.copytree(archive, site, ignore=shutil.ignore_patterns(".gazette-cache"))
         path, text, title_line, _ = _edited_document(site, out)
         newest, newest_text, newest_title, _ = _edited_document(site, out, newest=True)
+        corrected = next(line for line in text.split("\n") if line.startswith("number: "))[8:]
         results: dict[str, list[dict]] = {"cold": [], "unchanged": [], "edited": [],
-                                          "edited newest": []}
+                                          "edited newest": [], "correction": []}
         for run in range(runs):
             shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
             results["cold"].append(self.process("cold build", self.gazette(site, out, *flags)))
@@ -612,6 +628,8 @@ class Bench:
                                                    f"{newest_title}（修订{run}）").encode())
             results["edited newest"].append(self.process("rebuild",
                                                           self.gazette(site, out, *flags)))
+            _add_correction(newest.parent, run, corrected)
+            results["correction"].append(self.process("rebuild", self.gazette(site, out, *flags)))
         if any(self.failed(f"rebuild, {kind}", found) for kind, found in results.items()):
             return
         cold_out = self.fresh("out-rebuild-cold")
@@ -620,12 +638,15 @@ class Bench:
         # Pagefind names its chunks differently per run: the index is compared by its file count
         same = _tree_bytes(out, "pagefind") == _tree_bytes(cold_out, "pagefind")
         cold = _median(results["cold"], "wall")
-        for kind, aim in (("unchanged", 0.5), ("edited", 0.8), ("edited newest", 0.8)):
+        for kind, aim in (("unchanged", 0.5), ("edited", 0.8), ("edited newest", 0.8),
+                          ("correction", 0.8)):
             wall = _median(results[kind], "wall")
             pair = statistics.median(r["wall"] / c["wall"]
                                      for r, c in zip(results[kind], results["cold"]))
             what = {"unchanged": "nothing changed", "edited": "one title edited (middle year)",
-                    "edited newest": "one title edited (newest issue)"}[kind]
+                    "edited newest": "one title edited (newest issue)",
+                    "correction": "a 勘误 of the middle year's document added to the newest "
+                                  "issue"}[kind]
             self.say(f"  {what}: {wall:.3f} s (CPU {_median(results[kind], 'cpu'):.3f} s), "
                      f"{pair:.2f}× the cold build's {cold:.3f} s   runs: "
                      f"{_list(r['wall'] for r in results[kind])}   aim ≤ {aim} s")
