@@ -48,11 +48,12 @@ class Request:
 
 
 class Indexer:
-    """The build's Pagefind process; `close` it whatever happens (it is killed, its folder
-    removed). A binary that cannot be started is kept as the failure each part reports."""
+    """The build's Pagefind process, its pages and bundles in `folder`; `close` it whatever
+    happens (it is killed, its folder removed). A binary that cannot be started is kept as the
+    failure each part reports."""
 
-    def __init__(self, binary: Path | None, language: str) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="gazette-search-"))
+    def __init__(self, binary: Path | None, language: str, folder: Path) -> None:
+        self.folder = folder  # its own, removed by `close`
         self.language = language.lower()
         self.process: subprocess.Popen | None = None
         self.failure: str | None = None

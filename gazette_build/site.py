@@ -198,7 +198,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         swap.recover((out or config.output_dir).resolve(), writer.MARKER)  # this one fails
     # Pagefind loads its dictionary on the other core while this one reads (at 1,500 documents
     # ~0.2 s of an edit's rebuild when it started with the pages); the preview never indexes
-    indexer = search.start_indexer(config.language) if with_search and memo is None else None
+    indexer = search.start_indexer(config.language, (out or config.output_dir).resolve()
+                                   if write else None) if with_search and memo is None else None
     store: memostore.StoredMemo | None = None
     staging: writer.Staging | None = None
     indexing: search.Indexing | None = None

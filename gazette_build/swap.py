@@ -90,6 +90,14 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+SEARCH = "search"  # the search indexer's folder beside the output: `beside(output, SEARCH)`
+
+
+def beside(output_dir: Path, kind: str) -> Path:
+    """This process's folder of `kind` beside the output folder (.public.search-<pid>)."""
+    return output_dir.with_name(f".{output_dir.name}.{kind}-{os.getpid()}")
+
+
 def recover(output_dir: Path, marker: str) -> Path | None:
     """Put back the site an interrupted build set aside when the output path is missing (only
     a folder holding `marker`, the output's own mark), and remove what interrupted builds left
@@ -103,6 +111,7 @@ def recover(output_dir: Path, marker: str) -> Path | None:
             newest.rename(output_dir)
             restored = output_dir
     for left_over in (old_copies + abandoned(parent, f".{name}.staging-")
+                      + abandoned(parent, f".{name}.{SEARCH}-")
                       + abandoned(output_dir, INNER_STAGING)):
         remove(left_over)
     return restored

@@ -109,7 +109,7 @@ def test_left_overs_of_dead_builds_are_removed_and_live_ones_kept(minimal_site, 
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         for name in (f".public.old-{dead}", f".public.staging-{dead}",
-                     f".public.old-{sleeper.pid}"):
+                     f".public.search-{dead}", f".public.old-{sleeper.pid}"):
             (tmp_path / name / "2024").mkdir(parents=True)
         assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
                        str(out)).code == 0
@@ -271,7 +271,7 @@ def test_an_indexer_still_running_when_the_build_fails_is_stopped(minimal_site, 
         build(minimal_site, out=tmp_path / "public", with_pdf=False, stored=True)
     with pytest.raises(ProcessLookupError):  # stopped, and reaped
         os.kill(int(pid_file.read_text()), 0)
-    assert not list(tmp_path.glob("gazette-search-*"))
+    assert not list(tmp_path.glob("gazette-search-*")) + list(tmp_path.glob(".public.search-*"))
 
 
 def test_a_killed_build_leaves_no_indexer_waiting(minimal_site, tmp_path, monkeypatch):
