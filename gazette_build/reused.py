@@ -168,6 +168,7 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
     there, and a build into the first folder links it again."""
     where = {id(page): path for path, page in written.items() if isinstance(page, bytes)}
     base = os.fspath(folder)
+    made: dict[int, InOutput] = {}  # one per page written, however many results hold it
 
     def located(value):
         """`value` with the files in it replaced by where they are published (MISSING: one is
@@ -177,8 +178,11 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
             where.get(id(value)) if isinstance(value, bytes) else None
         if isinstance(value, Staged) and value.written is not None:
             # as written into the staging folder, which the swap put in place whole (a file
-            # changed since gets a new time: the next build finds it not intact)
-            return InOutput(os.path.join(base, path), value.sha256, *value.written)
+            # changed since gets a new time: the next build finds it not intact); the page and
+            # the search index's record of it (search.py) share one, pickled once
+            if id(value) not in made:
+                made[id(value)] = InOutput(os.path.join(base, path), value.sha256, *value.written)
+            return made[id(value)]
         if path is not None:
             file = os.path.join(base, path)
             try:

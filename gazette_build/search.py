@@ -38,14 +38,16 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import reused, swap, uptodate
 from .content import DOC_NUMBER
 from .errors import Report
-from .indexedtext import indexed_digest
-from .indexer import Indexer, IndexerFailed, Request
 from .memo import Cache, run_memoised
 from .model import Site
+
+if TYPE_CHECKING:  # imported where used: a build without the index needs neither (~8 ms)
+    from .indexer import Indexer, Request
 
 BUNDLE = "pagefind"  # the output folder of the index, beside the pages
 ARCHIVE = f"{BUNDLE}/archive"  # the other parts (all but the newest issue's), merged in the browser
@@ -72,6 +74,8 @@ def start_indexer(language: str, output: Path | None) -> Indexer:
     576 pages of a group of years at 1,500 documents; removed by the next build if this one is
     killed), else a temporary folder."""
     import tempfile
+
+    from .indexer import Indexer
 
     folder = None
     if output is not None:
@@ -243,7 +247,7 @@ class Indexing:
 
     def _held(self, record: tuple, key: tuple, documents: list[str]) -> bool:
         """Whether the memo holds the part: under `key`, or as the part the last build made
-        for the same bundle (`record`: its key, and each page's sha256 and file) where the
+        for the same bundle (`record`: its key, and each page's file) where the
         pages give Pagefind to read what they gave it: the same pages, each unchanged or
         changed only where Pagefind does not look (indexedtext: a 勘误's notice on the page
         of the document it corrects, years back). That part's files are then this one's, kept
@@ -258,10 +262,10 @@ class Indexing:
                 and _reads_the_same(last[1], pages):
             self.cache.put(key, self.cache.get(last[0], dict))
             held = True
-        # the files as they are now (their paths in the output once the memo is saved), not
-        # the bytes of a page not written yet: its sha256 alone
-        self.cache.put(record, (key, {path: (reused.digest(page), None if isinstance(
-            page, bytes) else page) for path, page in pages.items()}))
+        # the files as they are now (their paths in the output once the memo is saved: the
+        # objects of the pages' own results), none for a page not written
+        self.cache.put(record, (key, {path: None if isinstance(page, bytes) else page
+                                      for path, page in pages.items()}))
         return held
 
     def finish(self) -> dict[str, reused.Page]:
@@ -286,14 +290,18 @@ class Indexing:
         return _Run({path: self.pages[path] for path in documents}, self.indexer)
 
 
-def _reads_the_same(last: dict[str, tuple], pages: dict[str, reused.Page]) -> bool:
-    """Whether `pages` are those of `last` (path → the sha256 and file each had), each one
-    unchanged or changed only where Pagefind does not read (both files read and compared)."""
+def _reads_the_same(last: dict[str, reused.Page | None], pages: dict[str, reused.Page]) -> bool:
+    """Whether `pages` are those of `last` (path → the file each was), each one unchanged or
+    changed only where Pagefind does not read (both files read and compared)."""
+    from .indexedtext import indexed_digest
+
     if last.keys() != pages.keys():
         return False
     for path, page in pages.items():
-        digest, before = last[path]
-        if reused.digest(page) == digest:
+        before = last[path]
+        if before is None:
+            return False
+        if reused.digest(page) == before.sha256:
             continue
         if not isinstance(before, reused.InOutput) or not before.intact():
             return False
@@ -353,6 +361,8 @@ class _Run:
 
     def bundle(self, bundle_path: str, report: Report) -> dict[str, bytes]:
         """The bundle's files under `bundle_path`, once the indexer has written them."""
+        from .indexer import IndexerFailed
+
         try:
             if self.failure is not None:
                 raise IndexerFailed(self.failure)
