@@ -79,11 +79,11 @@ def start_indexer(language: str, output: Path | None) -> Indexer:
 
     folder = None
     if output is not None:
-        folder = swap.beside(output, swap.SEARCH)
         try:
+            folder = swap.beside(output, swap.SEARCH)
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
-        except OSError:  # a folder that cannot be written beside it: a temporary one
+        except (OSError, ValueError):  # none beside it (a root), or not writable: a temporary one
             folder = None
     return Indexer(_binary(), language, folder or Path(tempfile.mkdtemp(prefix="gazette-search-")))
 

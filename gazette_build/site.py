@@ -196,10 +196,16 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     config = load_config(root, report)
     if write and memo is None:  # an interrupted build's set-aside site is put back even if
         swap.recover((out or config.output_dir).resolve(), writer.MARKER)  # this one fails
+    target = (out or config.output_dir).resolve()
+    # --out is checked like site.yaml's output: before the long work, never the wrong folder
+    problem = writer.output_problem(root, target) if out and write and memo is None else None
+    if problem:
+        report.error(target, 1, "output", f"{target} {problem}")
+        report.check()
     # Pagefind loads its dictionary on the other core while this one reads (at 1,500 documents
     # ~0.2 s of an edit's rebuild when it started with the pages); the preview never indexes
-    indexer = search.start_indexer(config.language, (out or config.output_dir).resolve()
-                                   if write else None) if with_search and memo is None else None
+    indexer = search.start_indexer(config.language, target if write else None) \
+        if with_search and memo is None else None
     store: memostore.StoredMemo | None = None
     staging: writer.Staging | None = None
     indexing: search.Indexing | None = None
@@ -213,12 +219,6 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         if store is not None:  # the CLI's digests of the files: those unchanged are not read again
             store.memo.digests = sources
         caches = store.memo if store is not None else memo
-        target = (out or config.output_dir).resolve()
-        # --out is checked like site.yaml's output: before the long work, never the wrong folder
-        problem = writer.output_problem(root, target) if out and write and memo is None else None
-        if problem:
-            report.error(target, 1, "output", f"{target} {problem}")
-            report.check()
         env = memo.environments.get((config, render.templates_signature(config)),
                                     lambda: render.make_env(config)) if memo else \
             render.make_env(config)

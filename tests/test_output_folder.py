@@ -73,3 +73,13 @@ def test_an_output_path_that_leaves_the_folder_is_refused_and_nothing_is_written
         writer.write_site({"index.html": b"ok", name: b"evil"}, out)
     assert not out.exists()
     assert not (tmp_path / "site" / "evil.html").exists()
+
+
+def test_the_root_folder_as_output_is_refused_before_anything_starts(minimal_site):
+    """`--out /` is refused with its reason, before the search indexer starts (whose folder
+    goes beside the output, and the root has no beside: a traceback before)."""
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", "/")
+    assert result.code == 1
+    assert result.lines[0] == ("/:1: output: / is the site folder or contains it; choose a "
+                               "folder of its own, e.g. public")
+    assert "Traceback" not in result.err
