@@ -14,8 +14,8 @@ The protocol is Pagefind's (`pagefind/src/service`): each message is JSON in bas
 a comma, on the process's stdin and stdout. The service takes the requests one at a time, in
 the order sent (one indexing at a time uses every core), and numbers its indexes in the order
 they were asked for, 0 the warm-up's: a part's requests go at once, none waits for an answer.
-Closing its stdin ends it at once, whatever it was doing: it is closed (killed) only once
-every answer wanted has come.
+Closing its stdin ends it at once, whatever it was doing: it is closed (`release`) only once
+every answer wanted has come; `close` kills it if it is still there (a build that failed).
 """
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ class IndexerFailed(Exception):
 
 @dataclass
 class Request:
-    """One part asked of the service: the last of its messages' number, the index's number,
-    the folder its bundle is written to."""
+    """One part asked of the service: its messages' numbers, the index's number, the folder
+    its bundle is written to."""
 
-    last: int
+    messages: range
     index_id: int
     output: Path
 
@@ -78,18 +78,18 @@ class Indexer:
 
     def index(self, pages: Path) -> Request:
         """Ask for the index of the pages in the folder `pages`; `bundle` gives its files."""
-        output = self.folder / f"bundle-{self.indexes}"
+        output, first = self.folder / f"bundle-{self.indexes}", self.sent + 1
         index_id = self._new_index()
         self._send({"type": "AddDir", "index_id": index_id, "path": str(pages)})
         self._send({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
         self._send({"type": "DeleteIndex", "index_id": index_id})
-        return Request(self.sent, index_id, output)
+        return Request(range(first, self.sent + 1), index_id, output)
 
     def bundle(self, request: Request, timeout: float) -> Path:
         """The folder of the part's bundle, once the service has written it; IndexerFailed
         where it could not run, stopped or answered an error."""
         deadline = time.monotonic() + timeout
-        for number in range(request.last - 3, request.last + 1):
+        for number in request.messages:
             answer = self._answer(number, deadline, timeout)
             if answer.get("type") == "Error":
                 raise IndexerFailed(f"failed ({answer.get('message') or 'an error'})")

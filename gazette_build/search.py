@@ -336,9 +336,9 @@ def _binary() -> Path | None:
 
 
 class _Run:
-    """One part's pages put in a folder of the indexer's (linked from the staging folder where
-    they are written there), asked of it at once as a folder: it indexes them on every core (12 s
-    at 1,500 documents where its Python API, one page per request, took 160 s)."""
+    """One part's pages linked into a folder of the indexer's (copied where they are on another
+    file system), asked of it at once as a folder: it indexes them on every core (12 s at 1,500
+    documents where its Python API, one page per request, took 160 s)."""
 
     def __init__(self, pages: dict[str, reused.Page], indexer: Indexer) -> None:
         import tempfile

@@ -43,6 +43,15 @@ def use_indexer(monkeypatch, folder: Path, script: str) -> None:
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(indexer))
 
 
+def running(pid: int) -> bool:
+    """Whether process `pid` runs: not gone, not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def copy_site(source: Path, target: Path) -> Path:
     """A fixture site with the repository's own layouts and assets."""
     shutil.copytree(source, target)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli, use_indexer
+from conftest import REPO, run_cli, running, use_indexer
 from gazette_build import swap, writer
 from gazette_build.printed import cache as printcache
 
@@ -292,17 +292,9 @@ def test_a_killed_build_leaves_no_indexer_waiting(minimal_site, tmp_path, monkey
     build.wait()
     indexer = int(pid_file.read_text())
     deadline = time.monotonic() + 5
-    while _alive(indexer) and time.monotonic() < deadline:
+    while running(indexer) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not _alive(indexer)
-
-
-def _alive(pid: int) -> bool:
-    """Running: not gone, not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not running(indexer)
 
 
 def test_an_indexer_that_fails_is_a_located_error_and_the_site_stays(minimal_site, tmp_path,

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import run_cli, running
 
 
 def _add_second_issue(site):
@@ -83,23 +83,15 @@ def _name(pid: int) -> str:
         return ""
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_killing_the_build_leaves_no_layout_worker_running(minimal_site, tmp_path):
     _add_second_issue(minimal_site)
     build, workers = _start_parallel_build(minimal_site, tmp_path / "out")
     build.kill()
     build.wait()  # not communicate(): left-over workers would hold its stderr open
     deadline = time.monotonic() + 1  # a layout alone takes longer: the workers were stopped
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = [pid for pid in workers if _running(pid)]
+    left = [pid for pid in workers if running(pid)]
     for pid in left:  # left running, they would wait for work forever
         os.kill(pid, signal.SIGKILL)
     build.stderr.close()
