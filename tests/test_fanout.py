@@ -118,7 +118,8 @@ def test_a_build_with_two_jobs_is_the_build_with_one(tmp_path):
 
 
 def test_killing_the_build_leaves_no_conversion_worker_running(tmp_path):
-    from test_parallel_print import _children, _running
+    from conftest import running
+    from test_parallel_print import _children
     from tools.make_archive import make_archive
 
     site = make_archive(tmp_path / "site", 50)  # 300 documents: a second or more to convert
@@ -133,9 +134,9 @@ def test_killing_the_build_leaves_no_conversion_worker_running(tmp_path):
     build.wait()
     assert workers, "the build ended without starting a conversion worker"
     deadline = time.monotonic() + 1
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = [pid for pid in workers if _running(pid)]
+    left = [pid for pid in workers if running(pid)]
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left
