@@ -63,7 +63,7 @@ class Indexer:
         self.binary, self.language = binary, language.lower()
         self.folder = folder  # its own, removed by `close`
         self.process: subprocess.Popen | None = None
-        self.done: list[subprocess.Popen] = []  # processes let go, reaped by `close`
+        self.done: list[subprocess.Popen] = []  # the commands, reaped by `close`
         self.failure: str | None = None
         self.sent = 0  # messages
         self.bundles = 0
@@ -84,8 +84,8 @@ class Indexer:
         return request
 
     def bundle(self, request: Request, timeout: float) -> Path:
-        """The folder of the part's bundle, once the service has written it; IndexerFailed
-        where it could not run, stopped or answered an error."""
+        """The folder of the part's bundle, once the service or the command has written it;
+        IndexerFailed where it could not run, stopped or answered an error."""
         if request.messages is None:
             return self._command(request, timeout)
         deadline = time.monotonic() + timeout
@@ -130,10 +130,14 @@ class Indexer:
         self.release()
         if self.failure is not None:
             raise IndexerFailed(self.failure)
-        command = subprocess.Popen(
-            [str(self.binary), "--site", str(request.pages), "--output-path",
-             str(request.output), "--force-language", self.language, "--silent"],
-            stdin=subprocess.DEVNULL, stdout=self.said, stderr=subprocess.STDOUT)
+        try:
+            command = subprocess.Popen(
+                [str(self.binary), "--site", str(request.pages), "--output-path",
+                 str(request.output), "--force-language", self.language, "--silent"],
+                stdin=subprocess.DEVNULL, stdout=self.said, stderr=subprocess.STDOUT)
+        except OSError as exc:  # removed since the service started, say
+            self.failure = f"could not run ({exc}); is the pagefind[extended] package installed?"
+            raise IndexerFailed(self.failure) from None
         self.done.append(command)
         try:
             code = command.wait(timeout=timeout)
