@@ -66,7 +66,6 @@ class Indexer:
         self.done: list[subprocess.Popen] = []  # the commands, reaped by `close`
         self.failure: str | None = None
         self.sent = 0  # messages
-        self.bundles = 0
         # what it prints goes to a file: a pipe nobody reads until the end could fill up
         self.said = tempfile.TemporaryFile("w+", dir=self.folder)
         self._start()
@@ -74,11 +73,12 @@ class Indexer:
         self._send({"type": "AddRecord", "index_id": 0, "url": "/", "content": WARM_UP,
                     "language": self.language})
 
-    def index(self, pages: Path) -> Request:
-        """Ask for the index of the pages in the folder `pages`: now from the process started
-        with the build, if it has none yet, else when `bundle` comes to it."""
-        request = Request(pages, self.folder / f"bundle-{self.bundles}")
-        self.bundles += 1
+    def index(self, pages: Path, output: Path) -> Request:
+        """Ask for the index of the pages in the folder `pages`, written into the folder
+        `output` (where files Pagefind names after their contents are not written again:
+        indexreuse): now from the process started with the build, if it has none yet, else
+        when `bundle` comes to it."""
+        request = Request(pages, output)
         if self.parts == 0:
             self._ask(request)
         return request
