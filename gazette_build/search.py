@@ -211,6 +211,25 @@ def parts_file(site: Site, report: Report) -> dict[str, bytes]:
     return {PARTS: json.dumps(names).encode("utf-8")}
 
 
+def warn_indexed_notices(site: Site, report: Report) -> None:
+    """A warning at the site's own `layouts/_validity.html` where it does not keep its notices
+    out of the index (a copy of before they were `data-pagefind-ignore`): its 废止, 修改 and
+    勘误 notices are then indexed as the words of the documents they are on, and the notice a
+    勘误 or a repeal puts on an old page indexes that page's group of years again."""
+    import re
+
+    layout = site.config.layouts_dir / "_validity.html"
+    own = _own(layout)
+    if own is None:
+        return
+    marked = re.sub(rb"\{#.*?#\}", b"", own, flags=re.S)  # what a Jinja comment says is not markup
+    if b"data-pagefind-ignore" not in marked:
+        report.warn(layout, 1, "search", "its notices (废止, 修改, 勘误) are indexed as the "
+                    "words of the documents they are on, so a 勘误 or a repeal published today "
+                    "indexes the old document's years again; the shipped layouts/_validity.html "
+                    "marks them data-pagefind-ignore: copy it from this version of gazette")
+
+
 @dataclass
 class _Part:
     """One part of the index: its documents' pages, where its bundle goes (less the files

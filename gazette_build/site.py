@@ -258,6 +258,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         if indexing is not None:
             files.update(search.number_files(site))
             files.update(search.parts_file(site, report))
+            search.warn_indexed_notices(site, report)
             # the other files are written while the indexer runs: it takes longer than all of
             # them (an edit's part 0.28 s, this process's pages, data and feeds 0.17 s)
             if staging is not None and seal is None:

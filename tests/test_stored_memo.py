@@ -660,6 +660,30 @@ def test_a_correction_published_today_leaves_the_index_of_the_years_it_corrects(
     assert "七年行动计划" in _indexed_text(out, ARCHIVE_2001)
 
 
+def test_a_site_s_own_notices_layout_that_indexes_them_is_told_why_to_copy_the_shipped_one(
+        tmp_path):
+    """A site's own layouts/_validity.html of before the notices were left out of the index
+    (no data-pagefind-ignore but in its comment) is named with what it costs: the notices are
+    searched as the documents' words, and a 勘误 indexes the corrected document's years again."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)
+    layout = site / "layouts/_validity.html"
+    assert "_validity.html" not in _gazette(site, tmp_path / "public").stderr  # the shipped one
+    text = layout.read_text(encoding="utf-8")
+    comment_end = text.index("#}") + 2
+    layout.write_text(text[:comment_end] + text[comment_end:].replace(
+        " data-pagefind-ignore", ""), encoding="utf-8")
+    assert "data-pagefind-ignore" in layout.read_text(encoding="utf-8")  # in its comment only
+    assert ("warning: layouts/_validity.html:1: search: its notices (废止, 修改, 勘误) are "
+            "indexed as the words of the documents they are on, so a 勘误 or a repeal "
+            "published today indexes the old document's years again; the shipped "
+            "layouts/_validity.html marks them data-pagefind-ignore: copy it from this version "
+            "of gazette") in _gazette(site, tmp_path / "public").stderr
+
+
 def test_an_edit_in_the_newest_issue_indexes_that_issue_alone_again(tmp_path):
     """Editors work in the newest issue: its documents are the index's first part (pagefind/),
     the newest year's other issues a part of their own (pagefind/archive/2002-2002/, listed
