@@ -14,8 +14,8 @@ build makes its data files and feeds, and reads nothing from the network. Its bu
 back as bytes, so the index joins the other output files and is swapped in with them.
 The index is made in parts, because Pagefind cannot add to an index: the newest issue's
 documents (`pagefind/`, where editors work), the newest year's other issues'
-(`pagefind/archive/2024-2024/`) and the earlier years' in a few parts of whole years
-(`pagefind/archive/2008-2015/`: `archive_groups`), merged into the first by the search page
+(`pagefind/archive/2024-2024/`) and the earlier years' in a few parts of whole years, each of
+at most ~4,000 documents (`pagefind/archive/2008-2015/`: `archive_groups`), merged into the first by the search page
 with Pagefind's `mergeIndex`, which searches them with the first part's WebAssembly (a reader
 downloads each part's entry file, its metadata and the word chunks the query needs from it).
 A build with the stored memo keeps each part under the digest of the pages it indexed, so an
@@ -59,6 +59,13 @@ ARCHIVE = f"{BUNDLE}/archive"  # the other parts (all but the newest issue's), m
 # reader's first query (at 1,500 documents, against the archive in one part: +3-31 % bytes with
 # three parts, +10-55 % with six; an edit in an earlier year 7.1 s and ~4 s instead of 14.4 s)
 ARCHIVE_PARTS = 3
+# and at most this many documents in one of them, unless a year holds more: Pagefind holds
+# ~0.6 MB a page while it indexes a part, and an edit there indexes the whole part again. At
+# 15,000 documents over 209 years, a cold build's peak went 5.4 GB (three groups of 128 years,
+# 9,216 pages) → 1.4 GB (eight of 32, 2,304 pages; 0.74 GB with 2,000 documents, fourteen of 16
+# years, but a reader's first query of 河长 took 98 requests and 3.3 s at 100 ms a request
+# where it took 44 and 2.1 s; with eight, 68 and 2.3 s: `tools/search_figures.py`)
+ARCHIVE_PART_DOCUMENTS = 4000
 # what the archive part needs beside its index, fragments and filters: the merged index is
 # searched with the first part's script and WebAssembly
 ARCHIVE_UNUSED = ("pagefind.js", "wasm.")
@@ -113,18 +120,32 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: In
     return indexing
 
 
-def archive_groups(years: list[int]) -> list[tuple[int, int]]:
+def archive_groups(years: list[int], documents: dict[int, int] | None = None
+                   ) -> list[tuple[int, int]]:
     """The earlier years' parts as (first, last) year, newest first: spans of a power-of-two
-    number of years, aligned on multiples of it, as few as give about `ARCHIVE_PARTS`. A group
-    stays the same group from year to year (a new year leaves the older groups' indexes as they
-    were), until the archive's span of years doubles and the span with it."""
+    number of years, aligned on multiples of it, as few as give about `ARCHIVE_PARTS`, and
+    shorter where a group would hold more than `ARCHIVE_PART_DOCUMENTS` of the `documents`
+    (year → how many; a year is never split). A group stays the same group from year to year
+    (a new year leaves the older groups' indexes as they were), until the archive's span of
+    years doubles and the span with it, or its years come to hold that many more documents."""
     if not years:
         return []
     span = 1
     while (max(years) - min(years) + 1) / span > ARCHIVE_PARTS:
         span *= 2
+    while span > 1 and documents and max(_grouped(years, documents, span).values()) > \
+            ARCHIVE_PART_DOCUMENTS:
+        span //= 2
     starts = sorted({year - year % span for year in years}, reverse=True)
     return [(start, start + span - 1) for start in starts]
+
+
+def _grouped(years: list[int], documents: dict[int, int], span: int) -> dict[int, int]:
+    """How many documents each group of `span` years holds, by its first year."""
+    groups: dict[int, int] = {}
+    for year in years:
+        groups[year - year % span] = groups.get(year - year % span, 0) + documents.get(year, 0)
+    return groups
 
 
 def archive_parts(site: Site) -> dict[str, frozenset[int]]:
@@ -141,7 +162,10 @@ def archive_parts(site: Site) -> dict[str, frozenset[int]]:
         return {ARCHIVE: frozenset(site.years)}
     parts = {f"{ARCHIVE}/{newest}-{newest}": frozenset([newest])} \
         if sum(issue.year == newest for issue in site.issues) > 1 else {}
-    for first, last in archive_groups(earlier):
+    documents: dict[int, int] = {}
+    for issue in site.issues:
+        documents[issue.year] = documents.get(issue.year, 0) + len(issue.documents)
+    for first, last in archive_groups(earlier, documents):
         parts[f"{ARCHIVE}/{first}-{last}"] = frozenset(y for y in earlier if first <= y <= last)
     return parts
 
