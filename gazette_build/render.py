@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import finding, memostore, reused, search, structured, tables, texts
+from . import finding, memostore, reused, structured, tables, texts
 from .memo import Cache
 from .model import (Document, Issue, PageSignature, PrintedIssue, Site, SiteConfig,
                     reduce_by_fields, slot_hash)
+from .search import parts as search_parts
 
 if TYPE_CHECKING:
     from .earlyfiles import EarlyFiles
@@ -195,7 +196,7 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
          page_of=latest_page_of, canonical="")
     all_entries = finding.entries(site)
     issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
-    archive = search.has_archive(site)  # the index's earlier years, merged by the page's script
+    archive = search_parts.has_archive(site)  # the index's earlier years, merged by the page's script
     page("search/index.html", "search.html", (issuers, archive), root="../", issuers=issuers,
          archive=archive, page_title="搜索", canonical="search/")
     entries_of_year = finding.by_year(all_entries)

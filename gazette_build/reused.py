@@ -179,7 +179,7 @@ def refer(pages: dict, written: dict[str, Page], folder: Path) -> dict:
         if isinstance(value, Staged) and value.written is not None:
             # as written into the staging folder, which the swap put in place whole (a file
             # changed since gets a new time: the next build finds it not intact); the page and
-            # the search index's record of it (search.py) share one, pickled once
+            # the search index's record of it (search/indexing.py) share one, pickled once
             if id(value) not in made:
                 made[id(value)] = InOutput(os.path.join(base, path), value.sha256, *value.written)
             return made[id(value)]

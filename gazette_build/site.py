@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 import jinja2
 
 from . import (audit, config as config_stage, content, data, earlyfiles, fanout, feeds, finding,
-               interruption, linkcheck, markdown, memostore, numbering, render, reused, search,
-               structure, svgclean, swap, texts, writer)
+               interruption, linkcheck, markdown, memostore, numbering, render, reused, structure,
+               svgclean, swap, texts, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
 from .record import frozen, links, signing
+from .search import indexing as search_index, numbers as search_numbers, parts as search_parts
 from .sourcedigests import SourceDigests
 
 if TYPE_CHECKING:  # the futures module is imported only by builds that lay PDFs out
@@ -204,11 +205,11 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         report.check()
     # Pagefind loads its dictionary on the other core while this one reads (at 1,500 documents
     # ~0.2 s of an edit's rebuild when it started with the pages); the preview never indexes
-    indexer = search.start_indexer(config.language, target if write else None) \
+    indexer = search_index.start_indexer(config.language, target if write else None) \
         if with_search and memo is None else None
     store: memostore.StoredMemo | None = None
     staging: writer.Staging | None = None
-    indexing: search.Indexing | None = None
+    indexing: search_index.Indexing | None = None
     try:
         # unpickled, the memo is objects by the hundred thousand: the collector would walk them
         # (~20 ms at 1,500 documents) before `loaded` takes them out of its sight
@@ -244,7 +245,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             """The search index's parts whose pages changed are indexed from now on, beside
             the making of the other files."""
             nonlocal indexing
-            indexing = search.start(site, pages, report, indexer,
+            indexing = search_index.start(site, pages, report, indexer,
                                     store.memo.pages if store is not None else None)
         # links are checked by `gazette check` (check_links below), not here: reading every
         # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
@@ -256,9 +257,9 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         searched: dict = {}
         written: dict = {}  # the files written while the indexer ran (path → as written)
         if indexing is not None:
-            files.update(search.number_files(site))
-            files.update(search.parts_file(site, report))
-            search.warn_indexed_notices(site, report)
+            files.update(search_numbers.number_files(site))
+            files.update(search_parts.parts_file(site, report))
+            search_parts.warn_indexed_notices(site, report)
             # the other files are written while the indexer runs: it takes longer than all of
             # them (an edit's part 0.28 s, this process's pages, data and feeds 0.17 s)
             if staging is not None and seal is None:

@@ -1,11 +1,11 @@
-"""What Pagefind reads from a page (gazette_build/indexedtext.py): a page changed where Pagefind
+"""What Pagefind reads from a page (gazette_build/search/indexedtext.py): a page changed where Pagefind
 reads differs, one changed only where it does not is the same, and a page whose markup cannot
 be followed is taken whole."""
 from __future__ import annotations
 
 import pytest
 
-from gazette_build.indexedtext import indexed_digest
+from gazette_build.search.indexedtext import indexed_digest
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><title>关于测试的通知</title>
 <link rel="stylesheet" href="../assets/site.css?v=1"></head><body>

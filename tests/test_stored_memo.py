@@ -554,7 +554,7 @@ def test_a_part_indexed_again_starts_from_its_last_bundle_and_ends_as_a_cold_bui
     build's, file for file: the edited page's old fragment and the old chunks are left out."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from gazette_build.indexer import Indexer
+    from gazette_build.search.indexer import Indexer
 
     from tools.make_archive import make_archive
 
@@ -599,7 +599,7 @@ def test_a_part_indexed_again_is_a_cold_build_s_whatever_its_last_bundle_became(
     bundle's metadata (another Pagefind's format), the part is indexed again from nothing."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from gazette_build import indexreuse
+    from gazette_build.search import reuse
 
     from tools.make_archive import make_archive
 
@@ -609,7 +609,7 @@ def test_a_part_indexed_again_is_a_cold_build_s_whatever_its_last_bundle_became(
     if trouble == "metadata not read":
         def unread(output):
             raise ValueError("unreadable bundle metadata (a format of another version)")
-        monkeypatch.setattr(indexreuse, "named", unread)
+        monkeypatch.setattr(reuse, "named", unread)
     else:
         damaged = sorted((out / ARCHIVE_2001 / "fragment").iterdir())[5]
         damaged.write_bytes(gzip.compress(b"pagefind_dcd{}"))
@@ -755,11 +755,11 @@ def test_each_document_is_in_one_part_of_the_index_when_a_group_spans_the_newest
         tmp_path, monkeypatch):
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from gazette_build import search
+    from gazette_build.search import parts
     from tools.make_archive import make_archive
 
     site = make_archive(tmp_path / "site", 25)  # 2001, 2002 and 2003 (the newest)
-    monkeypatch.setattr(search, "ARCHIVE_PARTS", 1)  # groups of two years: 2002-2003, 2000-2001
+    monkeypatch.setattr(parts, "ARCHIVE_PARTS", 1)  # groups of two years: 2002-2003, 2000-2001
     out = tmp_path / "public"
     build(site, out=out, with_pdf=False)
     assert json.loads((out / "pagefind/archive/parts.json").read_bytes()) == [
@@ -776,19 +776,19 @@ def test_the_archive_groups_stay_few_and_stay_put_as_years_are_added(last, per_y
     """About `ARCHIVE_PARTS` groups of years, fewer documents than `ARCHIVE_PART_DOCUMENTS` in
     each but where one year holds more (Pagefind's memory while it indexes a part: 5.4 GB for a
     group of 9,216 pages, 1.4 GB for 2,304), and a new year changes only the newest group."""
-    from gazette_build import search
+    from gazette_build.search import parts
 
     years = list(range(last, 2000, -1))  # newest first, as the site lists them
     documents = None if per_year is None else {year: per_year for year in range(2001, 2100)}
-    groups = search.archive_groups(years, documents)
+    groups = parts.archive_groups(years, documents)
     held = [sum((documents or {}).get(y, 0) for y in years if first <= y <= end)
             for first, end in groups]
-    if per_year is None or per_year * len(years) <= search.ARCHIVE_PART_DOCUMENTS:
-        assert len(groups) <= search.ARCHIVE_PARTS + 1
-    assert all(count <= search.ARCHIVE_PART_DOCUMENTS or first == end
+    if per_year is None or per_year * len(years) <= parts.ARCHIVE_PART_DOCUMENTS:
+        assert len(groups) <= parts.ARCHIVE_PARTS + 1
+    assert all(count <= parts.ARCHIVE_PART_DOCUMENTS or first == end
                for count, (first, end) in zip(held, groups))
     assert sorted(y for y in years for first, end in groups if first <= y <= end) == sorted(years)
-    added = search.archive_groups([last + 1, *years], documents)
+    added = parts.archive_groups([last + 1, *years], documents)
     spans = lambda found: {end - first for first, end in found}  # noqa: E731
     if spans(added) == spans(groups):  # the span doubles now and then: all groups change once
         assert set(groups) - set(added) <= {groups[0]}  # else only the newest group may grow

@@ -144,14 +144,15 @@ def test_versions_for_cache_keys_are_the_installed_ones():
     build): each must be the version importlib.metadata gives."""
     from importlib import metadata
 
-    from gazette_build import search, uptodate
+    from gazette_build import uptodate
     from gazette_build.printed import layout
+    from gazette_build.search import indexing
 
     for name in ("weasyprint", "pagefind", "jinja2", "markdown-it-py", "PyYAML", "markupsafe"):
         assert uptodate.installed_version(name) == metadata.version(name), name
     assert uptodate.installed_version("no-such-package") is None
     assert layout.WEASYPRINT_VERSION == metadata.version("weasyprint")
-    assert search._pagefind_version() == metadata.version("pagefind")
+    assert indexing._pagefind_version() == metadata.version("pagefind")
 
 
 def test_a_layout_changed_while_the_build_ran_and_changed_back_is_built_again(minimal_site,

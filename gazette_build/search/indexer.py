@@ -76,7 +76,7 @@ class Indexer:
     def index(self, pages: Path, output: Path) -> Request:
         """Ask for the index of the pages in the folder `pages`, written into the folder
         `output` (where files Pagefind names after their contents are not written again:
-        indexreuse): now from the process started with the build, if it has none yet, else
+        `reuse`): now from the process started with the build, if it has none yet, else
         when `bundle` comes to it."""
         request = Request(pages, output)
         if self.parts == 0:

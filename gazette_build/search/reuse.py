@@ -26,7 +26,7 @@ import json
 import os
 from pathlib import Path
 
-from . import reused
+from .. import reused
 
 # the folders of the files Pagefind names after their contents
 NAMED_BY_CONTENT = ("fragment/", "index/", "filter/")

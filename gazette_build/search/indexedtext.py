@@ -1,6 +1,6 @@
 """What Pagefind reads from a page, as a digest: two pages with the same digest give the same
 index, so a page changed only where Pagefind does not look leaves its part of the index as it
-was (search.py). A 勘误 published today changes the page of the document it corrects, years
+was (`indexing`). A 勘误 published today changes the page of the document it corrects, years
 back (its notice); the document's own text, which is what the index holds, stays the same.
 
 Pagefind indexes what is inside the elements marked `data-pagefind-body` less what is marked
