@@ -196,7 +196,8 @@ def render_pages(site: Site, env: jinja2.Environment, printed: dict[str, Printed
          page_of=latest_page_of, canonical="")
     all_entries = finding.entries(site)
     issuers = tuple(dict.fromkeys(name for section in config.sections for name in section.issuers))
-    archive = search_parts.has_archive(site)  # the index's earlier years, merged by the page's script
+    # the index's earlier years, merged by the page's script
+    archive = search_parts.has_archive(site)
     page("search/index.html", "search.html", (issuers, archive), root="../", issuers=issuers,
          archive=archive, page_title="搜索", canonical="search/")
     entries_of_year = finding.by_year(all_entries)

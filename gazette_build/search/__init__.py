@@ -13,17 +13,18 @@ table is `data-pagefind-ignore` but gives the filters year/section/issuer and th
 and issue shown in the results). The index goes under `pagefind/` beside the pages; the search
 page (`search/index.html`) and its script `assets/search.js` read it in the browser.
 
-The indexer is the pagefind wheel's own binary, started as the build begins (`indexing.start_indexer`:
-it loads its Chinese dictionary meanwhile) and given the document pages, linked into a folder of
-its own beside the output, as soon as they are rendered; it indexes on every core while the
-build makes its data files and feeds, and reads nothing from the network. Its bundle is read
-back as bytes, so the index joins the other output files and is swapped in with them.
-The index is made in parts, because Pagefind cannot add to an index: the newest issue's
-documents (`pagefind/`, where editors work), the newest year's other issues'
+The indexer is the pagefind wheel's own binary, started as the build begins
+(`indexing.start_indexer`: it loads its Chinese dictionary meanwhile) and given the document
+pages, linked into a folder of its own beside the output, as soon as they are rendered; it
+indexes on every core while the build makes its data files and feeds, and reads nothing from
+the network. Its bundle is read back as bytes, so the index joins the other output files and is
+swapped in with them. The index is made in parts, because Pagefind cannot add to an index: the
+newest issue's documents (`pagefind/`, where editors work), the newest year's other issues'
 (`pagefind/archive/2024-2024/`) and the earlier years' in a few parts of whole years, each of
 at most ~4,000 documents (`pagefind/archive/2008-2015/`: `parts.archive_groups`), merged into
-the first by the search page with Pagefind's `mergeIndex`, which searches them with the first part's WebAssembly (a reader
-downloads each part's entry file, its metadata and the word chunks the query needs from it).
+the first by the search page with Pagefind's `mergeIndex`, which searches them with the first
+part's WebAssembly (a reader downloads each part's entry file, its metadata and the word chunks
+the query needs from it).
 A build with the stored memo keeps each part under the digest of the pages it indexed, so an
 edit in the newest issue indexes its ~6 pages again (0.28 s at 1,500 documents where the
 newest year's 60 took 0.46 s: most of an edit's rebuild, for 7-15 % more bytes on a reader's
@@ -33,7 +34,8 @@ status, a 勘误's link back) only its group of years, not the whole archive (at
 More groups would make it shorter and every reader's first query longer (`ARCHIVE_PARTS`).
 A part made again starts from its last bundle, whose files Pagefind names after their contents
 and does not write again (`reuse`): after a title edited in a group of years, it compresses
-one page's fragment and a few word chunks, not 576 fragments (2.4 s instead of 3.1 s).
+one page's fragment and a few word chunks, not 576 fragments (2.3 s instead of 3.1 s at 1,500
+documents).
 A page changed only where Pagefind does not read (`indexedtext`) leaves its part as it was: a
 勘误 published in the newest issue puts a notice on the page of the document it corrects, years
 back, which the index leaves out (`data-pagefind-ignore`: it is the site's note, not the text).
