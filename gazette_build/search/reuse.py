@@ -69,7 +69,7 @@ def named(output: Path) -> set[str]:
             if not data.startswith(META_MARK):
                 raise ValueError(f"no {META_MARK.decode()} mark")
             _strings(data, len(META_MARK), found)
-    except (OSError, KeyError, TypeError, AttributeError, IndexError, EOFError,
+    except (OSError, KeyError, TypeError, AttributeError, IndexError, EOFError, RecursionError,
             gzip.BadGzipFile, UnicodeDecodeError) as exc:
         raise ValueError(f"unreadable bundle metadata ({exc})") from None
     return {f"{folder}{name}.pf_{folder[:-1]}" for folder in NAMED_BY_CONTENT
