@@ -246,7 +246,8 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
             the making of the other files."""
             nonlocal indexing
             indexing = search_index.start(site, pages, report, indexer,
-                                    store.memo.pages if store is not None else None)
+                                          store.memo.pages if store is not None else None,
+                                          target if write else None)
         # links are checked by `gazette check` (check_links below), not here: reading every
         # link of 1,500 pages would cost the build ~5% (measured), for the same answer each time
         with _fewer_collections():  # after printing: pages and files make few cycles

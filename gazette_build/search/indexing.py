@@ -51,17 +51,18 @@ def start_indexer(language: str, output: Path | None) -> Indexer:
 
 
 def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: Indexer,
-          cache: Cache | None = None) -> Indexing:
+          cache: Cache | None = None, published: Path | None = None) -> Indexing:
     """Start making the Pagefind bundles for the document pages among `pages`: the newest
     issue's in `pagefind/`, the others' in `archive_parts`. Each part that `cache` (the
     stored memo) does not hold is asked of `indexer` now, which indexes them one after the
-    other while the build makes its other files (data, feeds); `Indexing.finish` gives the
-    bundles' files."""
+    other while the build makes its other files (data, feeds), starting from the part's last
+    bundle (the memo's, else the one in the output folder `published`: `reuse`);
+    `Indexing.finish` gives the bundles' files."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
     year_of = {f"{doc.url}index.html": issue.year for issue in site.issues
                for doc in issue.documents}
-    indexing = Indexing(site, pages, report, indexer, cache)
+    indexing = Indexing(site, pages, report, indexer, cache, published)
     # one part only for a search page that merges no other (a site's own of before the parts)
     newest = {f"{doc.url}index.html" for doc in site.issues[0].documents} \
         if has_archive(site) else set(documents)
@@ -89,9 +90,9 @@ class Indexing:
     (the indexer's to make, which the build closes whatever happens)."""
 
     def __init__(self, site: Site, pages: dict[str, reused.Page], report: Report,
-                 indexer: Indexer, cache: Cache | None) -> None:
+                 indexer: Indexer, cache: Cache | None, published: Path | None = None) -> None:
         self.site, self.pages, self.report, self.cache = site, pages, report, cache
-        self.indexer = indexer
+        self.indexer, self.published = indexer, published
         self.parts: list[_Part] = []
 
     def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = ()) -> None:
@@ -157,7 +158,7 @@ class Indexing:
     def _run(self, documents: list[str], bundle: str,
              last: dict[str, reused.Page] | None = None) -> _Run:
         return _Run({path: self.pages[path] for path in documents}, self.indexer,
-                    (bundle, last) if last else None)
+                    (bundle, last, self.published))
 
 
 def _reads_the_same(last: dict[str, reused.Page | None], pages: dict[str, reused.Page]) -> bool:
@@ -209,11 +210,13 @@ class _Run:
     """One part's pages linked into a folder of the indexer's (copied where they are on another
     file system), asked of it at once as a folder: it indexes them on every core (12 s at 1,500
     documents where its Python API, one page per request, took 160 s). `last`: the part's
-    bundle path and its files as the last build made them, which Pagefind need not write again
+    bundle path, its files as the last build made them (None: the memo has none) and the
+    output folder where it was published, whose files Pagefind need not write again
     (`reuse`)."""
 
     def __init__(self, pages: dict[str, reused.Page], indexer: Indexer,
-                 last: tuple[str, dict[str, reused.Page]] | None = None) -> None:
+                 last: tuple[str, dict[str, reused.Page] | None, Path | None] | None = None
+                 ) -> None:
         import tempfile
 
         self.indexer = indexer
@@ -237,7 +240,7 @@ class _Run:
         if last is not None:
             from .reuse import seed
 
-            self.given = seed(last[1], last[0], output)
+            self.given = seed(output, *last)
         self.request = indexer.index(self.pages, output)
 
     def bundle(self, bundle_path: str, report: Report) -> dict[str, bytes]:

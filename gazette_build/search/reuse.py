@@ -18,12 +18,20 @@ filter file it reads. A name is the first 7 hex digits of the digest (longer whe
 of one bundle would share it), so a changed file could find an old one under its name: about
 one chance in 500,000 per changed page for a part of 576 pages, the chance Pagefind itself
 takes when it is run over its last output.
+
+Where the stored memo holds no last bundle for the part (a build after `.gazette-cache/` was
+removed, or after an upgrade of gazette, whose new code reads no result of the old), the part
+as published in the output folder is given instead, each file read first: only one that holds
+what its name says (its SHA-1, as Pagefind writes it, begins with the name) is given.
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
+import shutil
+import zlib
 from pathlib import Path
 
 from .. import reused
@@ -31,13 +39,26 @@ from .. import reused
 # the folders of the files Pagefind names after their contents
 NAMED_BY_CONTENT = ("fragment/", "index/", "filter/")
 ENTRY = "pagefind-entry.json"
-META_MARK = b"pagefind_dcd"  # what Pagefind writes before its CBOR in each compressed file
+META_MARK = b"pagefind_dcd"  # what Pagefind writes before the payload of each compressed file
+MAX_PAYLOAD = 64 << 20  # bytes: a published file inflating to more is not one of Pagefind's
 
 
-def seed(last: dict[str, reused.Page], prefix: str, output: Path) -> set[str]:
-    """Put into the folder `output` the files of the last bundle (`last`: output path → file,
-    its paths under `prefix`/) that Pagefind names after their contents; return their paths
-    relative to `output`. A file that is not as it was written is left out (Pagefind writes it)."""
+def seed(output: Path, bundle: str, last: dict[str, reused.Page] | None,
+         published: Path | None) -> set[str]:
+    """Put into the folder `output` the files of the part's last bundle (under the output path
+    `bundle`) that Pagefind names after their contents: those the stored memo holds (`last`:
+    output path → file), else those published in the output folder `published`; return their
+    paths relative to `output`."""
+    if last:
+        return _from_memo(last, bundle, output)
+    if published is not None:
+        return _from_published(published / bundle, output)
+    return set()
+
+
+def _from_memo(last: dict[str, reused.Page], prefix: str, output: Path) -> set[str]:
+    """The memo's files of the last bundle (their paths under `prefix`/); a file that is not
+    as it was written is left out (Pagefind writes it)."""
     given = set()
     for path, page in last.items():
         relative = path[len(prefix) + 1:] if path.startswith(f"{prefix}/") else None
@@ -55,6 +76,55 @@ def seed(last: dict[str, reused.Page], prefix: str, output: Path) -> set[str]:
             continue
         given.add(relative)
     return given
+
+
+def _from_published(folder: Path, output: Path) -> set[str]:
+    """The files of the bundle published in `folder`, each linked (or copied) and then read:
+    one that does not hold what its name says is taken away again."""
+    given = set()
+    for kind in NAMED_BY_CONTENT:
+        try:
+            names = sorted(os.listdir(folder / kind))
+        except OSError:  # no such part published
+            continue
+        (output / kind).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            target = output / kind / name
+            try:
+                try:
+                    os.link(folder / kind / name, target)
+                except OSError:  # another file system, too many links
+                    shutil.copyfile(folder / kind / name, target)
+                if _holds_its_name(target):  # read once linked: the file Pagefind will find
+                    given.add(kind + name)
+                    continue
+            except OSError:
+                pass
+            try:
+                os.unlink(target)
+            except OSError:
+                pass
+    return given
+
+
+def _holds_its_name(path: Path) -> bool:
+    """Whether the file at `path` is what Pagefind names it: gzip of its mark and a payload
+    whose SHA-1, written as Pagefind writes it (each byte in hex without a leading zero),
+    begins with the hex digits after the name's language (`zh-cn_3fa90c1.pf_fragment`)."""
+    stem = path.name.split(".pf_", 1)[0]
+    digits = stem.rpartition("_")[2]
+    if len(digits) < 7:
+        return False
+    inflate = zlib.decompressobj(wbits=31)  # gzip
+    try:
+        with open(path, "rb") as stream:
+            data = inflate.decompress(stream.read(), MAX_PAYLOAD)
+    except zlib.error:
+        return False
+    if inflate.unconsumed_tail or not inflate.eof or not data.startswith(META_MARK):
+        return False  # larger than any file Pagefind writes, or cut short
+    digest = hashlib.sha1(data[len(META_MARK):]).digest()
+    return "".join(format(byte, "x") for byte in digest).startswith(digits)
 
 
 def named(output: Path) -> set[str]:
