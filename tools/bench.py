@@ -26,9 +26,10 @@ What it measures, each figure the median of several runs (the count is printed w
          time from the rebuild to the background worker's new PDF of the issue (a real layout,
          not a cache hit), next to the cold `pdf.render_issue` of the pdf part.
 - rebuild: whole-process `gazette build --no-pdf` (start-up and imports included, timed from
-         outside) on the 1,500-document archive: cold (no .gazette-cache/), again with nothing
-         changed (the build finds its output up to date: gazette_build/uptodate.py), after one
-         title is edited in the middle of the archive, and after one is edited in its newest
+         outside) on the 1,500-document archive: cold (no .gazette-cache/, no output), again
+         with nothing changed (the build finds its output up to date:
+         gazette_build/uptodate.py), after one title is edited in the middle of the archive,
+         and after one is edited in its newest
          issue, where editors work (the stored memo at work; the search index's archive part
          is kept when only the newest year changed), and after a 勘误 of the middle document
          is added to the newest issue (the corrected page gets a notice the index leaves
@@ -599,9 +600,9 @@ class Bench:
                 "--out", str(out), *extra]
 
     def part_rebuild(self, archive: Path, documents: int) -> None:
-        """Fresh-process `gazette build --no-pdf`: cold (no .gazette-cache/), nothing changed,
-        one document's title edited; the edited build's output is compared with a cold one's.
-        Twice: as published (the search index included: taken back from the stored memo when
+        """Fresh-process `gazette build --no-pdf`: cold (no .gazette-cache/, no output folder),
+        nothing changed, one document's title edited; the edited build's output is compared
+        with a cold one's. Twice: as published (the search index included: taken back from the stored memo when
         no page changed, made again after an edit) and with `--no-search`."""
         runs = self.args.runs or (3 if self.args.quick else 5)
         for extra, variant in (((), "search index included"), (("--no-search",), "--no-search")):
@@ -619,7 +620,10 @@ class Bench:
         results: dict[str, list[dict]] = {"cold": [], "unchanged": [], "edited": [],
                                           "edited newest": [], "correction": []}
         for run in range(runs):
+            # cold: no stored results, and no last output either (a build into a folder that
+            # holds the last search index starts each part from it: search/reuse.py)
             shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
             results["cold"].append(self.process("cold build", self.gazette(site, out, *flags)))
             results["unchanged"].append(self.process("rebuild", self.gazette(site, out, *flags)))
             path.write_bytes(text.replace(title_line, f"{title_line}（修订{run}）").encode())
