@@ -668,6 +668,30 @@ def test_a_build_without_its_stored_results_starts_each_part_from_the_index_as_p
         len(list((tmp_path / "cold" / "pagefind").rglob("*")))
 
 
+def test_a_link_in_the_published_index_is_never_followed(tmp_path):
+    """What the output folder holds is read only where it is a file of its own: a link there
+    named as a fragment, to a pipe outside the site that nobody writes to, is passed over (its
+    open would wait forever), and the build ends with the index a cold build makes."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 25)
+    out = tmp_path / "public"
+    _gazette(site, out)
+    shutil.rmtree(site / ".gazette-cache")  # the part starts from what is published
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    fragments = out / ARCHIVE_2001 / "fragment"
+    (fragments / "zh-cn_1234567.pf_fragment").symlink_to(pipe)
+    subprocess.run([sys.executable, "-m", "gazette_build", "--site", str(site), "build",
+                    "--no-pdf", "--out", str(out)], capture_output=True, check=True, timeout=60)
+    assert not (fragments / "zh-cn_1234567.pf_fragment").exists()
+    _gazette(site, tmp_path / "cold")
+    assert sorted(p.name for p in fragments.iterdir()) == \
+        sorted(p.name for p in (tmp_path / "cold" / ARCHIVE_2001 / "fragment").iterdir())
+
+
 def test_a_correction_published_today_leaves_the_index_of_the_years_it_corrects(tmp_path):
     """A 勘误 in the newest issue puts a notice on the page of the document it corrects, years
     back: the notice is not in the index (what the document says is), so that part of the

@@ -83,8 +83,10 @@ def _from_published(folder: Path, output: Path) -> set[str]:
     one that does not hold what its name says is taken away again."""
     given = set()
     for kind in NAMED_BY_CONTENT:
-        try:
-            names = sorted(os.listdir(folder / kind))
+        try:  # files only: a link there could lead anywhere (a device, a file outside)
+            with os.scandir(folder / kind) as entries:
+                names = sorted(entry.name for entry in entries
+                               if entry.is_file(follow_symlinks=False))
         except OSError:  # no such part published
             continue
         (output / kind).mkdir(parents=True, exist_ok=True)
@@ -116,9 +118,9 @@ def _holds_its_name(path: Path) -> bool:
     if len(digits) < 7:
         return False
     inflate = zlib.decompressobj(wbits=31)  # gzip
-    try:
-        with open(path, "rb") as stream:
-            data = inflate.decompress(stream.read(), MAX_PAYLOAD)
+    try:  # not through a link put there since the folder was read
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as stream:
+            data = inflate.decompress(stream.read(MAX_PAYLOAD), MAX_PAYLOAD)
     except zlib.error:
         return False
     if inflate.unconsumed_tail or not inflate.eof or not data.startswith(META_MARK):
