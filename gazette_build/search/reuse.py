@@ -69,10 +69,7 @@ def _from_memo(last: dict[str, reused.Page], prefix: str, output: Path) -> set[s
             target.parent.mkdir(parents=True, exist_ok=True)
             reused.place(page, str(target), os.sep)
         except OSError:  # removed or changed in the published site since (ChangedOutput)
-            try:
-                os.unlink(target)
-            except OSError:
-                pass
+            _discard(target)
             continue
         given.add(relative)
     return given
@@ -95,18 +92,24 @@ def _from_published(folder: Path, output: Path) -> set[str]:
             try:
                 try:
                     os.link(folder / kind / name, target)
-                except OSError:  # another file system, too many links
-                    shutil.copyfile(folder / kind / name, target)
+                except OSError:  # another file system, too many links (a link put there
+                    # since is copied as a link, which the check below does not open)
+                    shutil.copyfile(folder / kind / name, target, follow_symlinks=False)
                 if _holds_its_name(target):  # read once linked: the file Pagefind will find
                     given.add(kind + name)
                     continue
             except OSError:
                 pass
-            try:
-                os.unlink(target)
-            except OSError:
-                pass
+            _discard(target)
     return given
+
+
+def _discard(target: Path) -> None:
+    """A file given that Pagefind must not find: it writes its own."""
+    try:
+        os.unlink(target)
+    except OSError:
+        pass
 
 
 def _holds_its_name(path: Path) -> bool:
