@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from . import cells, gridtable
+from . import cells, gridtable, textcheck
 from .model import Document, Heading, Part
 
 if TYPE_CHECKING:  # imported when a document is parsed: a build from the memo never does (~0.05 s)
@@ -34,17 +34,32 @@ IMAGE_SOURCE = re.compile(r"!\[(?:[^\[\]]|\[[^\[\]]*\])*+\]\(\s*+<?([^)\s>]+)"
                           re.MULTILINE)
 
 
+def _image_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return ".jpg" if suffix == ".jpeg" else suffix
+
+
 def image_problem(src: str, doc: Document, content_dir: Path) -> str | None:
     """Why an image reference cannot be shown, or None: images are image files inside
     content/, never fetched from elsewhere (file:, http:, a path leading out of the folder)."""
     if URL_SCHEME.match(src):
         return f"image {src} is not a file inside the site folder; it is not fetched or shown"
-    if not unquote(src).lower().endswith(IMAGE_TYPES):
+    name = unquote(src)
+    if not name.lower().endswith(IMAGE_TYPES):
         return f"image {src} is not an image file ({', '.join(IMAGE_TYPES)}); it is not shown"
+    for char, (is_error, why) in textcheck.suspicious(name).items():
+        if is_error:  # a name published as the file's: it would be shown reordered, say
+            return f"image {src}: its name holds {textcheck.describe(char)}, which {why}; " \
+                "it is not shown"
     try:
-        target = (doc.path.parent / unquote(src)).resolve()
+        target = (doc.path.parent / name).resolve()
         if not target.is_relative_to(content_dir.resolve()):
             return f"image {src} leads outside the content folder; it is not shown"
+        # the file is published under the name its link leads to: that name must be of the
+        # same type (an `x.svg` leading to a page would be published as that page, uncleaned)
+        if _image_type(target.name) != _image_type(name):
+            return f"image {src} is a link to {target.name}, which is not a " \
+                f"{Path(name).suffix.lower()} file; it is not shown"
         if not target.is_file():
             return f"image {src} does not exist"
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system

@@ -1,11 +1,17 @@
 """SVG images are published without active content.
 
 An SVG opened directly (not through `<img>`) runs its scripts with the gazette's origin, and can
-load other files. Before an SVG is published its scripts, `foreignObject`s (HTML inside the
-image), event handlers (`onload=`…), animations that rewrite links or handlers, and references to
-anything outside the image itself are removed, and the editor is told what was removed. An SVG
-that declares a DOCTYPE or entities (entity expansion, external entities) or is not well-formed
-XML is refused: not published, with a warning.
+load other files. What is published is never the file as drawn but the image read and written
+out again, keeping only what is known to draw: elements of the SVG namespace (not its scripts,
+`foreignObject`s or animations that rewrite links or handlers), attributes without a namespace
+or of `xml:`/`xlink:`, references only to the image's own parts (`#id`), style that loads no
+other file. Whatever the reading drops — processing instructions such as `<?xml-stylesheet?>`,
+comments — is dropped from the published file too. The editor is told what was removed, except
+the drawing programs' own notes (Inkscape's, RDF metadata), which never draw.
+
+An SVG is refused (not published, with a warning) that is not UTF-8, declares a DOCTYPE or
+entities (expansion without bound, other files read), is not well-formed XML, has no `<svg>` at
+its root, or nests deeper than `MAX_DEPTH` (writing it out again is one call per level).
 """
 from __future__ import annotations
 
@@ -14,58 +20,103 @@ import xml.etree.ElementTree as ET
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("xlink", XLINK_NS)
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+# drawing programs' notes: removed without a word (every Inkscape file has them)
+EDITORS_NS = ("http://www.inkscape.org/", "http://sodipodi.sourceforge.net/",
+              "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://purl.org/dc/",
+              "http://creativecommons.org/ns#", "http://web.resource.org/cc/",
+              "http://ns.adobe.com/")
+MAX_DEPTH = 200
 
-ACTIVE_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"}
+ACTIVE_ELEMENTS = {"script", "foreignObject", "handler", "listener"}
 ANIMATIONS = {"set", "animate", "animateTransform", "animateMotion"}
-EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+# style that can load a file: any escape (it can spell anything), an import, or a function that
+# takes an address, unless it names a part of the image itself (`url(#g)`)
+LOADING_STYLE = re.compile(
+    r"\\|@import|\b(?:url|src|image|image-set|-webkit-image-set|cross-fade|element)"
+    r"\s*\(\s*(?![\"']?\s*#)", re.IGNORECASE)
+PROCESSING_INSTRUCTION = re.compile(r"<\?(?!xml\s)([^\s?>]{1,40})")
+
+
+def _namespace(name: str) -> str:
+    return name[1:].split("}", 1)[0] if name.startswith("{") else ""
 
 
 def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
+def _editors(namespace: str) -> bool:
+    return namespace.startswith(EDITORS_NS)
+
+
 def clean(data: bytes) -> tuple[bytes | None, list[str]]:
     """(the bytes to publish, what was removed); (None, [why]) for an SVG that is refused."""
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, ["it is not UTF-8 text; it is not published"]
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
         return None, ["it declares a DOCTYPE or entities, which can expand without bound or "
                       "read other files; it is not published"]
     try:
-        root = ET.fromstring(data)
+        root = ET.fromstring(text)  # read as text: an encoding it declares is not followed
     except ET.ParseError as exc:
         return None, [f"it is not well-formed XML ({exc}); it is not published"]
-    removed: list[str] = []
+    if root.tag != f"{{{SVG_NS}}}svg":
+        return None, [f"it is not an SVG image (its root element is <{_local(root.tag)}>); "
+                      "it is not published"]
+    if _deeper_than(root, MAX_DEPTH):
+        return None, [f"its elements nest more than {MAX_DEPTH} deep; it is not published"]
+    removed = [f"the processing instruction <?{name}?>"
+               for name in PROCESSING_INSTRUCTION.findall(text)]
     _clean_element(root, removed)
-    if not removed:
-        return data, []  # untouched: published byte for byte
     # registered again here: another module registering its own default namespace drops ours
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), removed
 
 
+def _deeper_than(root: ET.Element, limit: int) -> bool:
+    stack = [(root, 1)]  # a walk of its own: one call per level would fail where writing fails
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
+
+
 def _clean_element(element: ET.Element, removed: list[str]) -> None:
+    tag = _local(element.tag)
     for name, value in list(element.attrib.items()):
-        local = _local(name)
-        if local.lower().startswith("on"):
-            removed.append(f"the event handler {local}= on <{_local(element.tag)}>")
+        local, namespace = _local(name), _namespace(name)
+        if namespace not in ("", XLINK_NS, XML_NS):
+            if not _editors(namespace):
+                removed.append(f"the attribute {local}= of another namespace on <{tag}>")
+        elif local.lower().startswith("on"):
+            removed.append(f"the event handler {local}= on <{tag}>")
         elif local == "href" and not value.strip().startswith("#"):
-            removed.append(f"the external reference {value.strip()[:80]} on "
-                           f"<{_local(element.tag)}>")
-        elif EXTERNAL_URL.search(value):
-            removed.append(f"the external reference in {local}= on <{_local(element.tag)}>")
+            removed.append(f"the external reference {value.strip()[:80]} on <{tag}>")
+        elif LOADING_STYLE.search(value):
+            removed.append(f"the external reference in {local}= on <{tag}>")
         else:
             continue
         del element.attrib[name]
     for child in list(element):
-        tag = _local(child.tag) if isinstance(child.tag, str) else ""
+        name = _local(child.tag) if isinstance(child.tag, str) else ""
+        namespace = _namespace(child.tag) if isinstance(child.tag, str) else ""
         target = child.get("attributeName", "")
-        if tag in ACTIVE_ELEMENTS:
-            removed.append(f"<{tag}>")
-        elif tag in ANIMATIONS and (target.lower().startswith("on") or target.endswith("href")):
-            removed.append(f"<{tag}> changing {target}")
-        elif tag == "style" and ("@import" in (child.text or "")
-                                 or EXTERNAL_URL.search(child.text or "")):
+        if namespace != SVG_NS:
+            if not _editors(namespace):
+                removed.append(f"the element <{name}> of another namespace than SVG's")
+        elif name in ACTIVE_ELEMENTS:
+            removed.append(f"<{name}>")
+        elif name in ANIMATIONS and (target.lower().startswith("on") or target.endswith("href")):
+            removed.append(f"<{name}> changing {target}")
+        elif name == "style" and len(child):
+            removed.append("a <style> holding elements")
+        elif name == "style" and LOADING_STYLE.search(child.text or ""):
             removed.append("a <style> that loads other files")
         else:
             _clean_element(child, removed)

@@ -45,13 +45,124 @@ def test_an_svg_is_published_without_its_active_content(minimal_site, tmp_path):
         assert said in warning
 
 
-def test_a_clean_svg_is_published_byte_for_byte(minimal_site, tmp_path):
-    clean = b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>\n'
+def test_a_clean_svg_is_published_with_all_it_draws_and_no_warning(minimal_site, tmp_path):
+    clean = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+             b' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" viewBox="0 0 8 8">'
+             b'<defs><linearGradient id="g"/></defs><style>circle { fill: url(#g) }</style>'
+             b'<circle r="4" inkscape:label="dot" xml:space="preserve"/>'
+             b'<use xlink:href="#g"/></svg>\n')
     _with_image(minimal_site, "dot.svg", clean)
     out = tmp_path / "o"
     result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
     assert result.code == 0 and "dot.svg" not in result.err
-    assert (out / "2024/01/dot.svg").read_bytes() == clean
+    published = (out / "2024/01/dot.svg").read_text(encoding="utf-8")
+    for kept in ('viewBox="0 0 8 8"', '<linearGradient id="g"', "fill: url(#g)", '<circle r="4"',
+                 'xml:space="preserve"', 'xlink:href="#g"'):
+        assert kept in published
+    assert "inkscape" not in published  # the drawing program's notes: never drawn
+
+
+# each published, unchanged, by the cleaner of before (and run or fetched in Chromium)
+TRICKS = {
+    "xslt.svg": b'<?xml-stylesheet type="text/xsl" href="xslt.svg"?><svg xmlns="http://www.w3.'
+                b'org/2000/svg"><rect width="4" height="4"/></svg>',
+    "pi-css.svg": b'<?xml-stylesheet type="text/css" href="https://evil.example/pi.css"?><svg '
+                  b'xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>',
+    "style-tail.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><style><g/>@import url(https://'
+                      b'evil.example/tail.css);</style><rect width="4" height="4"/></svg>',
+    "import-case.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><style>@IMPORT "https://evil.'
+                       b'example/upper.css";</style><rect width="4" height="4"/></svg>',
+    "escape.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4" style="'
+                  b'fill:u\\72l(https://evil.example/esc.png)"/></svg>',
+    "image-set.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4" style='
+                     b'"background-image:image-set(\'https://evil.example/set.png\' 1x)"/></svg>',
+    "xhtml.svg": b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtm'
+                 b'l"><h:img src="https://evil.example/img.png"/><h:meta http-equiv="refresh" '
+                 b'content="0;url=https://evil.example/"/><rect width="4" height="4"/></svg>',
+}
+
+
+def test_what_the_reading_drops_or_another_namespace_holds_is_not_published(minimal_site,
+                                                                           tmp_path):
+    for name, data in TRICKS.items():
+        _with_image(minimal_site, name, data)
+    out = tmp_path / "o"
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 0, result.err
+    said = {name: next(line for line in result.lines if f"/{name}:1: image:" in line)
+            for name in TRICKS}
+    assert "the processing instruction <?xml-stylesheet?>" in said["xslt.svg"]
+    assert "the processing instruction <?xml-stylesheet?>" in said["pi-css.svg"]
+    assert "a <style> holding elements" in said["style-tail.svg"]
+    assert "a <style> that loads other files" in said["import-case.svg"]
+    assert "the external reference in style= on <rect>" in said["escape.svg"]
+    assert "the external reference in style= on <rect>" in said["image-set.svg"]
+    assert "the element <img> of another namespace than SVG's" in said["xhtml.svg"]
+    for name in TRICKS:
+        published = (out / "2024/01" / name).read_bytes()
+        assert b"evil.example" not in published and b"<?xml-stylesheet" not in published
+        assert b"<rect" in published
+
+
+def test_hostile_svgs_opened_directly_run_nothing_and_load_nothing(minimal_site, tmp_path,
+                                                                   chromium):
+    from browser import serve
+
+    for name, data in TRICKS.items():
+        _with_image(minimal_site, name, data)
+    _with_image(minimal_site, "hostile.svg", HOSTILE_SVG)
+    out = tmp_path / "o"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search", "--out",
+                   str(out)).code == 0
+    outside, dialogs = [], []
+    page = chromium.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.route("**/*", lambda route: (outside.append(route.request.url), route.abort())
+               if "evil.example" in route.request.url else route.continue_())
+    try:
+        with serve(out) as url:
+            for name in [*TRICKS, "hostile.svg"]:
+                page.goto(f"{url}2024/01/{name}")
+                page.wait_for_timeout(300)  # a refresh, an XSLT or an onload would act by now
+                assert page.url == f"{url}2024/01/{name}", name
+    finally:
+        page.close()
+    assert outside == [] and dialogs == []
+
+
+def test_an_svg_nested_too_deep_or_not_utf8_is_refused_without_a_traceback(minimal_site,
+                                                                          tmp_path):
+    _with_image(minimal_site, "deep.svg", b'<svg xmlns="http://www.w3.org/2000/svg">'
+                + b"<g>" * 1000 + b"</g>" * 1000 + b"</svg>")
+    _with_image(minimal_site, "wide.svg", '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg '
+                '[<!ENTITY x "hello">]><svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text>'
+                '</svg>'.encode("utf-16"))
+    out = tmp_path / "o"
+    for command in (["check"], ["build", "--no-pdf", "--out", str(out)]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 0 and "Traceback" not in result.err, result.err
+    assert ("warning: content/2024/01/deep.svg:1: image: the SVG is refused: its elements nest "
+            "more than 200 deep; it is not published") in result.lines
+    assert ("warning: content/2024/01/wide.svg:1: image: the SVG is refused: it is not UTF-8 "
+            "text; it is not published") in result.lines
+    assert not (out / "2024/01/deep.svg").exists() and not (out / "2024/01/wide.svg").exists()
+
+
+def test_an_image_that_links_to_a_file_of_another_type_is_not_published(minimal_site, tmp_path):
+    """`x.svg` → a page: it was published under the page's name, uncleaned, in place of the
+    page a document has there."""
+    folder = minimal_site / "content/2024/01/first"
+    folder.mkdir()
+    (folder / "index.html").write_text("<html><body><script>alert(4)</script>", encoding="utf-8")
+    (minimal_site / "content/2024/01/c.svg").symlink_to("first/index.html")
+    doc = minimal_site / "content/2024/01/second.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n![图](c.svg)\n", encoding="utf-8")
+    out = tmp_path / "o"
+    for command in (["check"], ["build", "--no-pdf", "--out", str(out)]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert "image c.svg is a link to index.html, which is not a .svg file; it is not shown" \
+            in result.err, result.err
+    assert "<script>" not in (out / "2024/01/first/index.html").read_text(encoding="utf-8")
 
 
 def test_an_svg_with_entities_is_refused(minimal_site, tmp_path):
