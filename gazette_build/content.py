@@ -13,7 +13,7 @@ from . import fanout, markdown, textcheck, texts
 from .errors import Report
 from .memo import Memo, run_memoised
 from .frontmatter import decode_text, split
-from .model import Document, SiteConfig
+from .model import Document, SiteConfig, compared_number
 from .yamlschema import Field, load_mapping, validate
 
 ISSUE_FIELDS = (
@@ -345,7 +345,7 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         report.error(path, line_of["date"], "date",
                      f"成文日期 {values['date']} is later than the issue's 编印 date {issue['date']}")
     section = _section_of(values, line_of, config, path, report)
-    textcheck.check(parts.body, path, parts.body_line, "body", report)
+    textcheck.check_body(parts.body, path, parts.body_line, report)
     if "index_number" in values and not INDEX_NUMBER.match(values["index_number"]):
         report.error(path, line_of["index_number"], "index_number",
                      f"'{values['index_number']}' must be the year and a 5-digit serial, e.g. "
@@ -415,7 +415,7 @@ def _title_lines(values: dict, line_of: dict, path: Path, report: Report) -> tup
 
 
 def _check_number(number: str, date: dt.date, path: Path, line: int, report: Report) -> bool:
-    match = DOC_NUMBER.match(number)
+    match = DOC_NUMBER.match(compared_number(number))  # full-width digits are digits
     if match is None:
         wrong = WRONG_BRACKETS.match(number)
         if wrong:

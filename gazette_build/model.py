@@ -3,6 +3,7 @@ beyond derived properties. Stages derive new instances with `dataclasses.replace
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
@@ -355,3 +356,9 @@ class Site:
     @property
     def years(self) -> tuple[int, ...]:
         return tuple(sorted({issue.year for issue in self.issues}, reverse=True))
+
+
+def compared_number(number: str) -> str:
+    """A 文号 as two are compared: in NFKC form, 〔２０２４〕２号 typed with full-width digits is
+    〔2024〕2号."""
+    return unicodedata.normalize("NFKC", number)

@@ -7,8 +7,9 @@ building.
 - The reload websocket and `/forcereload` answer only pages of the preview's own origin.
 - The reload script is loaded from the preview (`<script src>`), never inline, so the pages'
   Content-Security-Policy holds in the preview as on the published site.
-- One preview per site folder: a lock file with the process id; the operating system drops the
-  lock when that process ends, so a stale lock is taken over.
+- One preview per site folder: a lock on the folder itself (a file beside it says which process
+  holds it); the operating system drops the lock when that process ends, so a stale lock is
+  taken over, and removing the file does not let a second preview in.
 """
 from __future__ import annotations
 
@@ -32,21 +33,38 @@ class AlreadyServing(Exception):
     """Another `gazette serve` holds the site folder's preview lock."""
 
 
-def take_lock(root: Path):
-    """Hold the preview lock of `root` for as long as the returned file stays open."""
-    handle = open(root / LOCK_NAME, "a+", encoding="utf-8")
+class PreviewLock:
+    """The preview lock of a site folder, held until `close`: a lock on the folder itself,
+    which removing `.gazette-preview.lock` (which only says who holds it) does not release."""
+
+    def __init__(self, folder: int, note) -> None:
+        self.folder, self.note = folder, note
+
+    def close(self) -> None:
+        if self.note is not None:
+            self.note.close()
+        os.close(self.folder)  # the operating system drops the lock with it
+
+
+def take_lock(root: Path) -> PreviewLock:
+    """Hold the preview lock of `root` until the returned lock is closed."""
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise AlreadyServing(holder) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    return handle
+        os.close(folder)
+        try:
+            holder = (root / LOCK_NAME).read_text(encoding="utf-8").strip()
+        except (OSError, ValueError):
+            holder = ""
+        raise AlreadyServing(holder or "another process") from None
+    try:
+        note = open(root / LOCK_NAME, "w", encoding="utf-8")
+        note.write(f"pid {os.getpid()}")
+        note.flush()
+    except OSError:  # who holds the lock goes unsaid; the lock holds
+        note = None
+    return PreviewLock(folder, note)
 
 
 def host_allowed(host_header: str, listen_host: str, port: int) -> bool:
@@ -60,9 +78,10 @@ def host_allowed(host_header: str, listen_host: str, port: int) -> bool:
         return False
     if name == listen_host.lower().strip("[]"):
         return True
-    if _is_ip(name):  # an address literal cannot be rebound by a DNS answer
-        return listen_host in ("0.0.0.0", "::") or (_is_loopback(listen_host)
-                                                    and _is_loopback(name))
+    if _is_ip(name):  # an address literal cannot be rebound by a DNS answer, but only the
+        # addresses it listens on are its own: any of the machine's when it listens on all
+        return listen_host in ("0.0.0.0", "::") or (
+            listen_host.lower().rstrip(".") == "localhost" and name in ("127.0.0.1", "::1"))
     return name in LOOPBACK_NAMES and _is_loopback(listen_host)
 
 

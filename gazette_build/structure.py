@@ -2,11 +2,9 @@
 one 文号 per document in the whole archive, one folder per issue, an unbroken 总第N期 sequence."""
 from __future__ import annotations
 
-import unicodedata
-
 from .content import IssueSource
 from .errors import Report
-from .model import Issue, Section, Site, SiteConfig
+from .model import Issue, Section, Site, SiteConfig, compared_number
 
 
 def assemble(config: SiteConfig, sources: list[IssueSource], report: Report) -> Site:
@@ -31,8 +29,7 @@ def _check_numbers(sources: list[IssueSource], report: Report) -> None:
     first_seen = {}
     for source in sources:
         for doc in source.documents:
-            # compared in NFKC form: 〔２０２４〕 typed with full-width digits is 〔2024〕
-            number = unicodedata.normalize("NFKC", doc.number)
+            number = compared_number(doc.number)
             if number in first_seen:
                 report.error(doc.path, doc.number_line, "number", f"{doc.number} is already "
                              f"the 文号 of {report.relative(first_seen[number])}")

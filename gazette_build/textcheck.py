@@ -9,6 +9,7 @@ document costs a set of its characters.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from pathlib import Path
@@ -83,6 +84,32 @@ def check(text: str, path: Path, line: int, field: str, report: Report) -> bool:
         message = f"the character {describe(char)} {why}" + ("; remove it" if is_error else "")
         (report.error if is_error else report.warn)(path, where, field, message)
     return not any(is_error for is_error, _ in found.values())
+
+
+# `&#x202E;`, `&#8238;`, `&ZeroWidthSpace;`: the Markdown converter writes the character a
+# reference stands for, so a body's references are checked as the characters they become
+# (bounded repetitions: linear on any text)
+_REFERENCE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,8}|[A-Za-z][A-Za-z0-9]{1,40});")
+
+
+def check_body(text: str, path: Path, line: int, report: Report) -> bool:
+    """`check` for a document's body, whose character references are checked too, each
+    reported at its line as the reference written and the character it stands for."""
+    fine = check(text, path, line, "body", report)
+    if "&" not in text:
+        return fine
+    seen: set[str] = set()
+    for match in _REFERENCE.finditer(text):
+        if match[0] in seen:
+            continue
+        seen.add(match[0])
+        for char, (is_error, why) in suspicious(html.unescape(match[0])).items():
+            where = line + text.count("\n", 0, match.start())
+            message = f"the character reference {match[0]} stands for {describe(char)}, " \
+                f"which {why}" + ("; remove it" if is_error else "")
+            (report.error if is_error else report.warn)(path, where, "body", message)
+            fine = fine and not is_error
+    return fine
 
 
 _SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"

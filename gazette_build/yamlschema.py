@@ -177,17 +177,23 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
     entries: dict[str, Entry] = {}
     for key_node, value_node in node.value:
         line = first_line + key_node.start_mark.line
-        key = str(loader.construct_object(key_node, deep=True))
+        if not isinstance(key_node, yaml.ScalarNode):
+            report.error(path, line, "key", "a field's name must be a word, not a list or a "
+                         "mapping")
+            continue
+        key = key_node.value  # as written: `2024-02-30:` is an unknown field, not a bad date
         if key in entries:
             report.error(path, line, key, f"appears twice (first on line {entries[key].line})")
             continue
         try:
             value = loader.construct_object(value_node, deep=True)
         except ValueError as exc:  # e.g. 2024-02-30 matches the date pattern but is no date
-            is_date = value_node.tag == "tag:yaml.org,2002:timestamp"
-            report.error(path, first_line + value_node.start_mark.line, key,
-                         f"{getattr(value_node, 'value', '')} is not a "
-                         f"{'real date' if is_date else 'valid value'} ({exc})")
+            failing = _failing_scalar(loader, value_node) or value_node
+            is_date = failing.tag == "tag:yaml.org,2002:timestamp"
+            written = failing.value if isinstance(failing, yaml.ScalarNode) else "the value"
+            report.error(path, first_line + failing.start_mark.line, key,
+                         f"{written} is not a {'real date' if is_date else 'valid value'} "
+                         f"({exc})")
             entries[key] = Entry(INVALID, line)
             continue
         children = None
@@ -201,6 +207,24 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
             children = tuple(first_line + item.start_mark.line for item in value_node.value)
         entries[key] = Entry(value, line, children)
     return entries
+
+
+def _failing_scalar(loader: yaml.SafeLoader, node: yaml.Node) -> yaml.ScalarNode | None:
+    """The scalar inside `node` (a list or mapping, or itself) that cannot be read, if one."""
+    loader.recursive_objects.clear()  # what the failed reading left marked as being read
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except ValueError:
+                return node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in reversed(node.value) for item in reversed(pair))
+    return None
 
 
 def validate(entries: dict[str, Entry], fields: tuple[Field, ...], path: Path, line: int,

@@ -171,3 +171,52 @@ def test_the_common_ranges_skipped_by_the_fast_scan_hold_nothing_to_report():
     skipped = [chr(code) for code in range(0x30000) if not textcheck._UNCOMMON.match(chr(code))]
     assert len(skipped) > 25_000
     assert [f"U+{ord(c):04X}" for c in skipped if textcheck._classify(c)] == []
+
+
+@pytest.mark.parametrize("reference,code", [("&#x202E;", "U+202E"), ("&#8238;", "U+202E"),
+                                            ("&ZeroWidthSpace;", "U+200B"), ("&#xFEFF;", "U+FEFF"),
+                                            ("&#x378;", "U+0378"), ("&#x2066;", "U+2066")])
+def test_a_character_reference_in_a_body_is_checked_as_its_character(minimal_site, reference,
+                                                                     code):
+    """The Markdown converter writes the character a reference stands for: `&#x202E;` in a body
+    published U+202E with no word."""
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("第一段正文。", f"第一段{reference}正文。"),
+                   encoding="utf-8")
+    for command in (["check"], ["build", "--no-pdf"]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 1, result.err
+        assert f"content/2024/01/first.md:11: body: the character reference {reference} stands " \
+            f"for {code}" in result.err
+
+
+def test_a_key_that_looks_like_a_date_is_an_unknown_field_not_a_traceback(minimal_site):
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(
+        "disclosure:", "2024-02-30: 1\nkeywords: [甲, 2024-02-31]\ndisclosure:"), encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "content/2024/01/first.md:6: 2024-02-30: unknown field" in result.err
+    assert ("content/2024/01/first.md:7: keywords: 2024-02-31 is not a real date (day is out "
+            "of range for month)") in result.err
+
+
+def test_documents_named_with_full_width_digits_are_the_same_documents(minimal_site, tmp_path):
+    """文号 are compared in NFKC form wherever one document names another."""
+    second = minimal_site / "content/2024/01/second.md"
+    text = second.read_text(encoding="utf-8")
+    own = next(line for line in text.split("\n") if line.startswith("number: "))[8:]
+    second.write_text(text.replace(f"number: {own}\n", f"number: {own}\nstatus: 已废止\n"
+                                   "repealed_by: 市政发〔２０２４〕１号\n"), encoding="utf-8")
+    out = tmp_path / "o"
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 0, result.err
+    assert "not in the archive" not in result.err
+    page = (out / "2024/01/second/index.html").read_text(encoding="utf-8")
+    assert "由<a href=\"../../../2024/01/first/index.html\">《" in page  # the 废止 notice links it
+    wide = own.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    second.write_text(text.replace(f"number: {own}\n", f"number: {own}\namended_by: {wide}\n"),
+                      encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1
+    assert f"amended_by: names the document itself ({wide})" in result.err

@@ -109,6 +109,16 @@ def test_a_second_preview_of_the_same_site_refuses_and_a_stale_lock_is_taken_ove
         again.stop()
 
 
+def test_removing_the_lock_file_does_not_let_a_second_preview_in(preview, minimal_site):
+    (minimal_site / ".gazette-preview.lock").unlink()
+    second = subprocess.run([sys.executable, "-m", "gazette_build", "--site", str(minimal_site),
+                             "serve", "--port", "0", "--no-pdf"], capture_output=True, text=True,
+                            timeout=30)
+    assert second.returncode == 1, second.stderr
+    assert "this site is already being previewed (another process)" in second.stderr
+    assert preview.get("/2024/01/first/index.html")[0] == 200  # its folder left as it was
+
+
 def test_requests_are_answered_while_saves_keep_coming(preview, minimal_site):
     """A save every 10 ms for 1.5 s: the old server polled and waited for the burst to end on
     its request loop (2 s per request); now requests are answered meanwhile."""
@@ -142,7 +152,9 @@ def test_requests_are_answered_while_saves_keep_coming(preview, minimal_site):
 
 @pytest.mark.parametrize("host,listen,allowed", [
     ("127.0.0.1:8000", "127.0.0.1", True), ("localhost:8000", "127.0.0.1", True),
-    ("[::1]:8000", "127.0.0.1", True), ("attacker.example:8000", "127.0.0.1", False),
+    ("[::1]:8000", "127.0.0.1", False), ("127.0.0.2:8000", "127.0.0.1", False),
+    ("127.0.0.1:8000", "localhost", True), ("[::1]:8000", "localhost", True),
+    ("attacker.example:8000", "127.0.0.1", False),
     ("127.0.0.1:8001", "127.0.0.1", False), ("192.168.1.5:8000", "0.0.0.0", True),
     ("attacker.example:8000", "0.0.0.0", False), ("preview.lan:8000", "preview.lan", True),
     ("localhost:8000", "192.168.1.5", False), ("127.0.0.1:bad", "127.0.0.1", False),

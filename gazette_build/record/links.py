@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from ..errors import Report
-from ..model import DocRef, Document, Issue, Links, Site
+from ..model import DocRef, Document, Issue, Links, Site, compared_number
 
 # the status each relation implies for the document it names, for a consistency warning
 IMPLIED_STATUS = {"repealed_by": "已废止", "amended_by": "已修改"}
@@ -21,7 +21,8 @@ PAGE_REFERENCE = re.compile(r"^(?P<year>\d{4})年第(?P<number>\d+)期第(?P<pag
 
 def link_documents(site: Site, report: Report) -> Site:
     """The site with every document's `links` filled in; problems reported with their lines."""
-    by_number = {doc.number: (doc, issue) for issue in site.issues for doc in issue.documents}
+    by_number = {compared_number(doc.number): (doc, issue)
+                 for issue in site.issues for doc in issue.documents}
     by_label = {issue.label: issue for issue in site.issues}
     if not any(doc.relations for doc, _ in by_number.values()):
         return site  # the common case: nothing to link, nothing rebuilt
@@ -38,8 +39,8 @@ def link_documents(site: Site, report: Report) -> Site:
                     issue_corrections[ref.issue_label].append(_ref(doc, issue))
                 forward[doc.number][field_name] = ref
                 continue
-            target = by_number.get(number)
-            if number == doc.number:
+            target = by_number.get(compared_number(number))
+            if compared_number(number) == compared_number(doc.number):
                 report.error(doc.path, line, field_name, f"names the document itself ({number})")
                 continue
             if target is None:
@@ -49,7 +50,7 @@ def link_documents(site: Site, report: Report) -> Site:
             else:
                 ref = _ref(*target)
                 _check_order(field_name, doc, issue, target, line, report)
-                backward[number][inverse[field_name]].append(_ref(doc, issue))
+                backward[target[0].number][inverse[field_name]].append(_ref(doc, issue))
             if field_name == "amended_by":
                 forward[doc.number].setdefault(field_name, []).append(ref)
             else:
