@@ -145,7 +145,7 @@ def _check(root: Path) -> int:
 
 
 def _build(root: Path, args: argparse.Namespace) -> int:
-    from . import alongside, interruption, uptodate
+    from . import alongside, buildlock, interruption, uptodate
     from .sourcedigests import SourceDigests
 
     out = args.out.resolve() if args.out else None
@@ -161,6 +161,7 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         return b""
 
     with interruption.watched():
+        lock = buildlock.hold(root, _say)  # a second build of the site waits for this one
         # the output's record is made beside the memo's save by a child forked now, while this
         # process is at its smallest (~4 ms, even with nothing to build; forked after the
         # files' digests and the renderer, it kept 23 MiB of its own through a build of 15,000
@@ -178,6 +179,8 @@ def _build(root: Path, args: argparse.Namespace) -> int:
             raise
         finally:
             standby.cancel()  # given no work (nothing changed, a failed build, one that signs)
+            if lock is not None:
+                lock.close()
         # Ctrl-C came after the new site was put in place, its KeyboardInterrupt swallowed by a
         # finaliser: the site is whole, but the command says it was interrupted
         return 130 if interruption.pressed() else code
@@ -190,7 +193,7 @@ def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | No
     inputs = uptodate.inputs_digest(root, chosen, sources)  # before the build reads anything
     last = uptodate.matches(root, chosen, inputs)
     if last is not None:
-        return _unchanged(last)
+        return _unchanged(root, last)
     sources.vouch()  # the files just found unchanged are not opened again by the build
     import gc
 
@@ -263,12 +266,15 @@ def _counts(result) -> str:
     return f"{issues} issues, {documents} documents, {result.pages} pages, {result.pdfs} PDFs"
 
 
-def _unchanged(last: dict) -> int:
+def _unchanged(root: Path, last: dict) -> int:
     """A build whose inputs and output are those of the last one: it says what that build said
-    and leaves the output as it is (what interrupted builds left beside it is still removed)."""
+    and leaves the output as it is (what interrupted builds left beside it and in the print
+    cache is still removed)."""
+    from .printed.cache import remove_abandoned
     from .swap import MARKER, recover
 
     recover(Path(last["target"]), MARKER)
+    remove_abandoned(root)
     for line in last["summary"]["warnings"]:
         _say(line)
     _say(f"gazette: {last['summary']['counts']}: nothing changed since the last build → "

@@ -6,8 +6,10 @@ that names a missing variable fails with its template name and line instead of p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -67,13 +69,36 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
 class CompiledLayouts(jinja2.FileSystemBytecodeCache):
     """Compiled layouts kept in `.gazette-cache/jinja/<code version>/`: compiling them is about
     0.1 s, most of a build that finds everything else cached. Jinja reuses a compiled layout only
-    while its source's sha1 is unchanged; one it cannot read back is compiled again."""
+    while its source's sha1 is unchanged, but reads its code as it finds it: each file here
+    starts with the SHA-256 of the rest, and one that does not match it (a byte changed in a
+    string of the layout would be published on every page) is compiled again and rewritten."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            super().load_bytecode(bucket)
-        except Exception:  # noqa: BLE001 — a damaged file: compile the layout again
+            with open(self._get_cache_filename(bucket), "rb") as stream:
+                stored = stream.read()
+        except OSError:  # none yet (or unreadable): compiled
+            return
+        if hashlib.sha256(stored[32:]).digest() != stored[:32]:
+            return
+        try:
+            bucket.bytecode_from_string(stored[32:])
+        except Exception:  # noqa: BLE001 — another Python's code: compile the layout again
             bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        name = self._get_cache_filename(bucket)
+        temporary = f"{name}.{os.getpid()}.tmp"
+        try:
+            with open(temporary, "wb") as stream:
+                stream.write(hashlib.sha256(code).digest() + code)
+            os.replace(temporary, name)
+        except OSError:  # a full disk: compiled again next time
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 def _compiled_layouts(config: SiteConfig) -> CompiledLayouts | None:

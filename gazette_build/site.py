@@ -20,6 +20,7 @@ from . import (audit, config as config_stage, content, data, earlyfiles, fanout,
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
+from .printed import cache as print_cache
 from .record import frozen, links, signing
 from .search import indexing as search_index, numbers as search_numbers, parts as search_parts
 from .sourcedigests import SourceDigests
@@ -197,6 +198,7 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
     config = load_config(root, report)
     if write and memo is None:  # an interrupted build's set-aside site is put back even if
         swap.recover((out or config.output_dir).resolve(), writer.MARKER)  # this one fails
+        print_cache.remove_abandoned(root)  # and what it left half-stored is removed
     target = (out or config.output_dir).resolve()
     # --out is checked like site.yaml's output: before the long work, never the wrong folder
     problem = writer.output_problem(root, target) if out and write and memo is None else None
@@ -526,11 +528,31 @@ def _guarded(site: Site, report: Report, step: Callable[[], T]) -> T | None:
     except jinja2.TemplateError as exc:
         _template_error(exc, site, report)
     except UnicodeDecodeError as exc:
-        report.error(site.config.layouts_dir, 1, "template", f"a layout is not UTF-8 ({exc})")
+        _undecodable_layouts(site.config.layouts_dir, report, exc)
     except RecursionError:
         report.error(site.config.layouts_dir, 1, "template",
                      "the layouts include or extend each other endlessly")
     return None
+
+
+def _undecodable_layouts(folder: Path, report: Report, exc: UnicodeDecodeError) -> None:
+    """Each layout that is not UTF-8, at the line of its first byte that is not (Jinja's
+    error names neither)."""
+    found = False
+    for path in sorted(folder.rglob("*")):
+        try:
+            data = path.read_bytes()
+        except OSError:  # a folder, an unreadable file: not a layout Jinja read
+            continue
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            report.error(path, data[:error.start].count(b"\n") + 1, "template",
+                         f"the layout is not UTF-8 (byte 0x{data[error.start]:02x} is not "
+                         "UTF-8); save it as UTF-8")
+            found = True
+    if not found:  # a layout shipped with gazette, or one changed since
+        report.error(folder, 1, "template", f"a layout is not UTF-8 ({exc})")
 
 
 def pdf_files(site: Site, issue, printed: PrintedIssue) -> dict[str, bytes]:

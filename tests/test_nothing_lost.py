@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -204,7 +205,8 @@ def test_a_store_that_fails_leaves_no_staging(tmp_path, monkeypatch):
     assert list((tmp_path / printcache.CACHE_DIR / "print").iterdir()) == []
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "meta"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "meta", "null", "pages",
+                                    "documents"])
 def test_a_damaged_cache_entry_is_dropped_with_a_warning(tmp_path, damage):
     printcache.store(tmp_path, "2024-01", "k" * 64, _entry())
     folder = next((tmp_path / printcache.CACHE_DIR / "print").glob("2024-01-*"))
@@ -215,14 +217,100 @@ def test_a_damaged_cache_entry_is_dropped_with_a_warning(tmp_path, damage):
         target.write_bytes(b"%PDF-firsT")
     elif damage == "delete":
         target.unlink()
-    else:
+    elif damage == "meta":
         (folder / "meta.json").write_text("{", encoding="utf-8")
+    elif damage == "null":  # JSON, but no entry's: a traceback on every build before
+        (folder / "meta.json").write_text("null", encoding="utf-8")
+    else:  # what is published as it is read: page numbers, the documents with a PDF
+        meta = (folder / "meta.json").read_text(encoding="utf-8")
+        changed = meta.replace('"page_count": 3', '"page_count": 9') if damage == "pages" \
+            else meta.replace('"first"', '"firsT"', 1)
+        assert changed != meta
+        (folder / "meta.json").write_text(changed, encoding="utf-8")
     said = []
     assert printcache.load(tmp_path, "2024-01", "k" * 64,
                            lambda where, message: said.append((where, message))) is None
     assert len(said) == 1 and said[0][0] == folder
     assert "damaged" in said[0][1] and "laid out again" in said[0][1]
     assert not folder.exists()
+
+
+def test_what_a_build_killed_while_storing_left_is_removed_by_any_next_build(minimal_site,
+                                                                            tmp_path):
+    """Not only by one that lays an issue out: a build whose PDFs all come from the cache, and
+    one that fails, left it before."""
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--out", str(out)).code == 0
+    left = minimal_site / printcache.CACHE_DIR / "print" / f".staging-{_dead_pid()}-x"
+    left.mkdir()
+    broken = minimal_site / "content/2024/01/second.md"
+    text = broken.read_text(encoding="utf-8")
+    broken.write_text(text.replace("title:", "title: [", 1), encoding="utf-8")
+    assert run_cli("--site", str(minimal_site), "build", "--out", str(out)).code == 1
+    assert not left.exists()
+    left.mkdir()
+    broken.write_text(text, encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build", "--out", str(tmp_path / "other"))
+    assert result.code == 0 and not left.exists()
+    left.mkdir()  # and one that finds nothing changed
+    result = run_cli("--site", str(minimal_site), "build", "--out", str(tmp_path / "other"))
+    assert "nothing changed" in result.err and not left.exists()
+
+
+def test_a_second_build_of_a_site_waits_for_the_first(minimal_site, tmp_path):
+    """Two at once: the record of one's output could list the other's (a site without its
+    index recorded as the one with it, then "nothing changed" for ever)."""
+    import fcntl
+
+    from gazette_build import buildlock
+
+    lock = minimal_site / buildlock.LOCK
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+", encoding="utf-8") as first:
+        fcntl.flock(first, fcntl.LOCK_EX)
+        first.write("pid 4242")
+        first.flush()
+        out = tmp_path / "public"
+        second = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site",
+                                   str(minimal_site), "build", "--no-pdf", "--no-search",
+                                   "--out", str(out)], stderr=subprocess.PIPE, text=True,
+                                  cwd=REPO)
+        time.sleep(3)
+        assert second.poll() is None and not out.exists()
+    _, said = second.communicate(timeout=120)
+    assert second.returncode == 0, said
+    assert said.startswith("gazette: another build of this site is running (pid 4242); "
+                           "waiting for its end\n")
+    assert (out / "index.html").exists()
+
+
+def test_a_damaged_compiled_layout_is_compiled_again_not_published(minimal_site, tmp_path):
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out)).code == 0
+    good = (out / "index.html").read_bytes()
+    damaged = 0
+    for compiled in (minimal_site / ".gazette-cache/jinja").rglob("*.cache"):
+        data = compiled.read_bytes()
+        if b"masthead-title" in data:
+            compiled.write_bytes(data.replace(b"masthead-title", b"masthead-titlq"))
+            damaged += 1
+    assert damaged
+    for stored in ("memo", "built"):  # the pages are made again, from the layouts
+        shutil.rmtree(minimal_site / ".gazette-cache" / stored, ignore_errors=True)
+    again = tmp_path / "again"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(again)).code == 0
+    assert (again / "index.html").read_bytes() == good
+
+
+def test_a_layout_that_is_not_utf8_is_named_with_its_line(minimal_site, tmp_path):
+    layout = minimal_site / "layouts/base.html"
+    layout.write_bytes(REPO.joinpath("layouts/base.html").read_bytes() + b"\n\xff\xfe")
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
+                     str(tmp_path / "o"))
+    assert result.code == 1
+    lines = REPO.joinpath("layouts/base.html").read_bytes().count(b"\n") + 2
+    assert result.lines[0] == (f"layouts/base.html:{lines}: template: the layout is not UTF-8 "
+                               "(byte 0xff is not UTF-8); save it as UTF-8")
 
 
 def test_a_truncated_cached_pdf_is_laid_out_again_not_published(minimal_site, tmp_path):

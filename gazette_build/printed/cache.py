@@ -5,7 +5,9 @@ layout: the print HTML (all content and configuration pass through the template)
 files, the output options and the WeasyPrint version. Files WeasyPrint fetches while laying
 out (print.css, images) are only known afterwards, so the entry records their hashes and a
 lookup rejects it when any of them changed, as make does with a dependency file. Every stored
-file's SHA-256 is recorded too: an entry damaged on disk is dropped with a warning, never published.
+file's SHA-256 is recorded too, and `meta.json` holds the SHA-256 of its own other fields (its
+page numbers and list of documents are published as they are): an entry damaged on disk is
+dropped with a warning, never published.
 """
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,7 +22,7 @@ from typing import Callable
 from .. import swap
 
 CACHE_DIR = ".gazette-cache"
-FORMAT = 4  # bump when the layout of an entry changes
+FORMAT = 5  # bump when the layout of an entry changes (5: meta.json's own digest)
 STAGING = ".staging-"  # an entry being written: .staging-<pid>-<random>
 
 
@@ -72,7 +73,7 @@ def load(root: Path, issue_key: str, key: str,
         return None
     try:
         entry = _read(root, folder)
-    except (Damaged, OSError, ValueError, KeyError, TypeError) as exc:
+    except (Damaged, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         if warn is not None:
             warn(folder, f"the cached layout is damaged ({exc}); it was dropped and the "
@@ -93,8 +94,12 @@ def _read(root: Path, folder: Path) -> Entry | None:
         raise Damaged("meta.json is missing") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Damaged("meta.json is not readable") from None
+    if not isinstance(meta, dict):
+        raise Damaged("meta.json is not an entry's")
     if meta.get("format") != FORMAT:
         return None  # an entry of another version: laid out again, nothing wrong with it
+    if meta.pop("digest", None) != digest(meta):
+        raise Damaged("meta.json does not match its SHA-256")
     files = {}
     for name, sha in meta["files"].items():
         try:
@@ -121,8 +126,9 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
     the same issue and what interrupted builds left."""
     base = root / CACHE_DIR / "print"
     base.mkdir(parents=True, exist_ok=True)
-    for left_over in swap.abandoned(base, STAGING):
-        swap.remove(left_over)
+    remove_abandoned(root)
+    import tempfile  # here: a build that finds nothing changed removes left-overs, stores none
+
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=base))
     try:
         files = {"issue.pdf": entry.pdf}
@@ -137,6 +143,7 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
                 "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
                 "diagnostics": entry.diagnostics,
                 "files": {name: digest_bytes(data) for name, data in sorted(files.items())}}
+        meta["digest"] = digest(meta)
         # meta.json last: an entry without it is incomplete
         (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1),
                                            encoding="utf-8")
@@ -146,6 +153,13 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
     except BaseException:  # a full disk, an interruption: leave nothing half-written
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def remove_abandoned(root: Path) -> None:
+    """Remove the entries that builds killed while storing them left half-written (each build
+    does, whether it lays an issue out or not, and even one that fails)."""
+    for left_over in swap.abandoned(root / CACHE_DIR / "print", STAGING):
+        swap.remove(left_over)
 
 
 def _folder(root: Path, issue_key: str, key: str) -> Path:
