@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import Report
 from .frontmatter import read_text
@@ -80,6 +81,10 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     if "slug" in values and not SLUG.match(values["slug"]):
         report.error(path, entries["slug"].line, "slug", f"'{values['slug']}' must be lower-case "
                      "ASCII letters, digits and '-' (it names the PDF files)")
+    if "base_url" in values and not _absolute_web_address(values["base_url"]):
+        report.error(path, entries["base_url"].line, "base_url", f"'{values['base_url']}' must "
+                     "be the site's whole address, e.g. https://www.sxjz.gov.cn/gongbao/ (the "
+                     "sitemap, feeds and records give readers whole addresses)")
     output_dir = (root / values.get("output", "public")).resolve()
     problem = output_problem(root, output_dir)
     if problem:
@@ -197,3 +202,8 @@ def check_footer(root: Path, report: Report) -> None:
 def _fonts(entry: Entry | None, path: Path, report: Report) -> Fonts:
     values = _sub(entry, FONT_FIELDS, path, report)
     return Fonts(**{role: values.get(role) or getattr(DEFAULT_FONTS, role) for role in FONT_ROLES})
+
+
+def _absolute_web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
