@@ -472,7 +472,8 @@ def print_issues(site: Site, env: jinja2.Environment, report: Report, jobs: int 
             report.diagnostics.extend(diagnostics)
             if result is not None:
                 printed[issue.key] = result
-            say(f"[{count}/{len(to_lay_out)}] {issue.label} laid out")
+            say(f"[{count}/{len(to_lay_out)}] {issue.label} "
+                f"{'laid out' if result is not None else 'not laid out'}")
     report.check()
     return printed
 
@@ -509,8 +510,10 @@ def _results(jobs: list[Future], issues: list[Issue], report: Report):
         try:
             yield job.result()
         except executors.lost_worker_errors() as exc:
-            report.error(issue.path, 1, "print", f"{issue.label}: the layout worker stopped "
-                         f"before it finished (killed, or out of memory): {exc}")
+            # one lost worker breaks the pool: every issue not yet done is lost with it
+            report.error(issue.path, 1, "print", f"{issue.label} was not laid out: a layout "
+                         f"worker stopped (killed, or out of memory) and the others with it: "
+                         f"{exc}")
             yield None, []
 
 

@@ -105,9 +105,10 @@ def test_a_killed_worker_is_a_message_not_a_traceback(minimal_site, tmp_path):
     _, err = build.communicate(timeout=300)
     assert build.returncode == 1, err
     assert "Traceback" not in err and "BrokenProcessPool" not in err
-    assert re.search(r"^content/2024/0[12]/issue\.yaml:1: print: 2024年第[12]期: the layout "
-                     r"worker stopped before it finished \(killed, or out of memory\)", err,
+    assert re.search(r"^content/2024/0[12]/issue\.yaml:1: print: 2024年第[12]期 was not laid "
+                     r"out: a layout worker stopped \(killed, or out of memory\)", err,
                      re.MULTILINE), err
+    assert not re.search(r"\] 2024年第[12]期 laid out", err), err  # progress: not laid out
     assert "nothing was written" in err
     assert not (tmp_path / "out").exists()
 
@@ -132,7 +133,7 @@ def test_a_worker_lost_while_the_jobs_are_handed_out_is_a_message_not_a_tracebac
                      str(tmp_path / "out"))
     assert result.code == 1 and "Traceback" not in result.err, result.err
     for number in (1, 2):
-        assert re.search(rf"^content/2024/0{number}/issue\.yaml:1: print: 2024年第{number}期: "
-                         r"the layout worker stopped before it finished", result.err,
+        assert re.search(rf"^content/2024/0{number}/issue\.yaml:1: print: 2024年第{number}期 "
+                         r"was not laid out: a layout worker stopped", result.err,
                          re.MULTILINE), result.err
     assert not (tmp_path / "out").exists()
