@@ -11,7 +11,10 @@ the drawing programs' own notes (Inkscape's, RDF metadata), which never draw.
 
 An SVG is refused (not published, with a warning) that is not UTF-8, declares a DOCTYPE or
 entities (expansion without bound, other files read), is not well-formed XML, has no `<svg>` at
-its root, or nests deeper than `MAX_DEPTH` (writing it out again is one call per level).
+its root, nests deeper than `MAX_DEPTH` (writing it out again is one call per level), or draws
+more than `MAX_DRAWN` elements once each `<use>` is counted as what it draws (3 KB of `<use>`s
+of `<use>`s drew 10^8 and held the print layout for minutes) or a `<use>` draws itself. The
+printed edition reads SVGs through the same cleaning (`printed/fetcher.py`).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ EDITORS_NS = ("http://www.inkscape.org/", "http://sodipodi.sourceforge.net/",
               "http://creativecommons.org/ns#", "http://web.resource.org/cc/",
               "http://ns.adobe.com/")
 MAX_DEPTH = 200
+MAX_DRAWN = 50_000  # a detailed map has a few thousand paths; 10^5 took WeasyPrint 19 s
 
 ACTIVE_ELEMENTS = {"script", "foreignObject", "handler", "listener"}
 ANIMATIONS = {"set", "animate", "animateTransform", "animateMotion"}
@@ -71,6 +75,12 @@ def clean(data: bytes) -> tuple[bytes | None, list[str]]:
     removed = [f"the processing instruction <?{name}?>"
                for name in PROCESSING_INSTRUCTION.findall(text)]
     _clean_element(root, removed)
+    drawn = _drawn(root, MAX_DRAWN)
+    if drawn is None:
+        return None, ["a <use> in it draws the element that holds it; it is not published"]
+    if drawn > MAX_DRAWN:
+        return None, [f"it draws more than {MAX_DRAWN:,} elements (each <use> counted as what "
+                      "it draws); it is not published"]
     # registered again here: another module registering its own default namespace drops ours
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
@@ -85,6 +95,41 @@ def _deeper_than(root: ET.Element, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in element)
     return False
+
+
+def _drawn(root: ET.Element, limit: int) -> int | None:
+    """How many elements the image draws, each `<use>` counted as the element it names (its
+    count once, however many `<use>`s name it); more than `limit` as soon as it is passed,
+    None for a `<use>` inside what it names."""
+    named = {element.get("id"): element for element in root.iter() if element.get("id")}
+
+    def parts(element: ET.Element) -> list[ET.Element]:
+        found = list(element)
+        if _local(element.tag) == "use":
+            reference = element.get("href") or element.get(f"{{{XLINK_NS}}}href") or ""
+            if reference.startswith("#") and reference[1:] in named:
+                found.append(named[reference[1:]])
+        return found
+
+    counted: dict[int, int] = {}
+    walking: set[int] = set()  # the elements from the root down to where the walk is
+    stack = [(root, False)]
+    while stack:  # a walk of its own: the `<use>` chains may be longer than Python's stack
+        element, children_counted = stack.pop()
+        if id(element) in counted:
+            continue
+        if children_counted:
+            walking.discard(id(element))
+            counted[id(element)] = 1 + sum(counted[id(part)] for part in parts(element))
+            if counted[id(element)] > limit:
+                return counted[id(element)]
+            continue
+        if id(element) in walking:
+            return None
+        walking.add(id(element))
+        stack.append((element, True))
+        stack.extend((part, False) for part in parts(element) if id(part) not in counted)
+    return counted[id(root)]
 
 
 def _clean_element(element: ET.Element, removed: list[str]) -> None:

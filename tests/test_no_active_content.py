@@ -148,6 +148,24 @@ def test_an_svg_nested_too_deep_or_not_utf8_is_refused_without_a_traceback(minim
     assert not (out / "2024/01/deep.svg").exists() and not (out / "2024/01/wide.svg").exists()
 
 
+def test_an_svg_of_uses_of_uses_is_refused_for_the_web_and_for_print(minimal_site, tmp_path):
+    """3 KB drawing 10^8 rectangles: accepted before, it held the print layout for minutes."""
+    levels = "".join(f'<g id="a{level}">' + f'<use href="#a{level - 1}"/>' * 10 + "</g>"
+                     for level in range(1, 9))
+    bomb = (f'<svg xmlns="http://www.w3.org/2000/svg"><defs><rect id="a0" width="1" '
+            f'height="1"/>{levels}</defs><use href="#a8"/></svg>').encode()
+    assert len(bomb) < 3_000
+    _with_image(minimal_site, "lol.svg", bomb)
+    out = tmp_path / "o"
+    result = run_cli("--site", str(minimal_site), "build", "--no-search", "--out", str(out))
+    assert result.code == 0, result.err
+    assert ("warning: content/2024/01/lol.svg:1: image: the SVG is refused: it draws more than "
+            "50,000 elements (each <use> counted as what it draws); it is not published"
+            ) in result.lines
+    assert not (out / "2024/01/lol.svg").exists()
+    assert list(out.rglob("*.pdf")) and "WeasyPrint" not in result.err
+
+
 def test_an_image_that_links_to_a_file_of_another_type_is_not_published(minimal_site, tmp_path):
     """`x.svg` → a page: it was published under the page's name, uncleaned, in place of the
     page a document has there."""

@@ -1,6 +1,7 @@
 """The printed edition reads only the site folder: WeasyPrint fetches every stylesheet, image and
-font through `SiteFetcher`, which serves `file:` URLs inside the site and refuses the rest, and
-records what it read so that the print cache can tell when a fetched file changed."""
+font through `SiteFetcher`, which serves `file:` URLs inside the site (SVGs as `svgclean` makes
+them) and refuses the rest, and records what it read so that the print cache can tell when a
+fetched file changed."""
 from __future__ import annotations
 
 import mimetypes
@@ -10,6 +11,7 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .. import svgclean
 from . import cache as printcache
 
 
@@ -24,6 +26,7 @@ class SiteFetcher(URLFetcher):
         self.fetched: dict[str, str | None] = {}
         self.refused: list[str] = []
         self.missing: list[str] = []
+        self.unpublished: list[str] = []  # SVGs refused: the web build's warning says why
 
     def fetch(self, url, headers=None):
         path = self._local_path(url)
@@ -36,6 +39,11 @@ class SiteFetcher(URLFetcher):
             raise ValueError(f"{url} does not exist")
         data = path.read_bytes()
         self.fetched[path.relative_to(self.root).as_posix()] = printcache.digest_bytes(data)
+        if path.suffix.lower() == ".svg":  # laid out as the web edition publishes it, or not
+            data, why = svgclean.clean(data)  # at all (the web build's warning says why)
+            if data is None:
+                self.unpublished.append(url)
+                raise ValueError(f"{url} is refused: {why[0]}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, {"Content-Type": content_type})
 

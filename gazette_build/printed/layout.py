@@ -151,7 +151,8 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
                     for url in dict.fromkeys(fetcher.missing)]
     stylesheet = Path(config.assets_dir.resolve(), STYLESHEET).relative_to(root).as_posix()
     for message in messages:
-        if any(url in message for url in fetcher.refused + fetcher.missing):
+        if any(url in message for url in fetcher.refused + fetcher.missing +
+               fetcher.unpublished):
             continue
         # CSS messages carry "at LINE:COLUMN" of the linked stylesheet, where the editor
         # has to look; the template's own <style> holds only the generated font stacks

@@ -7,6 +7,8 @@ the web edition, which has no such cost, is still built.
 """
 from __future__ import annotations
 
+import re
+
 from ..model import Document, Issue
 
 MAX_PARAGRAPH = 20_000  # characters in one paragraph (a real one rarely passes 2,000)
@@ -14,22 +16,34 @@ MAX_TABLE_ROWS = 2_000
 MAX_LINKS = 5_000  # links and images in one document
 
 
+# a table's delimiter row (GFM): `| --- | :-: |`, `-|-`; with a pipe, or it is a rule
+DELIMITER_ROW = re.compile(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?$")
+
+
 def problems(doc: Document) -> list[tuple[int, str]]:
-    """(file line, what is too large) for each part of `doc` beyond the print limits."""
+    """(file line, what is too large) for each part of `doc` beyond the print limits. Blocks
+    are cut as Markdown cuts them: a blank line holds only spaces and tabs (a line of U+3000
+    continues the paragraph), and a table runs from its header row to the next blank line,
+    each line a row, with a leading `|` or not."""
     found = []
     lines = doc.body_markdown.split("\n")
-    start, size, rows, row_start = 0, 0, 0, 0
+    start, size, rows, row_start, in_table = 0, 0, 0, 0, False
     for index, line in enumerate(lines + [""]):
-        text = line.strip()
-        if text.startswith("|"):
-            if rows == 0:
+        text = line.strip(" \t")
+        if text and "|" in text and DELIMITER_ROW.match(text) and (rows or size):
+            if not rows:  # the line above, read as a paragraph's, was the header row
+                rows, row_start, size = 1, start, 0
+            rows, in_table = rows + 1, True
+            continue
+        if text and (in_table or text.startswith("|")):  # a ```table block's rows lead with |
+            if not rows:
                 row_start = index
             rows += 1
             continue
         if rows > MAX_TABLE_ROWS:
             found.append((doc.body_line + row_start, f"the table has {rows:,} rows, more than "
                           f"the {MAX_TABLE_ROWS:,} the print layout takes"))
-        rows = 0
+        rows, in_table = 0, False
         if text:
             if size == 0:
                 start = index
