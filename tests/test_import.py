@@ -267,6 +267,19 @@ def _ole_file(path: Path, encrypted: bool) -> Path:
     return path
 
 
+def _zip_with(path: Path, name: str, data: bytes, encrypted: bool = False) -> Path:
+    """A ZIP of one part: 70 MB of spaces packs into 70 KB (a zip bomb's shape); `encrypted`
+    sets the flag that makes `zipfile` refuse to read the part (a traceback before)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(name, data)
+    if encrypted:  # the flag in the local and the central header (zipfile writes neither)
+        packed = bytearray(path.read_bytes())
+        packed[6] |= 0x1
+        packed[packed.index(b"PK\x01\x02") + 8] |= 0x1
+        path.write_bytes(bytes(packed))
+    return path
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: _ole_file(p, True), "is password-protected (encrypted); remove the password"),
     (lambda p: _ole_file(p, False), "is an old Word 97–2003 .doc file"),
@@ -275,6 +288,10 @@ def _ole_file(path: Path, encrypted: bool) -> Path:
      "is a ZIP file but not a Word document"),
     (lambda p: zipfile.ZipFile(p, "w").writestr("word/document.xml", "<w:document") or p,
      "is damaged: its XML does not parse"),
+    (lambda p: _zip_with(p, "word/document.xml", b" " * (70 << 20)),
+     "is too large to import: word/document.xml unpacks to 70 MB or more, more than 64 MB"),
+    (lambda p: _zip_with(p, "word/document.xml", b"<w:document/>", encrypted=True),
+     "is password-protected (word/document.xml is encrypted)"),
 ])
 def test_broken_files_are_clear_errors(tmp_path, minimal_site, make, message):
     source = tmp_path / "来文.docx"

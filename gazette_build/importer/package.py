@@ -94,6 +94,7 @@ def read(path: Path) -> WordFile:
                         "Word 文档 (.docx)")
     try:
         package = zipfile.ZipFile(path)
+        _check_sizes(package)
         names = set(package.namelist())
         main = _main_part(package, names)
         root = _xml(package, main)
@@ -112,7 +113,7 @@ def read(path: Path) -> WordFile:
         images = {}
         for name in reader.image_parts:
             if name in names:
-                images[name] = package.read(name)
+                images[name] = _part(package, name)
     except zipfile.BadZipFile as exc:
         raise DocxError(f"is not a Word .docx file (not a readable ZIP package: {exc}); "
                         "save it from Word as .docx") from None
@@ -124,10 +125,44 @@ def read(path: Path) -> WordFile:
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# what a part and the whole package may unpack to: an office's document with its pictures is a
+# few MB; a 3 MB file whose picture unpacked to 3 GB was read whole and written into content/
+MAX_PART = 64 << 20
+MAX_PACKAGE = 256 << 20
+
+
+def _check_sizes(package: zipfile.ZipFile) -> None:
+    """Refuse, before anything is unpacked, a package that says it unpacks beyond the limits
+    or holds an encrypted part (`_part` holds each part to its limit whatever it says)."""
+    parts = package.infolist()
+    for info in parts:
+        if info.flag_bits & 0x1:
+            raise DocxError(f"is password-protected ({info.filename} is encrypted); remove the "
+                            "password in Word and save it again")
+        if info.file_size > MAX_PART:
+            raise DocxError(_too_large(info.filename, info.file_size))
+    if sum(info.file_size for info in parts) > MAX_PACKAGE:
+        raise DocxError(f"is too large to import: its parts unpack to "
+                        f"{sum(info.file_size for info in parts) >> 20:,} MB, more than "
+                        f"{MAX_PACKAGE >> 20} MB; save its pictures smaller")
+
+
+def _too_large(name: str, size: int) -> str:
+    return (f"is too large to import: {name} unpacks to {size >> 20:,} MB or more, more than "
+            f"{MAX_PART >> 20} MB; save its pictures smaller")
+
+
+def _part(package: zipfile.ZipFile, name: str) -> bytes:
+    """A part's bytes, read no further than the limit (the size a package gives is its word)."""
+    with package.open(name) as stream:
+        data = stream.read(MAX_PART + 1)
+    if len(data) > MAX_PART:
+        raise DocxError(_too_large(name, len(data)))
+    return data
 
 
 def _xml(package: zipfile.ZipFile, name: str) -> etree._Element:
-    return etree.fromstring(package.read(name), _PARSER)
+    return etree.fromstring(_part(package, name), _PARSER)
 
 
 def _optional_xml(package, names, name) -> etree._Element | None:
