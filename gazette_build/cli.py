@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="recompute the record of a published issue")
     serve = commands.add_parser("serve", help="live preview for editors")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--no-pdf", action="store_true", help="do not refresh the PDFs")
     importing = commands.add_parser("import", help="import Word (.docx) 公文 into an issue")
     importing.add_argument("files", nargs="+", type=Path, metavar="FILE.docx")
@@ -122,6 +122,12 @@ def _run_command(args: argparse.Namespace) -> int:
         _say(f"gazette: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
     return 2
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:  # 0: any free port
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got '{text}'")
+    return int(text)
 
 
 def _positive(text: str) -> int:

@@ -54,6 +54,7 @@ PRINT_FIELDS = (Field("press", "bool"), Field("pdfa", "bool"), Field("saddle_sti
 # what may start on a new page by editorial rule, leaving white at the foot of the one before
 NEW_PAGE_RULES = ("document", "embedded", "attachment")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_SLUG = 64
 
 
 def load_config(root: Path, report: Report) -> SiteConfig | None:
@@ -78,9 +79,18 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
     print_options = _sub(entries.get("print"), PRINT_FIELDS, path, report)
     new_page = _new_page(entries.get("print"), print_options, path, report)
     signing_config = signing.load_signing(entries.get("signing"), root, path, report)
-    if "slug" in values and not SLUG.match(values["slug"]):
+    if "slug" in values and len(values["slug"]) > MAX_SLUG:  # it starts every PDF's name
+        report.error(path, entries["slug"].line, "slug", f"'{values['slug'][:20]}…' has "
+                     f"{len(values['slug'])} characters; at most {MAX_SLUG} (file names hold "
+                     "255 bytes)")
+    elif "slug" in values and not SLUG.match(values["slug"]):
         report.error(path, entries["slug"].line, "slug", f"'{values['slug']}' must be lower-case "
                      "ASCII letters, digits and '-' (it names the PDF files)")
+    for folder in ("layouts", "assets"):  # each file of theirs is checked too (render, writer)
+        if (root / folder).is_dir() and not (root / folder).resolve().is_relative_to(
+                root.resolve()):
+            report.error(root / folder, 1, folder, f"is a link to {(root / folder).resolve()}, "
+                         "outside the site folder; copy the folder into the site folder instead")
     if "base_url" in values and not _absolute_web_address(values["base_url"]):
         report.error(path, entries["base_url"].line, "base_url", f"'{values['base_url']}' must "
                      "be the site's whole address, e.g. https://www.sxjz.gov.cn/gongbao/ (the "

@@ -16,6 +16,9 @@ def test_usage_errors_exit_two():
     wrong = run_cli("publish")
     assert wrong.code == 2 and "invalid choice: 'publish'" in wrong.err
     assert run_cli().code == 2
+    # a port beyond 65535 was taken modulo 65536: the preview listened on another port
+    port = run_cli("serve", "--port", "99999")
+    assert port.code == 2 and "expected a port from 0 to 65535, got '99999'" in port.err
 
 
 def test_check_lists_warnings_and_writes_nothing(minimal_site):

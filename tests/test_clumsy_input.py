@@ -4,6 +4,7 @@ site folder — site.yaml, issue.yaml and the layouts included."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -78,3 +79,18 @@ def test_a_source_file_that_links_out_of_the_site_is_refused(minimal_site, tmp_p
     assert any(line.startswith(f"{source}:1: ") and f"is a link to {outside}, outside the site "
                "folder" in line for line in result.lines), result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("folder", ["assets", "layouts"])
+def test_a_site_folder_that_links_out_of_the_site_is_refused(minimal_site, tmp_path, folder):
+    """assets/ as a link out of the site: each file was left out with a warning, then the
+    print layout failed with a traceback (and `check` said nothing)."""
+    outside = tmp_path / "elsewhere"
+    shutil.move(minimal_site / folder, outside)
+    os.symlink(outside, minimal_site / folder)
+    for command in (["check"], ["build", "--out", str(tmp_path / "o")]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 1 and "Traceback" not in result.err, result.err
+        assert f"{folder}:1: {folder}: is a link to {outside}, outside the site folder; copy " \
+            "the folder into the site folder instead" in result.lines
+    assert not (tmp_path / "o").exists()
