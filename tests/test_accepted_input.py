@@ -114,7 +114,8 @@ def test_bad_image_names_and_non_images_are_warned_not_crashed(minimal_site, tmp
     result, out = _build(minimal_site, tmp_path)
     assert result.code == 0
     assert result.lines[:-1] == [
-        "warning: content/2024/01/first.md:19: body: image a%00b.png is not a usable file name",
+        "warning: content/2024/01/first.md:19: body: image a%00b.png: its name holds U+0000, "
+        "which is a control character; it is not shown",
         "warning: content/2024/01/first.md:21: body: image second.md is not an image file "
         "(.png, .jpg, .jpeg, .gif, .svg, .webp); it is not shown",
         "warning: content/2024/01/first.md:23: body: image notes.txt is not an image file "
