@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace) -> int:
     root = args.site.resolve()
+    if args.command != "new" and not _is_folder(root):  # a usage error, not the content's
+        print(f"gazette: --site {args.site}: no such folder", file=sys.stderr)
+        return 2
     try:
         if args.command == "check":
             return _check(root)
@@ -122,6 +125,13 @@ def _run_command(args: argparse.Namespace) -> int:
         _say(f"gazette: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
     return 2
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long for the file system, say
+        return False
 
 
 def _port(text: str) -> int:

@@ -16,6 +16,9 @@ def test_usage_errors_exit_two():
     wrong = run_cli("publish")
     assert wrong.code == 2 and "invalid choice: 'publish'" in wrong.err
     assert run_cli().code == 2
+    for site in ("/nonexistent", "/" + "长" * 300):  # exit 1 before, as if the content erred
+        missing = run_cli("--site", site, "build")
+        assert missing.code == 2 and f"gazette: --site {site}: no such folder" in missing.err
     # a port beyond 65535 was taken modulo 65536: the preview listened on another port
     port = run_cli("serve", "--port", "99999")
     assert port.code == 2 and "expected a port from 0 to 65535, got '99999'" in port.err
