@@ -16,7 +16,7 @@ import jinja2
 
 from . import (audit, config as config_stage, content, data, earlyfiles, fanout, feeds, finding,
                interruption, linkcheck, markdown, memostore, numbering, render, reused, structure,
-               svgclean, swap, texts, writer)
+               rasters, svgclean, swap, texts, writer)
 from .errors import BuildFailed, Diagnostic, Report, sorted_diagnostics
 from .memo import Memo, run_memoised
 from .model import Document, Issue, PrintedIssue, Site, SiteConfig
@@ -353,7 +353,11 @@ def publish_images(site: Site, report: Report) -> dict[str, bytes]:
             report.warn(path, 1, "image", f"the image is {len(data) / 1024:,.0f} KB, above the "
                         f"{site.config.image_limit_kb:,} KB of site.yaml's image_limit_kb: every "
                         "reader downloads it and each PDF of its issue embeds it; make it smaller")
-        if image.lower().endswith(".svg"):
+        if not image.lower().endswith(".svg"):
+            size = rasters.pixels(data)
+            if rasters.too_large(size):
+                report.warn(path, 1, "image", rasters.why_too_large(size))
+        else:
             data, removed = svgclean.clean(data)
             if data is None:
                 report.warn(path, 1, "image", f"the SVG is refused: {removed[0]}")

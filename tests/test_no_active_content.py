@@ -166,6 +166,30 @@ def test_an_svg_of_uses_of_uses_is_refused_for_the_web_and_for_print(minimal_sit
     assert list(out.rglob("*.pdf")) and "WeasyPrint" not in result.err
 
 
+def test_an_image_of_too_many_pixels_is_named_and_left_out_of_the_pdfs(minimal_site, tmp_path):
+    """A small PNG of 50 million pixels: the print layout decoded it whole (1.5 GB at 169
+    million), and Pillow's warning came out raw, naming no file."""
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    packed = io.BytesIO()
+    Image.new("1", (10_000, 5_000)).save(packed, "PNG")
+    assert len(packed.getvalue()) < 100_000
+    _with_image(minimal_site, "huge.png", packed.getvalue())
+    out = tmp_path / "o"
+    result = run_cli("--site", str(minimal_site), "build", "--no-search", "--out", str(out))
+    assert result.code == 0, result.err
+    assert ("warning: content/2024/01/huge.png:1: image: the image has 10,000 × 5,000 pixels, "
+            "more than 40 million: the print layout would decode it whole, so it is left out "
+            "of the PDFs; make it smaller") in result.lines
+    assert "WeasyPrint" not in result.err and "DecompressionBomb" not in result.err
+    assert (out / "2024/01/huge.png").exists()  # the web edition shows it
+    issue_pdf = next(out.glob("2024/01/*.pdf"))
+    assert not any(page.images for page in PdfReader(issue_pdf).pages)
+
+
 def test_an_image_that_links_to_a_file_of_another_type_is_not_published(minimal_site, tmp_path):
     """`x.svg` → a page: it was published under the page's name, uncleaned, in place of the
     page a document has there."""

@@ -11,8 +11,11 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .. import svgclean
+from .. import rasters, svgclean
 from . import cache as printcache
+
+
+RASTERS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 class SiteFetcher(URLFetcher):
@@ -26,7 +29,8 @@ class SiteFetcher(URLFetcher):
         self.fetched: dict[str, str | None] = {}
         self.refused: list[str] = []
         self.missing: list[str] = []
-        self.unpublished: list[str] = []  # SVGs refused: the web build's warning says why
+        # images refused (an SVG, too many pixels): the web build's warning says why
+        self.unpublished: list[str] = []
 
     def fetch(self, url, headers=None):
         path = self._local_path(url)
@@ -44,6 +48,9 @@ class SiteFetcher(URLFetcher):
             if data is None:
                 self.unpublished.append(url)
                 raise ValueError(f"{url} is refused: {why[0]}")
+        elif path.suffix.lower() in RASTERS and rasters.too_large(rasters.pixels(data)):
+            self.unpublished.append(url)  # decoded whole, it would hold GBs: left out
+            raise ValueError(f"{url} is refused: too many pixels")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
