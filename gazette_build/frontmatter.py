@@ -51,13 +51,14 @@ def decode_text(data: bytes, path: Path, report: Report) -> str | None:
     encoding is refused, named where it can be recognised."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    wide = _wide_encoding(data) if b"\x00" in data else None
+    if wide is not None:  # UTF-8 too, when it is ASCII and zeros: YAML then says "U+0000"
+        report.error(path, 1, "encoding", f"the file is {wide}; save it as UTF-8")
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            report.error(path, 1, "encoding", "the file is UTF-16; save it as UTF-8")
-            return None
         text = _gbk_text(data)
         if text is None:
             report.error(path, line, "encoding",
@@ -66,6 +67,18 @@ def decode_text(data: bytes, path: Path, report: Report) -> str | None:
         report.warn(path, line, "encoding",
                     "the file is GBK, not UTF-8; it was read as GBK — save it as UTF-8")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32, by its byte-order mark, or without one where zeros are a quarter of
+    the bytes or more (Chinese in UTF-16 has few, but then it does not decode as UTF-8 either)."""
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if data.startswith(mark):
+            return name
+    if data.count(b"\x00") * 4 >= len(data):
+        return "UTF-16 or UTF-32 without a byte-order mark (a zero byte in every few)"
+    return None
 
 
 def _gbk_text(data: bytes) -> str | None:

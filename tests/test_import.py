@@ -290,6 +290,10 @@ def _zip_with(path: Path, name: str, data: bytes, encrypted: bool = False) -> Pa
      "is damaged: its XML does not parse"),
     (lambda p: _zip_with(p, "word/document.xml", b" " * (70 << 20)),
      "is too large to import: word/document.xml unpacks to 70 MB or more, more than 64 MB"),
+    (lambda p: _zip_with(p, "word/document.xml", b'<!DOCTYPE w [<!ENTITY x "text">]><w:document '
+                         b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                         b'<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>'),
+     "is not as Word writes it: word/document.xml declares a DOCTYPE (entities)"),
     (lambda p: _zip_with(p, "word/document.xml", b"<w:document/>", encrypted=True),
      "is password-protected (word/document.xml is encrypted)"),
 ])

@@ -162,7 +162,11 @@ def _part(package: zipfile.ZipFile, name: str) -> bytes:
 
 
 def _xml(package: zipfile.ZipFile, name: str) -> etree._Element:
-    return etree.fromstring(_part(package, name), _PARSER)
+    root = etree.fromstring(_part(package, name), _PARSER)
+    if root.getroottree().docinfo.doctype:  # its entities are not expanded: text would be lost
+        raise DocxError(f"is not as Word writes it: {name} declares a DOCTYPE (entities); open "
+                        "it in Word and save it again")
+    return root
 
 
 def _optional_xml(package, names, name) -> etree._Element | None:
