@@ -193,6 +193,21 @@ def test_a_paragraph_or_table_too_large_for_print_is_named_and_the_web_edition_b
     assert not list(out.rglob("*.pdf"))
 
 
+def test_print_limits_see_a_paragraph_above_a_table_and_a_row_of_one_long_cell():
+    from gazette_build.printed import limits
+
+    class Doc:
+        body_line, html, parts = 10, "", ()
+
+        def __init__(self, body):
+            self.body_markdown = body
+
+    assert limits.problems(Doc("长" * 25_000 + "\na | b\n--|--\n1 | 2\n")) == [
+        (10, "the paragraph has 25,000 characters, more than the 20,000 the print layout takes")]
+    assert limits.problems(Doc("| a | b |\n|---|---|\n| " + "长" * 25_000 + " | 2 |\n")) == [
+        (12, "a table row has 25,008 characters, more than the 20,000 the print layout takes")]
+
+
 @pytest.mark.parametrize("shape", ["ideographic spaces", "rows without a leading pipe"])
 def test_print_limits_cut_blocks_as_markdown_does(minimal_site, tmp_path, shape):
     """A line of U+3000 does not end a paragraph, and GFM rows need no leading `|`: both got

@@ -24,6 +24,7 @@ class SiteFetcher(URLFetcher):
     def __init__(self, root: Path):
         super().__init__(allowed_protocols={"file"})
         self.root = root.resolve()
+        self.content = self.root / "content"  # the documents' images, which the web build checks
         # path relative to the site folder → sha256, or None for a file that does not exist
         # (the cache then lays the issue out again once it appears)
         self.fetched: dict[str, str | None] = {}
@@ -43,7 +44,9 @@ class SiteFetcher(URLFetcher):
             raise ValueError(f"{url} does not exist")
         data = path.read_bytes()
         self.fetched[path.relative_to(self.root).as_posix()] = printcache.digest_bytes(data)
-        if path.suffix.lower() == ".svg":  # laid out as the web edition publishes it, or not
+        if not path.is_relative_to(self.content):  # the site's own (assets): as they are
+            pass
+        elif path.suffix.lower() == ".svg":  # laid out as the web edition publishes it, or not
             data, why = svgclean.clean(data)  # at all (the web build's warning says why)
             if data is None:
                 self.unpublished.append(url)

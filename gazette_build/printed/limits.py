@@ -27,12 +27,19 @@ def problems(doc: Document) -> list[tuple[int, str]]:
     each line a row, with a leading `|` or not."""
     found = []
     lines = doc.body_markdown.split("\n")
-    start, size, rows, row_start, in_table = 0, 0, 0, 0, False
+    start, size, rows, row_start, in_table, last = 0, 0, 0, 0, False, 0
     for index, line in enumerate(lines + [""]):
         text = line.strip(" \t")
+        if len(text) > MAX_PARAGRAPH and (rows or in_table or text.startswith("|")):
+            found.append((doc.body_line + index, f"a table row has {len(text):,} characters, "
+                          f"more than the {MAX_PARAGRAPH:,} the print layout takes"))
         if text and "|" in text and DELIMITER_ROW.match(text) and (rows or size):
             if not rows:  # the line above, read as a paragraph's, was the header row
-                rows, row_start, size = 1, start, 0
+                if size - last > MAX_PARAGRAPH:  # the paragraph above the table
+                    found.append((doc.body_line + start, f"the paragraph has "
+                                  f"{size - last:,} characters, more than the "
+                                  f"{MAX_PARAGRAPH:,} the print layout takes"))
+                rows, row_start, size = 1, index - 1, 0
             rows, in_table = rows + 1, True
             continue
         if text and (in_table or text.startswith("|")):  # a ```table block's rows lead with |
@@ -47,7 +54,7 @@ def problems(doc: Document) -> list[tuple[int, str]]:
         if text:
             if size == 0:
                 start = index
-            size += len(text)
+            size, last = size + len(text), len(text)
             continue
         if size > MAX_PARAGRAPH:
             found.append((doc.body_line + start, f"the paragraph has {size:,} characters, more "
