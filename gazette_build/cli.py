@@ -96,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    root = args.site.resolve()
-    if args.command != "new" and not _is_folder(root):  # a usage error, not the content's
+    try:
+        root = args.site.resolve()
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+        root = None
+    if root is None or args.command != "new" and not _is_folder(root):  # a usage error
         print(f"gazette: --site {args.site}: no such folder", file=sys.stderr)
         return 2
     try:

@@ -14,6 +14,7 @@ building.
 from __future__ import annotations
 
 import base64
+import errno
 import fcntl
 import hashlib
 import ipaddress
@@ -51,7 +52,9 @@ def take_lock(root: Path) -> PreviewLock:
     folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):  # no locks here (NFS): none
+            return PreviewLock(folder, None)
         os.close(folder)
         try:
             holder = (root / LOCK_NAME).read_text(encoding="utf-8").strip()

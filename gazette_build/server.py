@@ -26,7 +26,9 @@ from pathlib import Path
 
 from livereload.handlers import LiveReloadHandler, StaticFileHandler
 from livereload.watcher import Watcher
+from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.netutil import bind_sockets
 from tornado.web import HTTPError
 
 from . import preview_guard
@@ -376,7 +378,12 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
     PreviewFileHandler.preview = preview
     LiveReloadHandler.watcher = PreviewWatcher(preview)
     LiveReloadHandler.live_css = True
-    preview_guard.application(PreviewFileHandler, str(out), (host, port)).listen(port, host)
+    # bound first: with --port 0 the system picks the port, which the Host check, the reload
+    # script and the message must name
+    sockets = bind_sockets(port, host)
+    port = sockets[0].getsockname()[1]
+    HTTPServer(preview_guard.application(PreviewFileHandler, str(out), (host, port))
+               ).add_sockets(sockets)
     preview.watch_in_background()
     _say(f"previewing {root} at http://{host}:{port}/ (Ctrl-C to stop)")
     try:

@@ -92,6 +92,30 @@ def check(text: str, path: Path, line: int, field: str, report: Report) -> bool:
 _REFERENCE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,8}|[A-Za-z][A-Za-z0-9]{1,40});")
 
 
+# code spans, where a reference is shown as written (one line; linear: each run of the class
+# ends at the next backtick)
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+_FENCE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
+
+
+def _outside_code(text: str) -> str:
+    """`text` with its fenced code blocks and code spans made spaces (each offset, so each line
+    number, stays that of `text`); read line by line, so any text costs one pass."""
+    lines, fence = text.split("\n"), None
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is None and opening:
+            fence = opening[1]
+        elif fence is not None and opening and opening[1].startswith(fence) and \
+                not line[opening.end():].strip():
+            fence = None
+        elif fence is None:
+            lines[index] = _CODE_SPAN.sub(lambda m: " " * len(m[0]), line)
+            continue
+        lines[index] = " " * len(line)
+    return "\n".join(lines)
+
+
 def check_body(text: str, path: Path, line: int, report: Report) -> bool:
     """`check` for a document's body, whose character references are checked too, each
     reported at its line as the reference written and the character it stands for."""
@@ -99,7 +123,7 @@ def check_body(text: str, path: Path, line: int, report: Report) -> bool:
     if "&" not in text:
         return fine
     seen: set[str] = set()
-    for match in _REFERENCE.finditer(text):
+    for match in _REFERENCE.finditer(_outside_code(text)):
         if match[0] in seen:
             continue
         seen.add(match[0])

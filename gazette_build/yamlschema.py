@@ -191,7 +191,9 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
             continue
         try:
             value = loader.construct_object(value_node, deep=True)
-        except ValueError as exc:  # e.g. 2024-02-30 matches the date pattern but is no date
+        # e.g. 2024-02-30 matches the date pattern but is no date; `!!bool x`, `!!int ''`
+        # fail inside PyYAML's own constructors with whatever error they meet
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
             failing = _failing_scalar(loader, value_node) or value_node
             is_date = failing.tag == "tag:yaml.org,2002:timestamp"
             written = failing.value if isinstance(failing, yaml.ScalarNode) else "the value"
@@ -215,14 +217,15 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
 
 def _failing_scalar(loader: yaml.SafeLoader, node: yaml.Node) -> yaml.ScalarNode | None:
     """The scalar inside `node` (a list or mapping, or itself) that cannot be read, if one."""
-    loader.recursive_objects.clear()  # what the failed reading left marked as being read
     stack = [node]
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.ScalarNode):
+            loader.recursive_objects.clear()  # what a failed reading left marked as being read
             try:
                 loader.construct_object(node)
-            except ValueError:
+            except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+                loader.recursive_objects.clear()  # an alias of it may be read again
                 return node
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(reversed(node.value))

@@ -12,6 +12,13 @@ def test_version_and_help_exit_zero():
     assert help_.code == 0 and "build" in help_.out and "check" in help_.out
 
 
+def test_a_site_that_is_a_loop_of_links_is_a_usage_error(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)  # resolve() raised RuntimeError: a traceback
+    result = run_cli("--site", str(loop), "check")
+    assert result.code == 2 and f"gazette: --site {loop}: no such folder" in result.err
+
+
 def test_usage_errors_exit_two():
     wrong = run_cli("publish")
     assert wrong.code == 2 and "invalid choice: 'publish'" in wrong.err

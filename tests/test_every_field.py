@@ -251,6 +251,18 @@ def test_a_character_reference_in_a_body_is_checked_as_its_character(minimal_sit
             f"for {code}" in result.err
 
 
+def test_a_character_reference_in_code_is_shown_as_written_not_refused(minimal_site):
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(
+        "第一段正文。", "第一段正文写作 `&#x200B;`。\n\n```\n&#x202E;\n```\n\n末段&#x2066;。"),
+        encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1
+    said = [line for line in result.lines if "character reference" in line]
+    assert len(said) == 1 and said[0].startswith("content/2024/01/first.md:17: body: the "
+                                                 "character reference &#x2066;"), result.err
+
+
 def test_a_key_that_looks_like_a_date_is_an_unknown_field_not_a_traceback(minimal_site):
     doc = minimal_site / "content/2024/01/first.md"
     doc.write_text(doc.read_text(encoding="utf-8").replace(
@@ -260,6 +272,23 @@ def test_a_key_that_looks_like_a_date_is_an_unknown_field_not_a_traceback(minima
     assert "content/2024/01/first.md:6: 2024-02-30: unknown field" in result.err
     assert ("content/2024/01/first.md:7: keywords: 2024-02-31 is not a real date (day is out "
             "of range for month)") in result.err
+
+
+def test_a_tagged_value_or_a_bad_date_named_twice_is_one_located_error_each(minimal_site):
+    """`!!bool x` and `!!int ''` failed inside PyYAML with a KeyError or IndexError (a
+    traceback); a bad date under an anchor, named again by its alias, was then taken for a
+    syntax error and every other field lost."""
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(
+        "disclosure:", 'keywords: [!!bool x]\ntopic: !!int ""\nnotes: &d [2024-02-30]\n'
+        "title_lines: *d\ndisclosure:"), encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1 and "Traceback" not in result.err, result.err
+    assert "content/2024/01/first.md:6: keywords: x is not a valid value" in result.err
+    assert "content/2024/01/first.md:7: topic:  is not a valid value" in result.err
+    assert "content/2024/01/first.md:8: notes: 2024-02-30 is not a real date" in result.err
+    assert "content/2024/01/first.md:8: title_lines: 2024-02-30 is not a real date" in result.err
+    assert "syntax error" not in result.err
 
 
 def test_documents_named_with_full_width_digits_are_the_same_documents(minimal_site, tmp_path):

@@ -262,8 +262,12 @@ def test_a_second_build_of_a_site_waits_for_the_first(minimal_site, tmp_path):
     index recorded as the one with it, then "nothing changed" for ever)."""
     import fcntl
 
-    with open(minimal_site / "site.yaml", "rb") as first:
+    first = os.open(minimal_site / "content", os.O_RDONLY | os.O_DIRECTORY)
+    try:
         fcntl.flock(first, fcntl.LOCK_EX)
+        saved = minimal_site / "site.yaml.new"  # site.yaml saved meanwhile, as editors save:
+        saved.write_bytes((minimal_site / "site.yaml").read_bytes())  # a new file renamed
+        os.replace(saved, minimal_site / "site.yaml")
         out = tmp_path / "public"
         second = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site",
                                    str(minimal_site), "build", "--no-pdf", "--no-search",
@@ -271,6 +275,8 @@ def test_a_second_build_of_a_site_waits_for_the_first(minimal_site, tmp_path):
                                   cwd=REPO)
         time.sleep(3)
         assert second.poll() is None and not out.exists()
+    finally:
+        os.close(first)
     _, said = second.communicate(timeout=120)
     assert second.returncode == 0, said
     assert said.startswith("gazette: another build of this site is running; waiting for "

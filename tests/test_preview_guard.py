@@ -119,6 +119,30 @@ def test_removing_the_lock_file_does_not_let_a_second_preview_in(preview, minima
     assert preview.get("/2024/01/first/index.html")[0] == 200  # its folder left as it was
 
 
+def test_port_zero_serves_on_the_port_the_system_picked(minimal_site):
+    """--port 0 listened where the system chose, but the Host check expected port 0: every
+    request got a 403, and the message named port 0."""
+    serving = subprocess.Popen([sys.executable, "-m", "gazette_build", "--site",
+                                str(minimal_site), "serve", "--port", "0", "--no-pdf"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        said = ""
+        while "previewing" not in said:
+            said = serving.stderr.readline()
+            assert said, "the preview ended without saying where it listens"
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", said)[1])
+        assert port != 0
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/2024/01/first/index.html")
+        response = connection.getresponse()
+        assert response.status == 200 and f"/livereload.js?port={port}" in \
+            response.read().decode("utf-8")
+        connection.close()
+    finally:
+        serving.terminate()
+        serving.wait(timeout=10)
+
+
 def test_requests_are_answered_while_saves_keep_coming(preview, minimal_site):
     """A save every 10 ms for 1.5 s: the old server polled and waited for the burst to end on
     its request loop (2 s per request); now requests are answered meanwhile."""

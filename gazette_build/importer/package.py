@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def read(path: Path) -> WordFile:
         for name in reader.image_parts:
             if name in names:
                 images[name] = _part(package, name)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error) as exc:  # zlib: a part's packed bytes are damaged
         raise DocxError(f"is not a Word .docx file (not a readable ZIP package: {exc}); "
                         "save it from Word as .docx") from None
     except etree.XMLSyntaxError as exc:
