@@ -33,8 +33,9 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
         if token.type == "inline" and token.meta.get("plain"):
             report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",
                         f"the paragraph ({len(token.content):,} characters) holds too many link, "
-                        "image or emphasis marks to read in bounded time; it is shown as plain "
-                        "text: split it or remove the marks")
+                        "image or emphasis marks (for its length, or with the document's "
+                        "others) to read in bounded time; it is shown as plain text: split it "
+                        "or remove the marks")
     text = doc.body_markdown
     # each walk over the tokens is skipped when the source cannot hold what it looks for
     if "<" in text or "](" in text or "![" in text:

@@ -122,21 +122,30 @@ def _parser() -> MarkdownIt:
 # mark: a paragraph of 400 KB of `![` takes minutes. A paragraph whose marks × length pass this
 # budget (a 10 KB paragraph may hold 2,000 marks) is shown as plain text; the audit says where.
 MARKUP_BUDGET = 20_000_000
+# and the document's paragraphs together: 5 MB of `![` cut into 4,000-character paragraphs,
+# each within the budget, took 74 s (plain text of that size: 0.4 s). A paragraph of at most
+# 256 characters costs at most 65,536 and is not counted (most are; counting them all cost a
+# cold build ~1 %): 5 MB of those is ~5 s at worst
+DOCUMENT_MARKUP_BUDGET = 200_000_000
+COUNTED_FROM = 256
 MARKS = re.compile(r"[\[\]*_`<>!]")
 
 
 def _bounded_inline(state) -> None:
-    """markdown-it's core `inline` rule, with the budget above."""
+    """markdown-it's core `inline` rule, with the budgets above."""
+    spent = 0
     for token in state.tokens:
         if token.type != "inline":
             continue
         if token.children is None:
             token.children = []
         source = token.content
-        if len(source) > 4_000 and len(MARKS.findall(source)) * len(source) > MARKUP_BUDGET:
+        cost = len(MARKS.findall(source)) * len(source) if len(source) > COUNTED_FROM else 0
+        if cost > MARKUP_BUDGET or (cost and spent + cost > DOCUMENT_MARKUP_BUDGET):
             token.meta["plain"] = True
             token.children.append(type(token)("text", "", 0, content=source))
         else:
+            spent += cost
             state.md.inline.parse(source, state.md, state.env, token.children)
 
 

@@ -171,6 +171,24 @@ def test_a_huge_paragraph_of_marks_is_shown_as_text_with_a_warning(minimal_site,
     assert payload.replace("<", "&lt;") * 10 in page
 
 
+def test_paragraphs_each_within_the_budget_are_bounded_together(minimal_site, tmp_path):
+    """400 KB of `![` cut into 4,000-character paragraphs: each passed the paragraph's budget,
+    and together they took markdown-it as long as one 400 KB paragraph would (5 MB: 74 s)."""
+    doc = minimal_site / "content/2024/01/first.md"
+    text = doc.read_text(encoding="utf-8")
+    first = text.count("\n") + 2
+    doc.write_text(text + "\n" + "\n\n".join(["![" * 2_000] * 100) + "\n", encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(tmp_path / "o"))
+    assert result.code == 0, result.err
+    plain = [line for line in result.lines if "shown as plain text" in line]
+    # 4,000 marks × 4,000 characters each: the document's budget holds 12 of them
+    kept = markdown.DOCUMENT_MARKUP_BUDGET // (4_000 * 4_000)
+    assert kept == 12 and len(plain) == 100 - kept
+    assert plain[0].startswith(f"warning: content/2024/01/first.md:{first + 2 * kept}: body: the "
+                               "paragraph (4,000 characters) holds too many link, image or "
+                               "emphasis marks (for its length, or with the document's others)")
+
+
 def test_a_paragraph_or_table_too_large_for_print_is_named_and_the_web_edition_built(
         minimal_site, tmp_path):
     doc = minimal_site / "content/2024/01/first.md"
