@@ -9,11 +9,13 @@ other file. Whatever the reading drops — processing instructions such as `<?xm
 comments — is dropped from the published file too. The editor is told what was removed, except
 the drawing programs' own notes (Inkscape's, RDF metadata), which never draw.
 
-An SVG is refused (not published, with a warning) that is not UTF-8, declares a DOCTYPE or
-entities (expansion without bound, other files read), is not well-formed XML, has no `<svg>` at
-its root, nests deeper than `MAX_DEPTH` (writing it out again is one call per level), or draws
-more than `MAX_DRAWN` elements once each `<use>` is counted as what it draws (3 KB of `<use>`s
-of `<use>`s drew 10^8 and held the print layout for minutes) or a `<use>` draws itself. The
+An SVG is refused (not published, with a warning) that is not UTF-8, declares entities other
+than short plain text (Illustrator's namespace names; expansion without bound, other files
+read), is not well-formed XML, has no `<svg>` at its root, nests deeper than `MAX_DEPTH`
+(writing it out again is one call per level), or draws more than `MAX_DRAWN` elements once each
+element drawn again is counted as often as it is — by a `<use>`, a mask, clip, pattern, filter
+or marker (once a point), a style sheet's `url(#…)` (3 KB of `<use>`s of `<use>`s drew 10^8;
+2 KB of nested masks took WeasyPrint past 1 GB) — or draws itself. The
 printed edition reads SVGs through the same cleaning (`printed/fetcher.py`).
 """
 from __future__ import annotations
@@ -35,16 +37,28 @@ MAX_DRAWN = 50_000  # a detailed map has a few thousand paths; 10^5 took WeasyPr
 ACTIVE_ELEMENTS = {"script", "foreignObject", "handler", "listener"}
 ANIMATIONS = {"set", "animate", "animateTransform", "animateMotion"}
 # style that can load a file, read once its escapes are decoded (`u\72l(` is `url(`): an import,
-# or a function that takes an address, unless it names a part of the image itself (`url(#g)`)
+# a function of image candidates (any of them may be an address, whatever the first is), or an
+# address that is neither a part of the image itself (`url(#g)`) nor data held in it
 LOADING_STYLE = re.compile(
-    r"@import|\b(?:url|src|image|image-set|-webkit-image-set|cross-fade|element)"
-    r"\s*\(\s*(?![\"']?\s*#)", re.IGNORECASE)
+    r"@import|\b(?:-webkit-)?(?:image-set|cross-fade|image|element)\s*\("
+    r"|\b(?:url|src)\s*\(\s*(?![\"']?\s*(?:#|data:))", re.IGNORECASE)
+IMPORT_RULE = re.compile(r"@import[^;{}]*;?", re.IGNORECASE)
 CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(.))", re.DOTALL)
-# a DOCTYPE that only names the SVG DTD (matplotlib's, Illustrator's) is read as nothing; one
-# with declarations of its own (`[<!ENTITY …`) is refused
-DECLARATIONS = re.compile(r"<!DOCTYPE[^>\[]*\[|<!ENTITY")
-# pictures an `<image>` may hold in itself: raster data only (no SVG, which could hold more)
-EMBEDDED_PICTURE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
+# a DOCTYPE may declare entities as Illustrator does (`<!ENTITY ns_svg "http://…">`): short
+# text, no reference to another entity or file; anything else in it is refused
+DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*(?:\[(?P<subset>[^\]]*)\])?\s*>")
+PLAIN_ENTITY = re.compile(r'\s*<!ENTITY\s+[\w.:-]+\s+"[^"&%<]{0,200}"\s*>\s*')
+MAX_ENTITIES = 50
+EMBEDDED_PICTURE = re.compile(r"^data:image/(?:png|jpe?g|gif|webp)(?:;[^,;=]+=[^,;]*)*;base64,"
+                              r"[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
+# attributes that hold no CSS (names, classes, geometry): not read for loading style
+NOT_STYLE = {"id", "class", "d", "points", "transform", "viewBox", "x", "y", "width", "height",
+             "lang", "space"}
+# what paints or clips with another element of the image, drawing it again (`url(#id)`)
+PAINTING = ("mask", "clip-path", "fill", "stroke", "filter", "style", "marker", "marker-start",
+            "marker-mid", "marker-end")
+URL_REFERENCE = re.compile(r"url\(\s*['\"]?\s*#([^)'\"\s]+)")
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 PROCESSING_INSTRUCTION = re.compile(r"<\?(?!xml\s)([^\s?>]{1,40})")
 
 
@@ -60,12 +74,27 @@ def _editors(namespace: str) -> bool:
     return namespace.startswith(EDITORS_NS)
 
 
+def _decoded(style: str) -> str:
+    if "\\" not in style:
+        return style
+    return CSS_ESCAPE.sub(lambda m: chr(min(int(m[1], 16), 0x10FFFF) or 0xFFFD) if m[1]
+                          else m[2], style)
+
+
 def _loads(style: str) -> bool:
     """Whether CSS text (a sheet, an attribute) can load a file, its escapes decoded."""
-    if "\\" in style:
-        style = CSS_ESCAPE.sub(lambda m: chr(min(int(m[1], 16), 0x10FFFF) or 0xFFFD) if m[1]
-                               else m[2], style)
-    return bool(LOADING_STYLE.search(style))
+    return bool(LOADING_STYLE.search(_decoded(style)))
+
+
+def _plain_declarations(text: str) -> bool:
+    """Whether the document's DOCTYPE, if any, declares only plain text entities (and no
+    `<!ENTITY` stands anywhere else)."""
+    doctype = DOCTYPE.search(text)
+    subset = (doctype["subset"] or "") if doctype else ""
+    if text.count("<!ENTITY") != subset.count("<!ENTITY") or "<!DOCTYPE" in text and not doctype:
+        return False
+    declarations = PLAIN_ENTITY.findall(subset)
+    return len(declarations) <= MAX_ENTITIES and "".join(declarations) == subset
 
 
 def clean(data: bytes) -> tuple[bytes | None, list[str]]:
@@ -74,9 +103,9 @@ def clean(data: bytes) -> tuple[bytes | None, list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, ["it is not UTF-8 text; it is not published"]
-    if DECLARATIONS.search(text):
-        return None, ["it declares entities, which can expand without bound or read other "
-                      "files; it is not published"]
+    if not _plain_declarations(text):
+        return None, ["it declares entities that name other entities or files, which can "
+                      "expand without bound or read other files; it is not published"]
     try:
         root = ET.fromstring(text)  # read as text: an encoding it declares is not followed
     except ET.ParseError as exc:
@@ -87,9 +116,6 @@ def clean(data: bytes) -> tuple[bytes | None, list[str]]:
     if root.tag != f"{{{SVG_NS}}}svg":
         return None, [f"it is not an SVG image (its root element is <{_local(root.tag)}>); "
                       "it is not published"]
-    if _markers_in_markers(root):
-        return None, ["a marker in it draws markers (each level multiplies the drawing); it "
-                      "is not published"]
     if _deeper_than(root, MAX_DEPTH):
         return None, [f"its elements nest more than {MAX_DEPTH} deep; it is not published"]
     removed = [f"the processing instruction <?{name}?>"
@@ -97,10 +123,12 @@ def clean(data: bytes) -> tuple[bytes | None, list[str]]:
     _clean_element(root, removed)
     drawn = _drawn(root, MAX_DRAWN)
     if drawn is None:
-        return None, ["a <use> in it draws the element that holds it; it is not published"]
+        return None, ["an element in it draws itself (through a <use>, a mask, clip, pattern "
+                      "or marker); it is not published"]
     if drawn > MAX_DRAWN:
-        return None, [f"it draws more than {MAX_DRAWN:,} elements (each <use> counted as what "
-                      "it draws); it is not published"]
+        return None, [f"it draws more than {MAX_DRAWN:,} elements (each one that a <use>, a "
+                      "mask, clip, pattern or marker draws again counted each time); it is not "
+                      "published"]
     # registered again here: another module registering its own default namespace drops ours
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
@@ -118,77 +146,81 @@ def _deeper_than(root: ET.Element, limit: int) -> bool:
 
 
 def _drawn(root: ET.Element, limit: int) -> int | None:
-    """How many elements the image draws, each `<use>` counted as the element it names (its
-    count once, however many `<use>`s name it); more than `limit` as soon as it is passed,
-    None for a `<use>` inside what it names."""
+    """How many elements the image draws, each element another draws again counted as often
+    as it is drawn: a `<use>` draws what either of its links names, a mask, clip, pattern,
+    filter or marker (`url(#id)`) what it names — a marker once per point of the path — and
+    what a style sheet names may be drawn by every element. More than `limit` as soon as it is
+    passed; None for an element drawn inside itself."""
     named: dict[str, list[ET.Element]] = {}
     for element in root.iter():
         if element.get("id"):
             named.setdefault(element.get("id").strip(), []).append(element)
+    sheets = "".join("".join(element.itertext()) for element in root.iter()
+                     if _local(element.tag) == "style")
+    everywhere = [target for name in URL_REFERENCE.findall(_decoded(sheets))
+                  for target in named.get(name, ())]
+    # what it draws does not draw it again (a marker's own path is not given the marker)
+    inside = {id(part) for target in everywhere for part in target.iter()}
 
-    def parts(element: ET.Element) -> list[ET.Element]:
-        """Its children, and for a `<use>` every element either of its links may name (a
-        renderer takes one; counting all cannot count less than it draws)."""
-        found = list(element)
+    def parts(element: ET.Element) -> list[tuple[ET.Element, int]]:
+        def points() -> int:  # a marker is drawn at each: about half the numbers of the path
+            return max(1, len(NUMBER.findall(element.get("d") or element.get("points") or ""))
+                       // 2)
+
+        found = [(child, 1) for child in element]
         if _local(element.tag) == "use":
             for reference in (element.get("href"), element.get(f"{{{XLINK_NS}}}href")):
                 reference = (reference or "").strip()
                 if reference.startswith("#"):
-                    found.extend(named.get(reference[1:].strip(), ()))
+                    found += [(target, 1) for target in named.get(reference[1:].strip(), ())]
+        for name in PAINTING:
+            value = element.get(name)
+            if value and "url(" in value:
+                for reference in URL_REFERENCE.findall(_decoded(value)):
+                    found += [(target, points()) for target in named.get(reference, ())]
+        if everywhere and id(element) not in inside:
+            times = points()
+            found += [(target, times) for target in everywhere]
         return found
 
     counted: dict[int, int] = {}
     walking: set[int] = set()  # the elements from the root down to where the walk is
     stack = [(root, False)]
-    while stack:  # a walk of its own: the `<use>` chains may be longer than Python's stack
+    while stack:  # a walk of its own: the chains may be longer than Python's stack
         element, children_counted = stack.pop()
         if id(element) in counted:
             continue
         if children_counted:
             walking.discard(id(element))
-            counted[id(element)] = 1 + sum(counted[id(part)] for part in parts(element))
-            if counted[id(element)] > limit:
-                return counted[id(element)]
+            total = 1 + sum(counted[id(part)] * times for part, times in parts(element))
+            counted[id(element)] = total
+            if total > limit:
+                return total
             continue
         if id(element) in walking:
             return None
         walking.add(id(element))
         stack.append((element, True))
-        stack.extend((part, False) for part in parts(element) if id(part) not in counted)
+        stack.extend((part, False) for part, _ in parts(element) if id(part) not in counted)
     return counted[id(root)]
-
-
-MARKER_PROPERTIES = ("marker", "marker-start", "marker-mid", "marker-end")
-
-
-def _markers_in_markers(root: ET.Element) -> bool:
-    """Whether something inside a `<marker>` may draw markers itself: by an attribute, or by a
-    style sheet that sets markers at all (125,000 circles from 1.2 KB at three levels)."""
-    markers = [element for element in root.iter() if _local(element.tag) == "marker"]
-    if not markers:
-        return False
-    sheets = "".join("".join(element.itertext()) for element in root.iter()
-                     if _local(element.tag) == "style")
-    if "marker" in sheets.lower():
-        return True
-    return any(inner.get(name) or "marker" in (inner.get("style") or "").lower()
-               for marker in markers for inner in marker.iter() if inner is not marker
-               for name in MARKER_PROPERTIES)
 
 
 def _clean_element(element: ET.Element, removed: list[str]) -> None:
     tag = _local(element.tag)
     for name, value in list(element.attrib.items()):
         local, namespace = _local(name), _namespace(name)
-        if namespace not in ("", XLINK_NS, XML_NS):
+        if namespace not in ("", XLINK_NS, XML_NS) or namespace == XML_NS and \
+                local not in ("space", "lang"):  # xml:base would move where links lead
             if not _editors(namespace):
-                removed.append(f"the attribute {local}= of another namespace on <{tag}>")
+                removed.append(f"the attribute {local}= of another namespace on <{tag}>"
+                               if namespace != XML_NS else f"the attribute xml:{local}= on <{tag}>")
         elif local.lower().startswith("on"):
             removed.append(f"the event handler {local}= on <{tag}>")
         elif local == "href" and not value.strip().startswith("#") and not (
                 tag == "image" and EMBEDDED_PICTURE.match(value.strip())):
             removed.append(f"the external reference {value.strip()[:80]} on <{tag}>")
-        elif _loads(value):
+        elif local not in NOT_STYLE and not local.startswith(("data-", "aria-")) and \
+                _loads(value):
             removed.append(f"the external reference in {local}= on <{tag}>")
         else:
             continue
@@ -206,8 +238,13 @@ def _clean_element(element: ET.Element, removed: list[str]) -> None:
             removed.append(f"<{name}> changing {target}")
         elif name == "style" and len(child):
             removed.append("a <style> holding elements")
-        elif name == "style" and _loads(child.text or ""):
+        elif name == "style" and _loads(child.text or "") and \
+                _loads(IMPORT_RULE.sub("", child.text or "")):
             removed.append("a <style> that loads other files")
+        elif name == "style" and _loads(child.text or ""):  # only its imports load
+            child.text = IMPORT_RULE.sub("", child.text or "")
+            removed.append("an @import in a <style>")
+            continue
         else:
             _clean_element(child, removed)
             continue
