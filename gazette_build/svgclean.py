@@ -15,8 +15,8 @@ read), is not well-formed XML, has no `<svg>` at its root, nests deeper than `MA
 (writing it out again is one call per level), or draws more than `MAX_DRAWN` elements once each
 element drawn again is counted as often as it is — by a `<use>`, a mask, clip, pattern, filter
 or marker (once a point), a style sheet's `url(#…)` (3 KB of `<use>`s of `<use>`s drew 10^8;
-2 KB of nested masks took WeasyPrint past 1 GB) — or draws itself. The
-printed edition reads SVGs through the same cleaning (`printed/fetcher.py`).
+2 KB of nested masks took WeasyPrint past 1 GB) — or draws itself. The printed edition reads
+the documents' SVGs through the same cleaning (`printed/fetcher.py`).
 """
 from __future__ import annotations
 
