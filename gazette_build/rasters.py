@@ -12,6 +12,7 @@ import io
 import warnings
 
 MAX_PIXELS = 40_000_000  # 8,000 × 5,000: far beyond any page of the gazette at 300 dpi
+TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
 def pixels(data: bytes) -> tuple[int, int] | None:

@@ -15,8 +15,6 @@ from .. import rasters, svgclean
 from . import cache as printcache
 
 
-RASTERS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-
 
 class SiteFetcher(URLFetcher):
     """Serves `file:` URLs inside the site folder and refuses everything else."""
@@ -44,18 +42,24 @@ class SiteFetcher(URLFetcher):
             raise ValueError(f"{url} does not exist")
         data = path.read_bytes()
         self.fetched[path.relative_to(self.root).as_posix()] = printcache.digest_bytes(data)
-        if not path.is_relative_to(self.content):  # the site's own (assets): as they are
-            pass
-        elif path.suffix.lower() == ".svg":  # laid out as the web edition publishes it, or not
-            data, why = svgclean.clean(data)  # at all (the web build's warning says why)
+        if path.is_relative_to(self.content):  # the site's own files (assets) are as they are
+            data = self._as_published(url, path, data)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, data, {"Content-Type": content_type})
+
+    def _as_published(self, url: str, path: Path, data: bytes) -> bytes:
+        """A document's image as the web edition publishes it (an SVG cleaned), or refused
+        (ValueError) where the web build leaves it out or warns that print cannot take it."""
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            data, why = svgclean.clean(data)
             if data is None:
                 self.unpublished.append(url)
                 raise ValueError(f"{url} is refused: {why[0]}")
-        elif path.suffix.lower() in RASTERS and rasters.too_large(rasters.pixels(data)):
+        elif suffix in rasters.TYPES and rasters.too_large(rasters.pixels(data)):
             self.unpublished.append(url)  # decoded whole, it would hold GBs: left out
             raise ValueError(f"{url} is refused: too many pixels")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, data, {"Content-Type": content_type})
+        return data
 
     def _local_path(self, url: str) -> Path | None:
         parts = urlsplit(url)
