@@ -1,5 +1,12 @@
 """Each table of a document as CSV: the cells read back from the document's HTML, one file per
-table (`<stem>-table-<n>.csv` beside the page), and a download link under the table."""
+table (`<stem>-table-<n>.csv` beside the page), and a download link under the table.
+
+A spreadsheet program opening a CSV file takes a cell that begins with `=`, `+`, `-` or `@` as
+a formula, and runs it: `=HYPERLINK(…)` or a DDE call in a table imported from an office's
+Word file would run on a reuser's machine. Such a cell is written with a `'` before it, as
+OWASP advises (the spreadsheet then shows it as text); a number (`-5`, `+3.2%`, `-1,234.5`)
+and a cell of dashes alone are written as they are.
+"""
 from __future__ import annotations
 
 import csv
@@ -32,9 +39,21 @@ def csv_files(doc: Document, tables: list[list[list[str]]]) -> dict[str, bytes]:
     files = {}
     for index, rows in enumerate(tables, 1):
         text = io.StringIO()
-        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        csv.writer(text, lineterminator="\r\n").writerows(
+            [[_inert(cell) for cell in row] for row in rows])
         files[f"{doc.url}{csv_name(doc, index)}"] = ("\ufeff" + text.getvalue()).encode("utf-8")
     return files
+
+
+FORMULA_START = ("=", "+", "-", "@")
+PLAIN = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)%?|[-+]+")  # a number, or dashes alone
+
+
+def _inert(cell: str) -> str:
+    """The cell as a spreadsheet program shows it rather than runs it."""
+    if cell.startswith(FORMULA_START) and not PLAIN.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def with_download_links(doc: Document) -> Document:

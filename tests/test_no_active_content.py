@@ -3,6 +3,8 @@ references (or are refused), and every page sends a Content-Security-Policy that
 script — which the pages do not need."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html.parser import HTMLParser
 
@@ -380,3 +382,26 @@ def test_every_page_forbids_inline_script_and_needs_nothing_else(web_edition):
         assert found.inline_scripts == 0 and found.inline_styles == 0, page
         for url in found.loads:  # all from the gazette's own origin
             assert not re.match(r"^([a-z]+:|//)", url), (page, url)
+
+
+def test_a_table_cell_a_spreadsheet_would_run_is_written_as_text_in_the_csv(minimal_site,
+                                                                           tmp_path):
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + (
+        "\n| 项目 | 数量 | 备注 |\n| --- | --- | --- |\n"
+        '| =HYPERLINK("https://evil.example","点击") | -5 | @SUM(A1) |\n'
+        "| +86 0354 1234567 | +3.2% | - |\n"
+        "| -2+3 | -1,234.5 | =1+1 |\n"), encoding="utf-8")
+    out = tmp_path / "o"
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
+    assert result.code == 0, result.err
+    data = (out / "2024/01/first/first-table-1.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert rows == [["项目", "数量", "备注"],
+                    ['\'=HYPERLINK("https://evil.example","点击")', "-5", "'@SUM(A1)"],
+                    ["'+86 0354 1234567", "+3.2%", "-"],
+                    ["'-2+3", "-1,234.5", "'=1+1"]]
+    # the page shows the cells as written
+    page = (out / "2024/01/first/index.html").read_text(encoding="utf-8")
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", page)]
+    assert ["@SUM(A1)", "-2+3", "=1+1"] == [c for c in cells if c in ("=1+1", "@SUM(A1)", "-2+3")]
