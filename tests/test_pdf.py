@@ -508,6 +508,13 @@ def _png(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+def _images(pdf: bytes) -> int:
+    """How many images the PDF stores."""
+    document = pikepdf.open(io.BytesIO(pdf))
+    return sum(1 for o in document.objects
+               if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
+
+
 def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
     root = copy_site(tmp_path / "site")
     (root / "content" / "2024" / "01" / "chart.png").write_bytes(_png(400, 300))
@@ -521,14 +528,34 @@ def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
     issue = replace(issue, sections=sections)
     _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
 
-    def images(data: bytes) -> int:
-        document = pikepdf.open(io.BytesIO(data))
-        return sum(1 for o in document.objects
-                   if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
+    assert _images(printed.pdf) == 1
+    assert _images(printed.document_pdfs[shown.stem]) == 1
+    assert _images(printed.document_pdfs[plain.stem]) == 0
 
-    assert images(printed.pdf) == 1
-    assert images(printed.document_pdfs[shown.stem]) == 1
-    assert images(printed.document_pdfs[plain.stem]) == 0
+
+def test_the_same_picture_under_two_names_is_one_image_of_the_pdf(tmp_path):
+    # as `gazette import` writes an office's seal: once per document that shows it
+    root = copy_site(tmp_path / "site")
+    seal = _png(300, 300)
+    for name in ("first-image1.png", "second-image1.png"):
+        (root / "content" / "2024" / "01" / name).write_bytes(seal)
+    (root / "content" / "2024" / "01" / "other.png").write_bytes(_png(200, 100))
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    first, second = issue.documents[0], issue.documents[-1]
+    shown = {first.stem: replace(first, html=first.html + '<p><img src="../first-image1.png" '
+                                 'alt="印章"><img src="../other.png" alt="图"></p>'),
+             second.stem: replace(second, html=second.html + '<p><img '
+                                  'src="../second-image1.png" alt="印章"></p>')}
+    sections = tuple(replace(section, documents=tuple(shown.get(doc.stem, doc)
+                                                      for doc in section.documents))
+                     for section in issue.sections)
+    issue = replace(issue, sections=sections)
+    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
+
+    assert _images(printed.pdf) == 2  # the seal once, the other picture
+    assert _images(printed.document_pdfs[first.stem]) == 2
+    assert _images(printed.document_pdfs[second.stem]) == 1
 
 
 def test_fetcher_serves_only_the_site_folder(tmp_path):

@@ -17,7 +17,7 @@ from .. import render
 from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
 from ..uptodate import installed_version
-from . import cache as printcache, clreq, continued, fonts as printfonts, limits, titles
+from . import cache as printcache, clreq, continued, fonts as printfonts, limits, sameimages, titles
 from .pages import document_pages, page_map
 
 TEMPLATE = "print/issue.html"
@@ -100,8 +100,9 @@ def _recorded_pages(issue: Issue, page_of: dict[str, int], report: Report) -> di
 
 
 def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: bool) -> str:
-    """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py);
-    `press` adds bleed and crop marks (see the template)."""
+    """The print HTML of an issue, its text marked for Chinese line breaking (clreq.py), the
+    same picture under two names given one address (sameimages.py); `press` adds bleed and crop
+    marks (see the template)."""
     config = site.config
     html = continued.label_continuations(clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
@@ -109,7 +110,14 @@ def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: boo
         stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
         cn_date=render.cn_date, title_html=_title_html(config))))
     printfonts.keep_advances()  # the titles' new characters, for the next build
-    return html
+    return sameimages.shared(html, _page_dir(config, issue), config.content_dir)
+
+
+def _page_dir(config: SiteConfig, issue: Issue) -> Path:
+    """The folder the print HTML's addresses are relative to. Documents' image paths are
+    written for their web pages at <year>/<NN>/<stem>/, where the content tree is mirrored at
+    the site root: they are resolved from the same depth in content/."""
+    return config.content_dir.resolve() / str(issue.year) / f"{issue.number:02d}" / "page"
 
 
 def _title_html(config: SiteConfig):
@@ -127,9 +135,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     from .fetcher import SiteFetcher
 
     root = config.root.resolve()
-    # documents' image paths are written for their web pages at <year>/<NN>/<stem>/, where the
-    # content tree is mirrored at the site root: resolve them from the same depth in content/
-    page_dir = config.content_dir.resolve() / str(issue.year) / f"{issue.number:02d}" / "page"
+    page_dir = _page_dir(config, issue)
     fetcher = SiteFetcher(root)
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
     if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request

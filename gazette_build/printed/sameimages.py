@@ -1,0 +1,60 @@
+"""One image in the PDF for each picture, however many files hold it: the print HTML's images
+with the same bytes are given one address.
+
+WeasyPrint stores an image once per address (its id is a digest of the URL), so the same seal
+or chart under two names — as `gazette import` writes it, once per document that shows it —
+went into an issue's PDF twice, and into each document's PDF cut from it. Each `<img>` whose
+file is in `content/` is given the address of the first image of the issue with the same
+bytes, before the layout (the print cache's key holds the HTML, so the mapping is in it).
+"""
+from __future__ import annotations
+
+import hashlib
+import html as htmlcode
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+IMAGE_SOURCE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+
+
+def shared(html: str, page_dir: Path, content_dir: Path) -> str:
+    """`html` with every `<img>` of a file in `content_dir` that holds the same bytes as an
+    earlier one pointed at the earlier one; `page_dir` is the folder the addresses are
+    relative to (the layout's base URL)."""
+    if "<img" not in html:
+        return html
+    base = page_dir.as_uri() + "/"
+    content_dir = content_dir.resolve()
+    first: dict[str, str] = {}  # sha256 → the first address written with those bytes
+    read: dict[Path, str | None] = {}
+
+    def one_address(match: re.Match) -> str:
+        address = match[2]
+        path = _local(urljoin(base, htmlcode.unescape(address)), content_dir)
+        if path is None:
+            return match[0]
+        if path not in read:
+            try:
+                read[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:  # missing: the fetcher names it
+                read[path] = None
+        if read[path] is None:
+            return match[0]
+        return f"{match[1]}{first.setdefault(read[path], address)}{match[3]}"
+
+    return IMAGE_SOURCE.sub(one_address, html)
+
+
+def _local(url: str, content_dir: Path) -> Path | None:
+    """The file in `content_dir` a `file:` URL names, or None."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    path = Path(url2pathname(parts.path))
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    return path if path.is_relative_to(content_dir) and path.is_file() else None
