@@ -12,11 +12,13 @@ the drawing programs' own notes (Inkscape's, RDF metadata), which never draw.
 An SVG is refused (not published, with a warning) that is not UTF-8, declares entities other
 than short plain text (Illustrator's namespace names; expansion without bound, other files
 read), is not well-formed XML, has no `<svg>` at its root, nests deeper than `MAX_DEPTH`
-(writing it out again is one call per level), or draws more than `MAX_DRAWN` elements once each
-element drawn again is counted as often as it is — by a `<use>`, a mask, clip, pattern, filter
-or marker (once a point), a style sheet's `url(#…)` (3 KB of `<use>`s of `<use>`s drew 10^8;
-2 KB of nested masks took WeasyPrint past 1 GB) — or draws itself. The printed edition reads
-the documents' SVGs through the same cleaning (`printed/fetcher.py`).
+(writing it out again is one call per level), or draws more than `MAX_DRAWN` elements and
+characters of text (WeasyPrint lays out each character of a `<text>` on its own: 100,000 took
+6 s and 300 MB) once each element drawn again is counted as often as it is — by a `<use>`, a
+mask, clip, pattern, filter or marker (once a point), a style sheet's `url(#…)` (3 KB of
+`<use>`s of `<use>`s drew 10^8; 2 KB of nested masks took WeasyPrint past 1 GB) — or draws
+itself. The printed edition reads the documents' SVGs through the same cleaning
+(`printed/fetcher.py`).
 """
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ EDITORS_NS = ("http://www.inkscape.org/", "http://sodipodi.sourceforge.net/",
               "http://ns.adobe.com/")
 MAX_DEPTH = 200
 MAX_DRAWN = 50_000  # a detailed map has a few thousand paths; 10^5 took WeasyPrint 19 s
+TEXT_CONTENT = {"text", "tspan", "textPath"}  # the elements whose characters are drawn
+WHITE_SPACE = re.compile(r"\s+")
 
 ACTIVE_ELEMENTS = {"script", "foreignObject", "handler", "listener"}
 ANIMATIONS = {"set", "animate", "animateTransform", "animateMotion"}
@@ -126,9 +130,9 @@ def clean(data: bytes) -> tuple[bytes | None, list[str]]:
         return None, ["an element in it draws itself (through a <use>, a mask, clip, pattern "
                       "or marker); it is not published"]
     if drawn > MAX_DRAWN:
-        return None, [f"it draws more than {MAX_DRAWN:,} elements (each one that a <use>, a "
-                      "mask, clip, pattern or marker draws again counted each time); it is not "
-                      "published"]
+        return None, [f"it draws more than {MAX_DRAWN:,} elements and characters of text (each "
+                      "one that a <use>, a mask, clip, pattern or marker draws again counted "
+                      "each time); it is not published"]
     # registered again here: another module registering its own default namespace drops ours
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
@@ -146,11 +150,12 @@ def _deeper_than(root: ET.Element, limit: int) -> bool:
 
 
 def _drawn(root: ET.Element, limit: int) -> int | None:
-    """How many elements the image draws, each element another draws again counted as often
-    as it is drawn: a `<use>` draws what either of its links names, a mask, clip, pattern,
-    filter or marker (`url(#id)`) what it names — a marker once per point of the path — and
-    what a style sheet names may be drawn by every element. More than `limit` as soon as it is
-    passed; None for an element drawn inside itself."""
+    """How many elements and characters of text (not white space) the image draws, each
+    element another draws again counted as often as it is drawn: a `<use>` draws what either
+    of its links names, a mask, clip, pattern, filter or marker (`url(#id)`) what it names — a
+    marker once per point of the path — and what a style sheet names may be drawn by every
+    element. More than `limit` as soon as it is passed; None for an element drawn inside
+    itself."""
     named: dict[str, list[ET.Element]] = {}
     for element in root.iter():
         if element.get("id"):
@@ -192,7 +197,8 @@ def _drawn(root: ET.Element, limit: int) -> int | None:
             continue
         if children_counted:
             walking.discard(id(element))
-            total = 1 + sum(counted[id(part)] * times for part, times in parts(element))
+            total = 1 + _characters(element) + sum(counted[id(part)] * times
+                                                   for part, times in parts(element))
             counted[id(element)] = total
             if total > limit:
                 return total
@@ -203,6 +209,14 @@ def _drawn(root: ET.Element, limit: int) -> int | None:
         stack.append((element, True))
         stack.extend((part, False) for part, _ in parts(element) if id(part) not in counted)
     return counted[id(root)]
+
+
+def _characters(element: ET.Element) -> int:
+    """The characters a text element draws of its own (its children's are theirs)."""
+    if _local(element.tag) not in TEXT_CONTENT:
+        return 0
+    own = (element.text or "") + "".join(child.tail or "" for child in element)
+    return len(WHITE_SPACE.sub("", own))
 
 
 def _clean_element(element: ET.Element, removed: list[str]) -> None:

@@ -201,8 +201,9 @@ def test_an_svg_of_uses_of_uses_is_refused_for_the_web_and_for_print(minimal_sit
     result = run_cli("--site", str(minimal_site), "build", "--no-search", "--out", str(out))
     assert result.code == 0, result.err
     assert ("warning: content/2024/01/lol.svg:1: image: the SVG is refused: it draws more than "
-            "50,000 elements (each one that a <use>, a mask, clip, pattern or marker draws "
-            "again counted each time); it is not published") in result.lines
+            "50,000 elements and characters of text (each one that a <use>, a mask, clip, "
+            "pattern or marker draws again counted each time); it is not published"
+            ) in result.lines
     assert not (out / "2024/01/lol.svg").exists()
     assert list(out.rglob("*.pdf")) and "WeasyPrint" not in result.err
 
@@ -241,6 +242,27 @@ def test_every_way_to_multiply_the_drawing_is_counted(how):
     published, why = svgclean.clean(svg.encode())
     assert published is None
     assert why[0].startswith("it draws more than 50,000 elements")
+
+
+def test_the_characters_of_its_text_are_counted_as_drawn():
+    """One `<text>` of 200,000 characters (600 KB) held the print layout for 12 s and 600 MB:
+    each character is laid out on its own. A map's thousands of labels are not refused."""
+    from gazette_build import svgclean
+
+    def svg(body: str) -> bytes:
+        return f'<svg xmlns="http://www.w3.org/2000/svg">{body}</svg>'.encode()
+
+    for body in ['<text x="0" y="9">' + "字" * 60_000 + "</text>",
+                 '<text><tspan>' + "字" * 30_000 + "</tspan>" + "字" * 30_000 + "</text>",
+                 '<defs><text id="t">' + "字" * 1_000 + '</text></defs>'
+                 + '<use href="#t"/>' * 60]:
+        published, why = svgclean.clean(svg(body))
+        assert published is None and why[0].startswith("it draws more than 50,000 elements "
+                                                        "and characters of text"), body[:40]
+    labels = "".join(f'<text x="{i % 100}" y="{i // 100}">晋中市榆次区第{i}村</text>\n  '
+                     for i in range(3_000))
+    published, why = svgclean.clean(svg(labels + "\n" * 60_000))
+    assert published is not None and why == []
 
 
 def test_image_candidates_and_a_base_are_not_ways_out():
