@@ -226,6 +226,29 @@ def test_print_limits_see_a_paragraph_above_a_table_and_a_row_of_one_long_cell()
         (12, "a table row has 25,008 characters, more than the 20,000 the print layout takes")]
 
 
+def test_print_limits_do_not_count_reference_definitions_as_a_paragraph():
+    """A block of 500 link reference definitions prints nothing: it was "a paragraph of 24,390
+    characters", and the issue got no PDF. Text after them in the block is a paragraph."""
+    from gazette_build.printed import limits
+
+    class Doc:
+        body_line, html, parts = 10, "", ()
+
+        def __init__(self, body):
+            self.body_markdown = body
+
+    definitions = "".join(f"[文件{i}]: https://www.sxjz.gov.cn/zwgk/{i:06d}.html\n"
+                          for i in range(500))
+    assert len(definitions) > 20_000
+    assert limits.problems(Doc("正文见[文件1]。\n\n" + definitions)) == []
+    assert limits.problems(Doc(definitions + "长" * 25_000 + "\n")) == [
+        (510, "the paragraph has 25,000 characters, more than the 20,000 the print layout takes")]
+    # within a paragraph, a line like a definition is its text
+    assert limits.problems(Doc("长" * 100 + "\n" + definitions)) == [
+        (10, f"the paragraph has {100 + len(definitions) - 500:,} characters, more than the "
+             "20,000 the print layout takes")]
+
+
 @pytest.mark.parametrize("shape", ["ideographic spaces", "rows without a leading pipe"])
 def test_print_limits_cut_blocks_as_markdown_does(minimal_site, tmp_path, shape):
     """A line of U+3000 does not end a paragraph, and GFM rows need no leading `|`: both got

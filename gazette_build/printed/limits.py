@@ -16,6 +16,9 @@ MAX_TABLE_ROWS = 2_000
 MAX_LINKS = 5_000  # links and images in one document
 
 
+# a link reference definition, `[label]: destination`: it prints nothing, and a block of them
+# is not a paragraph (a document's 300 definitions in one block at its end are 20,000 characters)
+REFERENCE_DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\S")
 # a table's delimiter row (GFM): `| --- | :-: |`, `-|-`; with a pipe, or it is a rule
 DELIMITER_ROW = re.compile(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?$")
 
@@ -24,7 +27,8 @@ def problems(doc: Document) -> list[tuple[int, str]]:
     """(file line, what is too large) for each part of `doc` beyond the print limits. Blocks
     are cut as Markdown cuts them: a blank line holds only spaces and tabs (a line of U+3000
     continues the paragraph), and a table runs from its header row to the next blank line,
-    each line a row, with a leading `|` or not."""
+    each line a row, with a leading `|` or not; reference definitions, which only a block can
+    begin with, print nothing and are not counted."""
     found = []
     lines = doc.body_markdown.split("\n")
     start, size, rows, row_start, in_table, last = 0, 0, 0, 0, False, 0
@@ -52,6 +56,8 @@ def problems(doc: Document) -> list[tuple[int, str]]:
                           f"the {MAX_TABLE_ROWS:,} the print layout takes"))
         rows, in_table = 0, False
         if text:
+            if size == 0 and REFERENCE_DEFINITION.match(line):
+                continue
             if size == 0:
                 start = index
             size, last = size + len(text), len(text)
