@@ -31,11 +31,17 @@ def _with_image(site, name: str, data: bytes) -> None:
     doc.write_text(doc.read_text(encoding="utf-8") + f"\n![图]({name})\n", encoding="utf-8")
 
 
+def _build(site, tmp_path, *options: str):
+    """`gazette build OPTIONS` of `site` into tmp_path/o, which succeeds: (what it said, o)."""
+    out = tmp_path / "o"
+    result = run_cli("--site", str(site), "build", *options, "--out", str(out))
+    assert result.code == 0, result.err
+    return result, out
+
+
 def test_an_svg_is_published_without_its_active_content(minimal_site, tmp_path):
     _with_image(minimal_site, "chart.svg", HOSTILE_SVG)
-    out = tmp_path / "o"
-    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
-    assert result.code == 0, result.err
+    result, out = _build(minimal_site, tmp_path, "--no-pdf")
     published = (out / "2024/01/chart.svg").read_text(encoding="utf-8")
     for active in ("<script", "onload", "foreignObject", "evil.example", "javascript:",
                    "onmouseover", "<set"):
@@ -114,9 +120,7 @@ def test_what_drawing_programs_write_is_kept(minimal_site, tmp_path):
              b'iVBORw0KGgo="/><text class="st0">\xe7\xac\xac\xe4\xb8\x80<o:note/>\xe7\xac\xac'
              b'\xe4\xba\x8c</text></svg>')
     _with_image(minimal_site, "chart.svg", drawn)
-    out = tmp_path / "o"
-    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
-    assert result.code == 0, result.err
+    result, out = _build(minimal_site, tmp_path, "--no-pdf")
     published = (out / "2024/01/chart.svg").read_text(encoding="utf-8")
     assert '"\\5B8B\\4F53"' in published and "fill:#c00" in published
     assert 'href="data:image/png;base64,iVBORw0KGgo="' in published
@@ -127,9 +131,7 @@ def test_what_the_reading_drops_or_another_namespace_holds_is_not_published(mini
                                                                            tmp_path):
     for name, data in TRICKS.items():
         _with_image(minimal_site, name, data)
-    out = tmp_path / "o"
-    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
-    assert result.code == 0, result.err
+    result, out = _build(minimal_site, tmp_path, "--no-pdf")
     said = {name: next(line for line in result.lines if f"/{name}:1: image:" in line)
             for name in TRICKS}
     assert "the processing instruction <?xml-stylesheet?>" in said["xslt.svg"]
@@ -197,9 +199,7 @@ def test_an_svg_of_uses_of_uses_is_refused_for_the_web_and_for_print(minimal_sit
             f'height="1"/>{levels}</defs><use href="#a8"/></svg>').encode()
     assert len(bomb) < 3_000
     _with_image(minimal_site, "lol.svg", bomb)
-    out = tmp_path / "o"
-    result = run_cli("--site", str(minimal_site), "build", "--no-search", "--out", str(out))
-    assert result.code == 0, result.err
+    result, out = _build(minimal_site, tmp_path, "--no-search")
     assert ("warning: content/2024/01/lol.svg:1: image: the SVG is refused: it draws more than "
             "50,000 elements and characters of text (each one that a <use>, a mask, clip, "
             "pattern or marker draws again counted each time); it is not published"
@@ -315,9 +315,7 @@ def test_an_image_of_too_many_pixels_is_named_and_left_out_of_the_pdfs(minimal_s
     Image.new("1", (10_000, 5_000)).save(packed, "PNG")
     assert len(packed.getvalue()) < 100_000
     _with_image(minimal_site, "huge.png", packed.getvalue())
-    out = tmp_path / "o"
-    result = run_cli("--site", str(minimal_site), "build", "--no-search", "--out", str(out))
-    assert result.code == 0, result.err
+    result, out = _build(minimal_site, tmp_path, "--no-search")
     assert ("warning: content/2024/01/huge.png:1: image: the image has 10,000 × 5,000 pixels, "
             "more than 40 million: the print layout would decode it whole, so it is left out "
             "of the PDFs; make it smaller") in result.lines
@@ -414,9 +412,7 @@ def test_a_table_cell_a_spreadsheet_would_run_is_written_as_text_in_the_csv(mini
         '| =HYPERLINK("https://evil.example","点击") | -5 | @SUM(A1) |\n'
         "| +86 0354 1234567 | +3.2% | - |\n"
         "| -2+3 | -1,234.5 | =1+1 |\n"), encoding="utf-8")
-    out = tmp_path / "o"
-    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out", str(out))
-    assert result.code == 0, result.err
+    result, out = _build(minimal_site, tmp_path, "--no-pdf")
     data = (out / "2024/01/first/first-table-1.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert rows == [["项目", "数量", "备注"],
