@@ -93,8 +93,9 @@ def load_config(root: Path, report: Report) -> SiteConfig | None:
                          "outside the site folder; copy the folder into the site folder instead")
     if "base_url" in values and not _absolute_web_address(values["base_url"]):
         report.error(path, entries["base_url"].line, "base_url", f"'{values['base_url']}' must "
-                     "be the site's whole address, e.g. https://www.sxjz.gov.cn/gongbao/ (the "
-                     "sitemap, feeds and records give readers whole addresses)")
+                     "be the site's whole address, e.g. https://www.sxjz.gov.cn/gongbao/, with "
+                     "no query (?…), fragment (#…) or spaces (the sitemap, feeds and records "
+                     "give readers whole addresses, each a page's path after it)")
     output_dir = (root / values.get("output", "public")).resolve()
     problem = output_problem(root, output_dir)
     if problem:
@@ -215,5 +216,15 @@ def _fonts(entry: Entry | None, path: Path, report: Report) -> Fonts:
 
 
 def _absolute_web_address(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    """Whether `url` is a whole http(s) address the pages' paths can be put after: a host, a
+    port if any in range, no query or fragment (they would come before every path), nothing
+    a URL cannot hold unescaped (spaces, control characters)."""
+    if any(char.isspace() or ord(char) < 0x20 or char in '"<>\\^`{|}' for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — read for its check: a port out of range or not a number
+    except ValueError:  # "http://[::1": an unclosed IPv6 address
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname)
+            and not parts.query and not parts.fragment and "?" not in url and "#" not in url)

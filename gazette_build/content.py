@@ -52,9 +52,12 @@ ISSUE_DIR = re.compile(r"^\d{2}$")
 STEM = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 INDEX_NUMBER = re.compile(r"^\d{4}-\d{5}$")  # year - 5-digit serial (目录系统实施指引)
 # 发文字号: 机关代字〔年份〕序号号 (GB/T 9704 §7.2.5)
-DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>[1-9]\d*)号$")
+# a serial of at most six digits: a real one has three or four, and a longer one is read as
+# an int (Python refuses 4,300 digits and more: a traceback)
+DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>[1-9]\d{0,5})号$")
+LONG_SERIAL = re.compile(r"^(?P<start>[\u4e00-\u9fff]+〔\d{4}〕)(?P<serial>\d{7,})号$")
 WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P<year>\d{4})[\]】）)］〕]\s*"
-                            r"(?P<serial>\d+)\s*号$")
+                            r"(?P<serial>\d{1,6})\s*号$")
 
 
 # what word processors and editors leave beside a file while it is open or being saved (Word/WPS
@@ -423,8 +426,14 @@ def _check_number(number: str, date: dt.date, path: Path, line: int, report: Rep
             report.error(path, line, "number",
                          f"'{number}' must put the year in 六角括号 〔〕: write '{fixed}'")
         else:
-            report.error(path, line, "number",
-                         f"'{number}' is not a 文号 of the form 市政发〔2024〕1号")
+            long_serial = LONG_SERIAL.match(compared_number(number))
+            if long_serial:
+                report.error(path, line, "number", f"'{long_serial['start']}"
+                             f"{long_serial['serial'][:6]}…号' has a serial of "
+                             f"{len(long_serial['serial']):,} digits; a 文号's has at most six")
+            else:
+                report.error(path, line, "number",
+                             f"'{number}' is not a 文号 of the form 市政发〔2024〕1号")
         return False
     if int(match["year"]) > date.year:
         report.error(path, line, "number",

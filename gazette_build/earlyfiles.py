@@ -108,7 +108,7 @@ class EarlyFiles:
                 self.env.get_template("document.html"), config, years, self.menu,
                 render.document_context(doc, header, previous, next_, None),
                 render.document_derived(config, doc, header, None))
-        except (jinja2.TemplateError, UnicodeDecodeError, RecursionError):
+        except render.LAYOUT_FAILURES:
             return None
         return self.put(f"{doc.url}index.html", html.encode("utf-8"))
 
@@ -141,7 +141,7 @@ class EarlyFiles:
         try:
             html = render.render_with(self.env.get_template("issue.html"), config, years,
                                       self.menu, context, derived())
-        except (jinja2.TemplateError, UnicodeDecodeError, RecursionError):
+        except render.LAYOUT_FAILURES:
             return  # rendered by the page stage, which reports it with its line
         self.issue_pages[issue.url] = (config, years, issue), \
             self.put(f"{issue.url}index.html", html.encode("utf-8"))

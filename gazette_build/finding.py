@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .model import Document, Issue, Site, reduce_by_fields, slot_hash
 
 # 发文字号: 机关代字〔年份〕序号号 (as content.DOC_NUMBER, which every 文号 has passed)
-DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>\d+)号$")
+DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<serial>\d{1,6})号$")
 
 #: the index pages beside the year pages: (output path, template, title)
 INDEX_PAGES = (

@@ -27,6 +27,11 @@ from .search import parts as search_parts
 if TYPE_CHECKING:
     from .earlyfiles import EarlyFiles
 
+# what a layout's own expressions raise as they are rendered ({{ 1/0 }}, {{ 1 + "a" }},
+# {{ items[9] }}), beside Jinja's own errors: named at the layout's line, as those are
+EXPRESSION_ERRORS = (ArithmeticError, TypeError, ValueError, LookupError, AttributeError)
+LAYOUT_FAILURES = (jinja2.TemplateError, UnicodeDecodeError, RecursionError, *EXPRESSION_ERRORS)
+
 
 class SiteLoader(jinja2.FileSystemLoader):
     """Loads layouts, refusing a layout that is a link to a file outside the site folder."""

@@ -546,6 +546,10 @@ def _guarded(site: Site, report: Report, step: Callable[[], T]) -> T | None:
     except RecursionError:
         report.error(site.config.layouts_dir, 1, "template",
                      "the layouts include or extend each other endlessly")
+    except render.EXPRESSION_ERRORS as exc:
+        if _layout_frame(exc, site.config.layouts_dir) is None:
+            raise  # not a layout's: this code's own fault
+        _template_error(exc, site, report)
     return None
 
 
@@ -590,18 +594,28 @@ def render_site(site: Site, env: jinja2.Environment, printed: dict[str, PrintedI
     return pages
 
 
-def _template_error(exc: jinja2.TemplateError, site: Site, report: Report) -> None:
-    """Name the template and line of a Jinja error, whether raised while parsing or rendering."""
+def _template_error(exc: Exception, site: Site, report: Report) -> None:
+    """Name the template and line of a Jinja error, whether raised while parsing or rendering,
+    or of an error a layout's expression raised (`{{ 1/0 }}`: "division by zero")."""
     layouts = site.config.layouts_dir
     name, line = getattr(exc, "name", None), getattr(exc, "lineno", None)
     if name is None or line is None:
-        for frame, frame_line in reversed(list(traceback.walk_tb(exc.__traceback__))):
-            filename = frame.f_code.co_filename
-            if filename.startswith(str(layouts)):
-                name = Path(filename).relative_to(layouts).as_posix()
-                line = frame_line
-                break
-    report.error(layouts / (name or "?"), line or 1, "template", exc.message or str(exc))
+        name, line = _layout_frame(exc, layouts) or (None, None)
+    if isinstance(exc, jinja2.TemplateError):
+        message = exc.message or str(exc)
+    else:
+        message = f"{exc} ({type(exc).__name__}, in an expression of the layout)"
+    report.error(layouts / (name or "?"), line or 1, "template", message)
+
+
+def _layout_frame(exc: Exception, layouts: Path) -> tuple[str, int] | None:
+    """(the layout, its line) where `exc` was raised, the innermost one; None where no layout
+    of the site's folder was rendering."""
+    for frame, frame_line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        filename = frame.f_code.co_filename
+        if filename.startswith(str(layouts)):
+            return Path(filename).relative_to(layouts).as_posix(), frame_line
+    return None
 
 
 __all__ = ["BuildFailed", "BuildResult", "Memo", "build", "load_site"]

@@ -158,6 +158,20 @@ def test_a_correction_of_a_page_of_a_missing_issue_is_a_warning(minimal_site):
             "it is shown without a link") in result.lines
 
 
+def test_a_page_or_issue_number_of_thousands_of_digits_is_no_page_reference(minimal_site):
+    """Read as ints, 5,000 digits passed Python's limit: a traceback from `check` and `build`."""
+    for corrects in [f"2024年第1期第{'7' * 5000}页", f"2024年第{'1' * 5000}期第7页"]:
+        _second_issue(minimal_site, {"kanwu": CORRECTION.replace(
+            "corrects: 市政办发〔2024〕2号", f"corrects: {corrects}")})
+        result = run_cli("--site", str(minimal_site), "check")
+        assert result.code == 0 and "Traceback" not in result.err, result.err
+        assert f"warning: content/2024/02/kanwu.md:6: corrects: {corrects} is not in the " \
+               "archive; it is shown without a link" in result.lines
+        (minimal_site / "content/2024/02/kanwu.md").unlink()
+        (minimal_site / "content/2024/02/issue.yaml").unlink()
+        (minimal_site / "content/2024/02").rmdir()
+
+
 def test_the_json_data_carries_the_links_both_ways(linked):
     import json
 

@@ -16,7 +16,9 @@ from ..model import DocRef, Document, Issue, Links, Site, compared_number
 
 # the status each relation implies for the document it names, for a consistency warning
 IMPLIED_STATUS = {"repealed_by": "已废止", "amended_by": "已修改"}
-PAGE_REFERENCE = re.compile(r"^(?P<year>\d{4})年第(?P<number>\d+)期第(?P<page>\d+)页$")
+# an issue's number has two digits (its folder's name), a page at most five; longer ones are
+# no reference to a page (and are not read as ints: a traceback past 4,300 digits)
+PAGE_REFERENCE = re.compile(r"^(?P<year>\d{4})年第(?P<number>\d{1,2})期第(?P<page>\d{1,5})页$")
 
 
 def link_documents(site: Site, report: Report) -> Site:
