@@ -34,13 +34,16 @@ def broken_links(files: dict[str, bytes], base_path: str) -> list[tuple[str, int
     problems = []
     for page in sorted(p for p in files if p.endswith(".html")):
         data = files[page]
+        line, counted_to = 1, 0  # lines counted on from the last broken link: once per page
         for match in LINK.finditer(data):
             link = html.unescape(match[1].decode("utf-8", "replace"))
             if not link or SCHEME.match(link):
                 continue
             why = _problem(link, page, files, base_path, ids_of)
             if why:
-                problems.append((page, data.count(b"\n", 0, match.start()) + 1, link, why))
+                line += data.count(b"\n", counted_to, match.start())
+                counted_to = match.start()
+                problems.append((page, line, link, why))
     return problems
 
 

@@ -135,6 +135,20 @@ def test_the_built_archive_has_no_broken_link_or_anchor(archive):
         ("#nowhere", f"no id 'nowhere' in {page}/index.html")]
 
 
+def test_each_broken_link_is_named_at_its_own_line():
+    """Lines are counted on from one broken link to the next (counted from the page's start
+    for each, `check` took 22 s for a 2 MB document of broken links, 0.8 s for plain text)."""
+    from gazette_build.linkcheck import broken_links
+
+    rows = [b'<p id="a">' + b"x" * (i % 7) + (b'<a href="#nowhere">n</a>' * (i % 3)) +
+            b'<a href="#a">ok</a>' + b"\n" * (i % 4) for i in range(300)]
+    page = b"<html>\n" + b"".join(rows)
+    expected = [(page[:m.start()].count(b"\n") + 1)
+                for m in re.finditer(rb'href="#nowhere"', page)]
+    found = broken_links({"index.html": page}, "/")
+    assert [line for _, line, _, _ in found] == expected and len(expected) == 300
+
+
 def test_check_names_broken_links_and_anchors(shipped_site, tmp_path):
     doc = shipped_site / "content/2024/01/shizhengfa-2024-1.md"
     doc.write_text(doc.read_text(encoding="utf-8") + "\n见[附表](../missing/index.html)和"
