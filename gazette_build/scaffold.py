@@ -109,6 +109,9 @@ disclosure: 此件公开发布
 """
 
 
+MAX_ISSUES_A_YEAR = 99  # an issue's folder is named with two digits (content/2024/07/)
+
+
 def issue_folder(root: Path, spec: str | None, report: Report) -> Path | None:
     """The issue folder named `YEAR/NN` (e.g. 2024/02), or the latest one; None (reported)
     when it does not exist."""
@@ -147,13 +150,19 @@ def new_issue(root: Path, report: Report, today: dt.date | None = None) -> Path 
             values = yaml.safe_load((latest / "issue.yaml").read_text(encoding="utf-8"))
             last_year, last_number, last_total = (int(values[k]) for k in ("year", "number",
                                                                             "total"))
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, OverflowError):
+            # OverflowError: `number: .inf`, a float int() cannot take
             report.error(latest / "issue.yaml", 1, "issue.yaml", "cannot be read to continue "
                          "the numbering; run `gazette check` and fix it first")
             return None
         year = max(today.year, last_year)
         number = last_number + 1 if year == last_year else 1
         total = last_total + 1
+    if number > MAX_ISSUES_A_YEAR:
+        report.error(latest / "issue.yaml", 1, "issue", f"{year} already has {number - 1} "
+                     "issues, as many as the issue folders' two digits can name; the next "
+                     f"issue is in {year + 1}")
+        return None
     folder = content / str(year) / f"{number:02d}"
     if folder.exists():
         report.error(folder, 1, "issue", "already exists")

@@ -43,6 +43,28 @@ def test_new_issue_continues_the_archive(shipped_site):
     assert report.diagnostics == []
 
 
+def test_a_new_issue_past_99_or_after_an_unreadable_number_is_an_error(shipped_site):
+    """The 100th issue of a year got folder 100, which every build then refused (issue
+    folders have two digits); `number: .inf` gave an OverflowError traceback."""
+    report = Report(shipped_site)
+    assert new_issue(shipped_site, report, dt.date(2024, 12, 30)) is not None
+    (shipped_site / "content/2024/02").rename(shipped_site / "content/2024/99")
+    last = shipped_site / "content/2024/99/issue.yaml"
+    last.write_text(last.read_text(encoding="utf-8").replace("number: 2", "number: 99"),
+                    encoding="utf-8")
+    assert new_issue(shipped_site, report, dt.date(2024, 12, 31)) is None
+    assert [d.message for d in report.diagnostics] == [
+        "2024 already has 99 issues, as many as the issue folders' two digits can name; the "
+        "next issue is in 2025"]
+    assert sorted(p.name for p in (shipped_site / "content/2024").iterdir()) == ["01", "99"]
+    last.write_text(last.read_text(encoding="utf-8").replace("number: 99", "number: .inf"),
+                    encoding="utf-8")
+    result = run_cli("--site", str(shipped_site), "new", "issue")
+    assert result.code == 1 and "Traceback" not in result.err, result.err
+    assert result.lines[0] == ("content/2024/99/issue.yaml:1: issue.yaml: cannot be read to "
+                               "continue the numbering; run `gazette check` and fix it first")
+
+
 def test_a_new_issue_is_ready_for_import(shipped_site, tmp_path):
     made = run_cli("--site", str(shipped_site), "new", "issue")
     assert made.code == 0, made.err
