@@ -96,6 +96,30 @@ def test_a_certificate_from_another_ca_is_not_trusted(signed, tmp_path):
         in result.out
 
 
+def test_a_trust_file_that_holds_no_certificate_or_no_end_is_refused(tmp_path):
+    """`--trust /dev/zero` read until the machine ran out (16.5 GB); a private key's PEM was
+    taken as a trust file holding nothing, so every PDF came out untrusted without a word."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pki = make_pki(tmp_path / "pki")
+    key_pem = tmp_path / "key.pem"
+    key_pem.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    big = tmp_path / "big.pem"
+    big.write_bytes(pki.ca_pem.read_bytes() * 2000)
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    for trust, why in [("/dev/zero", "not a file"), (key_pem, "it holds no certificate"),
+                       (big, f"{big.stat().st_size:,} bytes; a certificate file holds a few KB")]:
+        result = run_cli("verify", "--trust", str(trust), str(pdf))
+        assert result.code == 2
+        assert result.lines == [f"gazette verify: {trust}: not a PEM or DER certificate ({why})"]
+    result = run_cli("verify", "--trust", str(pki.ca_pem), "/dev/zero")
+    assert result.code == 1 and "problem: not a file" in result.out
+
+
 def test_an_unsigned_pdf_fails(signed, tmp_path):
     site, _, _, _ = signed
     cached = next((site / ".gazette-cache").rglob("issue.pdf"))

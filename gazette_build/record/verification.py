@@ -41,14 +41,26 @@ class Verdict:
         return [head, *details]
 
 
+MAX_TRUST_FILE = 1 << 20  # bytes: a CA certificate is a few KB, a whole bundle of them ~200 KB
+
+
 def load_roots(paths: list[Path]) -> list:
-    """The trusted CA certificates; ValueError naming the file that is not one."""
+    """The trusted CA certificates; ValueError naming the file that is not one (read only
+    when it is a file of at most `MAX_TRUST_FILE` bytes: `--trust /dev/zero` read on until
+    the machine ran out of memory)."""
     from pyhanko.keys import load_certs_from_pemder
 
     roots = []
     for path in paths:
         try:
+            if not path.is_file():
+                raise ValueError("no such file" if not path.exists() else "not a file")
+            if path.stat().st_size > MAX_TRUST_FILE:
+                raise ValueError(f"{path.stat().st_size:,} bytes; a certificate file holds "
+                                 "a few KB")
             certificates = list(load_certs_from_pemder([str(path)]))
+            if not certificates:
+                raise ValueError("it holds no certificate")
             for certificate in certificates:
                 certificate.subject.human_friendly  # parse now: a bad file fails here
             roots.extend(certificates)
@@ -68,6 +80,8 @@ def verify_pdf(path: Path, roots: list) -> Verdict:
     # an office's seal certificate has digitalSignature, nonRepudiation or both
     KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"},
                                     match_all_key_usages=False)
+    if path.exists() and not path.is_file():  # a device or a pipe reads without end
+        return Verdict(path, False, False, problem="not a file")
     try:
         data = path.read_bytes()
     except OSError as exc:
