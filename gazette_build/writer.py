@@ -51,7 +51,10 @@ def output_problem(root: Path, output_dir: Path) -> str | None:
     root, target = root.resolve(), output_dir.resolve()
     if target == root or root.is_relative_to(target):
         return "is the site folder or contains it; choose a folder of its own, e.g. public"
-    for source in ("content", "layouts", "assets", "site.yaml", ".git"):
+    # the sources, and gazette's own folders (a build clears what its caches do not hold:
+    # `--out .gazette-cache` was reported written and was gone)
+    for source in ("content", "layouts", "assets", "site.yaml", ".git", ".gazette-cache",
+                   ".gazette-preview"):
         if target == root / source or target.is_relative_to(root / source):
             return f"lies in the site's {source}; choose a folder of its own, e.g. public"
     if target.exists() and not target.is_dir():

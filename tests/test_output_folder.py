@@ -9,7 +9,8 @@ import pytest
 from conftest import run_cli
 
 
-@pytest.mark.parametrize("output", ["content", ".", "layouts/out", "site.yaml", ".."])
+@pytest.mark.parametrize("output", ["content", ".", "layouts/out", "site.yaml", "..",
+                                    ".gazette-cache", ".gazette-cache/site", ".gazette-preview"])
 def test_an_output_folder_among_the_sources_is_refused(minimal_site, output):
     config = minimal_site / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8") + f"output: {output}\n", encoding="utf-8")
