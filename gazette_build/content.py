@@ -241,6 +241,10 @@ def _issue_meta(folder: Path, yaml_path: Path, data: bytes,
     if values["number"] != int(folder.name):
         report.error(yaml_path, entries["number"].line, "number",
                      f"{values['number']} does not match the folder {folder.name}")
+    if values.get("published") and values["published"] < values["date"]:
+        report.error(yaml_path, entries["published"].line, "published",
+                     f"{values['published']} is before the issue's 编印 date {values['date']}; "
+                     "an issue is published once it is printed")
     lines = {key: entry.line for key, entry in entries.items()}
     if "documents" in entries:
         lines["documents items"] = entries["documents"].children or ()
