@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 import jinja2
+from jinja2.sandbox import SecurityError
 
 from . import (audit, config as config_stage, content, data, earlyfiles, fanout, feeds, finding,
                interruption, linkcheck, markdown, memostore, numbering, render, reused, structure,
@@ -601,7 +602,10 @@ def _template_error(exc: Exception, site: Site, report: Report) -> None:
     name, line = getattr(exc, "name", None), getattr(exc, "lineno", None)
     if name is None or line is None:
         name, line = _layout_frame(exc, layouts) or (None, None)
-    if isinstance(exc, jinja2.TemplateError):
+    if isinstance(exc, SecurityError):  # the sandbox (render.make_env) refused it
+        message = (f"{str(exc).rstrip('.')}: a layout reads the site's, issues' and documents' "
+                   "fields, not Python's own objects")
+    elif isinstance(exc, jinja2.TemplateError):
         message = exc.message or str(exc)
     else:
         message = f"{exc} ({type(exc).__name__}, in an expression of the layout)"
