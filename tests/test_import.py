@@ -396,3 +396,32 @@ def test_a_signature_typed_with_a_line_break_is_read(tmp_path, minimal_site):
     front, body = split(issue / "shizhengfa-2024-5.md")
     assert (front["issuer"], front["date"]) == ("晋中市人民政府", dt.date(2024, 3, 4))
     assert body.split() == ["各有关单位：", "正文。"]
+
+
+# -- pictures are saved by what their bytes are ----------------------------------------------
+
+EMF = b"\x01\x00\x00\x00" + bytes(36) + b" EMF" + bytes(64)  # the start of an EMF header
+
+
+def test_only_pictures_are_saved_and_named_by_their_bytes(tmp_path, minimal_site):
+    """A gazette document hidden as a picture (media/image1.md) was saved as <stem>-1.md with a
+    warning, and the next build published it as a document of the issue."""
+    doc = Document()
+    wf.header(doc, "市政发〔2024〕4号", "晋中市人民政府关于图片的通知")
+    wf.paragraph(doc, "各有关单位：", indent=False)
+    wf.picture(doc, (SEED / "shizhengfa-2024-1.md").read_bytes(), "media/image1.md", PNG)
+    wf.picture(doc, EMF, "media/image2.png", PNG)
+    wf.picture(doc, PNG, "media/image3.md", PNG)  # a PNG, whatever its part is named
+    wf.signature(doc, "晋中市人民政府", "2024年3月1日")
+    source = tmp_path / "图片.docx"
+    result, issue = import_saved(doc, source, minimal_site)
+    assert f"warning: {source}:4: image: paragraph 4: word/media/image1.md is not a picture: " \
+           "its bytes are not PNG, JPEG, GIF, WebP, BMP, EMF, WMF or TIFF; it is not imported" in result.lines
+    assert f"warning: {source}:5: image: paragraph 5: shizhengfa-2024-4-1.emf is a picture " \
+           "format the web edition does not show (BMP, EMF, WMF, TIFF); it is saved but not " \
+           "placed — save it as PNG and link it" in result.lines
+    assert sorted(p.name for p in issue.glob("shizhengfa-2024-4*")) == \
+        ["shizhengfa-2024-4-1.emf", "shizhengfa-2024-4-2.png", "shizhengfa-2024-4.md"]
+    assert (issue / "shizhengfa-2024-4-2.png").read_bytes() == PNG
+    _, body = split(issue / "shizhengfa-2024-4.md")
+    assert body.split() == ["各有关单位：", "![图](shizhengfa-2024-4-2.png)"]

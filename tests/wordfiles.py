@@ -8,11 +8,13 @@ no API for: automatic numbering definitions, merged cells, text boxes, footnotes
 from __future__ import annotations
 
 import re
+from io import BytesIO
 from pathlib import Path
 
 import yaml
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.packuri import PackURI
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
@@ -129,6 +131,19 @@ def field(para, instruction: str, shown: str) -> None:
                 f'<w:r {nsdecls("w")}><w:t>{shown}</w:t></w:r>',
                 f'<w:r {nsdecls("w")}><w:fldChar w:fldCharType="end"/></w:r>'):
         para._p.append(parse_xml(xml))
+
+
+def picture(doc, data: bytes, name: str, png: bytes):
+    """A paragraph showing a picture whose part in the package is `name` (under word/) and holds
+    `data`, whatever they are: python-docx adds `png` (it reads a picture's size), then the part
+    is renamed and its bytes replaced, as a hand-made package can (a second picture of the
+    same bytes as one before shares its part)."""
+    para = doc.add_paragraph()
+    with BytesIO(png) as stream:
+        para.add_run().add_picture(stream)
+    part = doc.part.related_parts[para._p.xpath(".//a:blip/@r:embed")[0]]
+    part.partname, part._blob = PackURI(f"/word/{name}"), data
+    return para
 
 
 def footnote_reference(para, note_id: int = 1) -> None:

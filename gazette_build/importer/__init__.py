@@ -45,17 +45,12 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
         report.error(path, 1, "import", f"{report.relative(target)} already exists; remove it "
                      "or import with --replace")
         return None
-    images = write.image_names(draft, stem)
-    shown, unshown = write.usable_images(images)
-    for name in unshown:
-        report.warn(path, 1, "image", f"{name} is a picture format browsers do not show "
-                    "(EMF/WMF/TIFF); it is saved but not placed — save it as PNG and link it")
-    text = write.document_text(draft, shown, word.descriptions)
+    images, problems = write.image_names(draft, stem, word.images)
+    for number, message in problems:
+        report.warn(path, number, "image", message)
+    text = write.document_text(draft, images, word.descriptions)
     for part, name in images.items():
-        if part in word.images:
-            (issue_dir / name).write_bytes(word.images[part])
-        else:
-            report.warn(path, 1, "image", f"the picture {part} is missing from the Word file")
+        (issue_dir / name).write_bytes(word.images[part])
     target.write_text(text, encoding="utf-8")
     issue_yaml = issue_dir / "issue.yaml"
     if issue_yaml.is_file() and not write.add_to_issue(issue_yaml, stem):

@@ -1,14 +1,15 @@
 """Write a recognised 公文 as a document of the archive: front-matter, Markdown body, images.
 
 The file is named as the shipped content names its files: the 文号's 机关代字 in pinyin, its year
-and serial (市政办发〔2024〕11号 → shizhengbanfa-2024-11.md). Images are saved beside it as
-<stem>-<n>.<ext>. Text is escaped so that it reads back as itself (a line starting with `#` or
-`1. ` stays text); tables without merged cells are GFM pipe tables, the others ```table blocks.
+and serial (市政办发〔2024〕11号 → shizhengbanfa-2024-11.md). Pictures are saved beside it as
+<stem>-<n>.<ext>, the extension that of the picture type their bytes show; a part that is no
+picture is not saved. Text is escaped so that it reads back as itself (a line starting with `#`
+or `1. ` stays text); tables without merged cells are GFM pipe tables, the others ```table
+blocks.
 """
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 from pathlib import Path
 
@@ -118,31 +119,62 @@ def body_markdown(blocks: list[Block], images: dict[str, str],
     return out
 
 
-def image_names(draft: Draft, stem: str) -> dict[str, str]:
-    """Package part → file name beside the document, for every picture the text shows."""
-    parts = [b.text for b in draft.body + [b for p in draft.parts for b in p.blocks]
-             if b.kind == "image"]
+# the first bytes of each picture type → the extension it is saved with. A part's name in the
+# package is the sender's word only: media/image1.md holding a gazette document was saved as
+# <stem>-1.md, and the next build published it as a document of the issue. No SVG: Word shows
+# an SVG picture through a PNG it keeps beside it, and that PNG is what the text refers to
+PICTURES = [(re.compile(magic, re.S), extension) for magic, extension in (
+    (rb"\x89PNG\r\n\x1a\n", ".png"), (rb"\xff\xd8\xff", ".jpg"), (rb"GIF8[79]a", ".gif"),
+    (rb"RIFF.{4}WEBP", ".webp"), (rb"BM", ".bmp"), (rb"\x01\x00\x00\x00.{36} EMF", ".emf"),
+    (rb"\xd7\xcd\xc6\x9a|[\x01\x02]\x00\x09\x00\x00[\x01\x03]", ".wmf"),  # placeable or not
+    (rb"II\*\x00|MM\x00\*", ".tif"))]
+PICTURE_NAMES = "PNG, JPEG, GIF, WebP, BMP, EMF, WMF or TIFF"
+
+
+def picture_type(data: bytes) -> str | None:
+    """The extension of the picture type `data` starts as, or None when it is no picture."""
+    return next((extension for magic, extension in PICTURES if magic.match(data)), None)
+
+
+def image_names(draft: Draft, stem: str, data: dict[str, bytes]
+                ) -> tuple[dict[str, str], list[tuple[int, str]]]:
+    """Package part → file name beside the document, for every picture the text shows; and
+    (paragraph, message) for each part that is missing or no picture (it is not saved) and
+    each picture the web edition does not show (it is saved, not placed)."""
     names: dict[str, str] = {}
-    for part in parts:
-        if part not in names:
-            extension = posixpath.splitext(part)[1].lower()
+    problems: list[tuple[int, str]] = []
+    seen = set()
+    for block in draft.body + [b for p in draft.parts for b in p.blocks]:
+        part = block.text
+        if block.kind != "image" or part in seen:
+            continue
+        seen.add(part)
+        where = f"paragraph {block.number}"
+        extension = picture_type(data[part]) if part in data else None
+        if extension:
             names[part] = f"{stem}-{len(names) + 1}{extension}"
-    return names
+            if not names[part].endswith(IMAGE_TYPES):
+                problems.append((block.number, f"{where}: {names[part]} is a picture format the "
+                                 "web edition does not show (BMP, EMF, WMF, TIFF); it is saved "
+                                 "but not placed — save it as PNG and link it"))
+        elif part in data:
+            problems.append((block.number, f"{where}: {part} is not a picture: its bytes are not "
+                             f"{PICTURE_NAMES}; it is not imported"))
+        else:
+            problems.append((block.number, f"{where}: the picture {part} is missing from the "
+                             "Word file"))
+    return names, problems
 
 
 def document_text(draft: Draft, images: dict[str, str], descriptions: dict[str, str]) -> str:
-    """The document file: front-matter, the notice's body, then each part under its `#`."""
+    """The document file: front-matter, the notice's body, then each part under its `#`; the
+    pictures the web edition shows are placed."""
+    images = {part: name for part, name in images.items() if name.endswith(IMAGE_TYPES)}
     chunks = body_markdown(draft.body, images, descriptions)
     for part in draft.parts:
         chunks.append("# " + escape(part.title))
         chunks.extend(body_markdown(part.blocks, images, descriptions))
     return front_matter(draft) + "\n" + "\n\n".join(chunks) + "\n"
-
-
-def usable_images(images: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The pictures a browser shows; the others (EMF, WMF, TIFF) are named for a warning."""
-    shown = {part: name for part, name in images.items() if name.endswith(IMAGE_TYPES)}
-    return shown, [name for name in images.values() if name not in shown.values()]
 
 
 def add_to_issue(issue_yaml: Path, stem: str) -> bool:
