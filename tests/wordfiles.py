@@ -108,6 +108,12 @@ def merge(made, a: tuple[int, int], b: tuple[int, int], text: str) -> None:
     cell.text = text
 
 
+def grid_span(cell, columns: int) -> None:
+    """Say that `cell` spans `columns` grid columns (w:gridSpan), whatever the table holds."""
+    cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:gridSpan {nsdecls("w")} '
+                                                f'w:val="{columns}"/>'))
+
+
 def text_box(para, text: str) -> None:
     """A floating text box (wps:txbx inside mc:AlternateContent, as Word 2010+ writes it)."""
     run = para.add_run()

@@ -13,13 +13,24 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .package import W, w
+from .package import LEVELS, W, w
 
 DIGITS = "〇一二三四五六七八九"
 CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 HEAVENLY_STEMS = "甲乙丙丁戊己庚辛壬癸"
 EARTHLY_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# no list of a 公文 counts further; letters and roman numerals grow with the number (from a
+# start of 10^8, upperLetter wrote labels of 3.8 MB), so a larger one is not shown
+MAX_NUMBER = 10_000
+
+
+class NumberTooLarge(ValueError):
+    """A paragraph's label would show a number beyond MAX_NUMBER."""
+
+    def __init__(self, value: int):
+        super().__init__(value)
+        self.value = value
 
 
 @dataclass
@@ -57,13 +68,14 @@ def _letters(n: int, upper: bool) -> str:
 
 
 def _roman(n: int) -> str:
-    out = ""
+    out = []  # each numeral repeated at once: adding one at a time was quadratic
+    n = max(n, 0)
     for value, numeral in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
                            (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
                            (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + numeral, n - value
-    return out
+        count, n = divmod(n, value)
+        out.append(numeral * count)
+    return "".join(out)
 
 
 def format_number(n: int, fmt: str) -> str:
@@ -122,7 +134,11 @@ class Numbering:
         if root is None:
             return
         for abstract in root.iter(w("abstractNum")):
-            levels = {int(lvl.get(w("ilvl"), "0")): _level(lvl) for lvl in abstract.iter(w("lvl"))}
+            levels = {}
+            for lvl in abstract.iter(w("lvl")):
+                ilvl = int(lvl.get(w("ilvl"), "0"))
+                if 0 <= ilvl < LEVELS:  # others no paragraph can have (package.py)
+                    levels[ilvl] = _level(lvl)
             self.abstract[abstract.get(w("abstractNumId"))] = levels
         for num in root.iter(w("num")):
             ref = num.find(w("abstractNumId"))
@@ -132,6 +148,8 @@ class Numbering:
             levels, starts = {}, {}
             for override in num.iter(w("lvlOverride")):
                 ilvl = int(override.get(w("ilvl"), "0"))
+                if not 0 <= ilvl < LEVELS:
+                    continue
                 start = override.find(w("startOverride"))
                 if start is not None:
                     starts[ilvl] = int(start.get(w("val"), "1"))
@@ -149,7 +167,8 @@ class Numbering:
 
     def label(self, num_id: str, ilvl: int) -> str | None:
         """Advance the counter of (num_id, ilvl) and return the label, or None when the
-        paragraph has no usable numbering (a bullet also returns None: it is not a number)."""
+        paragraph has no usable numbering (a bullet also returns None: it is not a number);
+        raise NumberTooLarge when the label would show a number beyond MAX_NUMBER."""
         level = self.level(num_id, ilvl)
         if level is None:
             return None
@@ -168,12 +187,14 @@ class Numbering:
         if level.fmt == "bullet":
             return None
         label = level.text
-        for k in range(9):
+        for k in range(LEVELS):
             token = f"%{k + 1}"
             if token not in label:
                 continue
             shown = self.level(num_id, k) or Level()
             value = counters.get(k, shown.start)
+            if value > MAX_NUMBER:
+                raise NumberTooLarge(value)
             fmt = "decimal" if level.legal and k != ilvl else shown.fmt
             label = label.replace(token, format_number(value, fmt))
         return label
@@ -183,4 +204,4 @@ class Numbering:
         return level is not None and level.fmt == "bullet"
 
 
-__all__ = ["Level", "Numbering", "W", "chinese_count", "format_number"]
+__all__ = ["Level", "NumberTooLarge", "Numbering", "W", "chinese_count", "format_number"]

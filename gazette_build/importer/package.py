@@ -29,6 +29,7 @@ PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 FIELDS_KEPT = {"HYPERLINK"}  # fields whose shown text is all there is to them
+LEVELS = 9  # Word's list levels are 0–8 (w:ilvl)
 
 
 def w(tag: str) -> str:
@@ -313,7 +314,12 @@ class _BodyReader:
         num_id = props.get("num_id") or self.style_value(para.style, "num_id")
         if num_id and num_id != "0":
             ilvl = props.get("ilvl", self.style_value(para.style, "ilvl") or 0)
-            para.numbering = (num_id, ilvl)
+            if 0 <= ilvl < LEVELS:
+                para.numbering = (num_id, ilvl)
+            else:  # no level of Word's: numbering.py keeps none (N levels cost N² time)
+                para.problems.append(("numbering", f"its list level (w:ilvl {ilvl}) is not one "
+                                      "of Word's 0–8; imported without its number — type the "
+                                      "number"))
         if ppr is not None and ppr.find(w("sectPr")) is not None:
             self.break_pending = True  # a section break: what follows starts a new page
         text: list[str] = []

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .numbering import DIGITS, Numbering
+from .numbering import DIGITS, MAX_NUMBER, Numbering, NumberTooLarge
 from .package import Paragraph, Table, WordFile, excerpt
 
 HAN_NUMBER = "一二三四五六七八九十百零〇"
@@ -43,6 +43,7 @@ HAN = r"[\u3400-\u9fff\U00020000-\U0003134f\u3000-\u303f\uff00-\uffef“”‘�
 HALF_WIDTH = re.compile(rf"(?<={HAN})[,;:?!]|(?<={HAN})\(|\((?={HAN})|(?<={HAN})\)|\)(?={HAN})")
 FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 MAX_HEADING = 60  # a longer paragraph with a heading's label is a run-in paragraph
+MAX_COLUMNS = 63  # Word's own limit; a gridSpan of 10^7 was written out as 10^7 cells
 WHITESPACE = " \t\u3000\u00a0\n"
 
 
@@ -119,11 +120,11 @@ def _items(word: WordFile, draft: Draft) -> list[_Item]:
     new_page = False
     for block in word.blocks:
         if isinstance(block, Table):
+            _check_width(block, draft)
             cells = (p for row in block.rows for cell in row for p in cell.paragraphs)
             for para in cells:
                 _report_problems(para, draft)
-                if para.numbering:
-                    numbering.label(*para.numbering)  # counts, as Word counts it
+                _label(numbering, para, draft)  # counts, as Word counts it
                 if para.images:
                     draft.warnings.append((para.number, "image", f"paragraph {para.number}: a "
                                            "picture inside a table cell is not imported"))
@@ -132,16 +133,7 @@ def _items(word: WordFile, draft: Draft) -> list[_Item]:
             items.append(_Item(block))
             continue
         _report_problems(block, draft)
-        label, bullet = "", False
-        if block.numbering:
-            shown = numbering.label(*block.numbering)
-            bullet = shown is None and numbering.is_bullet(*block.numbering)
-            label = shown or ""
-            if numbering.level(*block.numbering) is None:
-                draft.warnings.append((block.number, "numbering", f"paragraph {block.number} "
-                                       f"{excerpt(clean(block.text))}: its automatic number "
-                                       f"(numId {block.numbering[0]}) is not defined in the file; "
-                                       "imported without it — type the number"))
+        label, bullet = _label(numbering, block, draft)
         text = clean(label + clean(block.text)) if label else clean(block.text)
         if not text and not block.images:
             new_page = new_page or block.new_page
@@ -156,6 +148,38 @@ def _items(word: WordFile, draft: Draft) -> list[_Item]:
             continue
         items.append(_Item(block, text, bullet))
     return items
+
+
+def _label(numbering: Numbering, para: Paragraph, draft: Draft) -> tuple[str, bool]:
+    """The label Word shows before the paragraph ("" for none) and whether it is a bullet; a
+    number that cannot be shown is a warning, and the paragraph is imported without it."""
+    if not para.numbering:
+        return "", False
+    where = f"paragraph {para.number} {excerpt(clean(para.text))}"
+    if numbering.level(*para.numbering) is None:
+        draft.warnings.append((para.number, "numbering", f"{where}: its automatic number (numId "
+                               f"{para.numbering[0]}) is not defined in the file; imported "
+                               "without it — type the number"))
+        return "", False
+    try:
+        shown = numbering.label(*para.numbering)
+    except NumberTooLarge as exc:
+        draft.warnings.append((para.number, "numbering", f"{where}: its automatic number "
+                               f"{exc.value:,} is more than {MAX_NUMBER:,}, which no list of a "
+                               "公文 reaches; imported without it — type the number"))
+        return "", False
+    return shown or "", shown is None and numbering.is_bullet(*para.numbering)
+
+
+def _check_width(table: Table, draft: Draft) -> None:
+    """An error for a table wider than Word's: its merged cells would be written out one by one."""
+    for index, row in enumerate(table.rows, start=1):
+        width = sum(cell.span for cell in row)
+        if width > MAX_COLUMNS:
+            draft.errors.append((table.number, "table", f"the table at paragraph {table.number}: "
+                                 f"its row {index} spans {width:,} columns; a Word table has at "
+                                 f"most {MAX_COLUMNS} — open the file in Word and save it again"))
+            return
 
 
 def _report_problems(para: Paragraph, draft: Draft) -> None:
