@@ -480,3 +480,31 @@ def test_a_list_level_word_does_not_have_is_not_shown(tmp_path, minimal_site):
            in result.lines
     _, body = split(issue / "shizhengfa-2024-2.md")
     assert [line for line in body.splitlines() if line] == ["各有关单位：", "#### 1.第一级", "第十二级"]
+
+
+# -- what Python cannot read is an error or plain text, never a traceback --------------------
+
+@pytest.mark.parametrize("number, start, message", [
+    ("市政发〔2024〕1号", "x", "numbering: word/numbering.xml is damaged: <w:start w:val=\"x\"> "
+     "is not a number; open the file in Word and save it again"),
+    ("市政发〔2024〕1号", "1" * 5000, "numbering: word/numbering.xml is damaged: <w:start "
+     "w:val=\"11111111111111111111…\"> is not a number; open the file in Word and save it again"),
+    # Python reads no whole number of more than 4,300 digits (a ValueError)
+    ("市政发〔2024〕" + "1" * 5000 + "号", "1", "number: no 文号 line (such as "
+     "市政办发〔2024〕11号) at the top of the document"),
+], ids=["a start of x", "a start of 5,000 digits", "a serial of 5,000 digits"])
+def test_numbers_python_cannot_read_are_errors(tmp_path, minimal_site, number, start, message):
+    doc = notice(number)
+    wf.numbered(doc, "总体要求", wf.numbering_definition(doc, [("decimal", "%1、")], start=start))
+    result, issue, source = signed_and_imported(doc, tmp_path, minimal_site, 1)
+    assert result.lines[0] == f"{source}:1: {message}"
+    assert sorted(p.name for p in issue.iterdir()) == ["first.md", "issue.yaml", "second.md"]
+
+
+def test_a_title_yaml_cannot_nest_is_written_as_text(tmp_path, minimal_site):
+    """A title of 3,000 `[` stopped the import with a RecursionError in PyYAML."""
+    title = "[" * 3000 + "关于测试的通知"
+    result, issue, _ = signed_and_imported(notice("市政发〔2024〕31号", title), tmp_path,
+                                           minimal_site)
+    front, _ = split(issue / "shizhengfa-2024-31.md")
+    assert front["title"] == title

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .package import LEVELS, W, w
+from .package import LEVELS, W, integer, w
 
 DIGITS = "〇一二三四五六七八九"
 CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -115,8 +115,8 @@ def _level(element: etree._Element, level: Level | None = None) -> Level:
                       ("lvlRestart", "restart")):
         found = element.find(w(tag))
         if found is not None:
-            value = found.get(w("val"), "")
-            setattr(level, attr, int(value) if attr in ("start", "restart") else value)
+            value = integer(found) if attr in ("start", "restart") else found.get(w("val"), "")
+            setattr(level, attr, value)
     legal = element.find(w("isLgl"))
     if legal is not None:
         level.legal = legal.get(w("val"), "true") not in ("0", "false")
@@ -124,7 +124,8 @@ def _level(element: etree._Element, level: Level | None = None) -> Level:
 
 
 class Numbering:
-    """Gives each numbered paragraph, in document order, the label Word shows for it."""
+    """Gives each numbered paragraph, in document order, the label Word shows for it; raises
+    ValueError when numbering.xml holds a number that is not one."""
 
     def __init__(self, root: etree._Element | None):
         self.abstract: dict[str, dict[int, Level]] = {}
@@ -136,7 +137,7 @@ class Numbering:
         for abstract in root.iter(w("abstractNum")):
             levels = {}
             for lvl in abstract.iter(w("lvl")):
-                ilvl = int(lvl.get(w("ilvl"), "0"))
+                ilvl = integer(lvl, "ilvl")
                 if 0 <= ilvl < LEVELS:  # others no paragraph can have (package.py)
                     levels[ilvl] = _level(lvl)
             self.abstract[abstract.get(w("abstractNumId"))] = levels
@@ -147,12 +148,12 @@ class Numbering:
             abstract_id = ref.get(w("val"))
             levels, starts = {}, {}
             for override in num.iter(w("lvlOverride")):
-                ilvl = int(override.get(w("ilvl"), "0"))
+                ilvl = integer(override, "ilvl")
                 if not 0 <= ilvl < LEVELS:
                     continue
                 start = override.find(w("startOverride"))
                 if start is not None:
-                    starts[ilvl] = int(start.get(w("val"), "1"))
+                    starts[ilvl] = integer(start, default="1")
                 lvl = override.find(w("lvl"))
                 if lvl is not None:
                     base = self.abstract.get(abstract_id, {}).get(ilvl)

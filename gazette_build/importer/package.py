@@ -10,6 +10,7 @@ problem of the paragraph it stands in, never dropped silently.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -34,6 +35,18 @@ LEVELS = 9  # Word's list levels are 0–8 (w:ilvl)
 
 def w(tag: str) -> str:
     return f"{{{W}}}{tag}"
+
+
+def integer(element: etree._Element, attribute: str = "val", default: str = "0") -> int:
+    """A number of the file (w:val, w:ilvl…); ValueError when it is not one as Word writes them:
+    ten digits at most, as Word's numbers are 32-bit (Python reads no more than 4,300 digits, and
+    writes none of more, so a larger one would fail later, where it is not caught)."""
+    value = element.get(w(attribute), default)
+    if not re.fullmatch(r"\s*-?\d{1,10}\s*", value):
+        shown = value[:20] + ("…" if len(value) > 20 else "")
+        raise ValueError(f'<w:{etree.QName(element).localname} w:{attribute}="{shown}"> is not '
+                         "a number")
+    return int(value)
 
 
 class DocxError(Exception):
@@ -231,7 +244,7 @@ def _paragraph_properties(ppr: etree._Element) -> dict:
         if num_id is not None:
             props["num_id"] = num_id.get(w("val"))
         if ilvl is not None:
-            props["ilvl"] = int(ilvl.get(w("val"), "0"))
+            props["ilvl"] = integer(ilvl)
     jc = ppr.find(w("jc"))
     if jc is not None:
         props["jc"] = jc.get(w("val"))
@@ -459,7 +472,7 @@ class _BodyReader:
                 if tcpr is not None:
                     grid_span = tcpr.find(w("gridSpan"))
                     if grid_span is not None:
-                        span = max(1, int(grid_span.get(w("val"), "1")))
+                        span = max(1, integer(grid_span, default="1"))
                     vmerge = tcpr.find(w("vMerge"))
                     if vmerge is not None:
                         merge = "restart" if vmerge.get(w("val")) == "restart" else "continue"

@@ -23,7 +23,7 @@ from .package import Paragraph, Table, WordFile, excerpt
 
 HAN_NUMBER = "一二三四五六七八九十百零〇"
 DOC_NUMBER = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔{]\s*(?P<year>\d{4})\s*"
-                        r"[\]】）)］〕}]\s*(?P<serial>\d+)\s*号")
+                        r"[\]】）)］〕}]\s*(?P<serial>\d{1,9})\s*号")  # Python reads no 4,300 digits
 DATE = re.compile(r"^(?P<y>\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})"
                   r"\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日$")
 # possessive runs (`*+`): two runs of spaces that could share them were tried every way they
@@ -103,7 +103,13 @@ def clean(text: str) -> str:
 
 def recognise(word: WordFile) -> Draft:
     draft = Draft()
-    items = _items(word, draft)
+    try:
+        numbering = Numbering(word.numbering_xml)
+    except ValueError as exc:
+        draft.errors.append((1, "numbering", f"word/numbering.xml is damaged: {exc}; open the "
+                             "file in Word and save it again"))
+        return draft
+    items = _items(word, numbering, draft)
     start = _front(items, draft)
     sign = _signature(items, start, draft)
     end_of_body = sign[0] if sign else len(items)
@@ -113,9 +119,8 @@ def recognise(word: WordFile) -> Draft:
     return draft
 
 
-def _items(word: WordFile, draft: Draft) -> list[_Item]:
+def _items(word: WordFile, numbering: Numbering, draft: Draft) -> list[_Item]:
     """Non-empty paragraphs and tables in order, numbering resolved, problems reported."""
-    numbering = Numbering(word.numbering_xml)
     items: list[_Item] = []
     new_page = False
     for block in word.blocks:

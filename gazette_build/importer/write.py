@@ -50,7 +50,7 @@ def _yaml_value(value: str) -> str:
     try:
         if yaml.safe_load(f"k: {value}") == {"k": value}:
             return value
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # a title of 3,000 `[` nests as deep as PyYAML can
         pass
     return json.dumps(value, ensure_ascii=False)
 
