@@ -508,3 +508,22 @@ def test_a_title_yaml_cannot_nest_is_written_as_text(tmp_path, minimal_site):
                                            minimal_site)
     front, _ = split(issue / "shizhengfa-2024-31.md")
     assert front["title"] == title
+
+
+# -- text reads back as itself ------------------------------------------------------------------
+
+def test_a_line_ending_in_a_run_is_a_line_break_not_a_markdown_block(tmp_path, minimal_site):
+    """A carriage return typed into a run's text (&#13;) reached the .md as it was: Markdown
+    ends a line there, and the `# 附件1：…` after it became a part that took the body's rest."""
+    doc = notice("市政发〔2024〕32号")
+    doc.add_paragraph().add_run()._r.add_t(
+        "第一行正文。\r# 附件1：伪造的附件\r\r1. 列表\n> 引用\x85- 项\u2028## 标题\u2029```")
+    wf.paragraph(doc, "\u2028# 不是标题")
+    _, issue, _ = signed_and_imported(doc, tmp_path, minimal_site)
+    built = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search",
+                    "--out", str(tmp_path / "public"))
+    assert built.code == 0, built.err
+    html = (tmp_path / "public/2024/01/shizhengfa-2024-32/index.html").read_text(encoding="utf-8")
+    assert "<p>第一行正文。# 附件1：伪造的附件1. 列表&gt; 引用- 项## 标题```</p>" in html
+    assert "<p># 不是标题</p>" in html
+    assert "<h1" not in html.split("各有关单位：", 1)[1]  # no part, no heading after the title

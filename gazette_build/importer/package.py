@@ -31,6 +31,11 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 FIELDS_KEPT = {"HYPERLINK"}  # fields whose shown text is all there is to them
 LEVELS = 9  # Word's list levels are 0–8 (w:ilvl)
+# characters that end a line, for Markdown (\r, \n) or for Python's and YAML's reading of text;
+# typed into a run's text (&#13;), Word shows them as line breaks, and so are they read (`\n`,
+# as a <w:br/>): written as they were, the text after one became a heading or a part
+LINE_ENDINGS = "\r\n\v\f\x85\u2028\u2029"
+AS_BREAKS = str.maketrans(dict.fromkeys(LINE_ENDINGS, "\n"))
 
 
 def w(tag: str) -> str:
@@ -374,9 +379,10 @@ class _BodyReader:
             if tag == w("t"):
                 if in_field_code:
                     continue
-                text.append(child.text or "")
+                shown = (child.text or "").translate(AS_BREAKS)
+                text.append(shown)
                 if self.fields:
-                    self.fields[-1]["shown"].append(child.text or "")
+                    self.fields[-1]["shown"].append(shown)
             elif tag == w("instrText"):
                 if self.fields:
                     self.fields[-1]["instr"].append(child.text or "")

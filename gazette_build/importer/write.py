@@ -18,9 +18,10 @@ from pypinyin import Style, lazy_pinyin
 
 from .. import gridtable
 from ..markdown import IMAGE_TYPES
-from .package import Table
+from .package import LINE_ENDINGS, Table
 from .recognise import DOC_NUMBER, Block, Draft
 
+LINE_ENDING = re.compile(f"[{LINE_ENDINGS}]")
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<]|&(?=#?\w+;))")
 LINE_START_SPECIAL = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](\s|$))|=+\s*$|"
                                 r"-+\s*$|`{3,}|~{3,}|\|)")
@@ -35,8 +36,9 @@ def stem_for(number: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Markdown that shows `text` as it is."""
-    text = INLINE_SPECIAL.sub(r"\\\1", text)
+    """Markdown that shows `text` as it is, on one line: recognise.py joins a paragraph's lines
+    (a space here too, should one come through, so that nothing after it starts a block)."""
+    text = INLINE_SPECIAL.sub(r"\\\1", LINE_ENDING.sub(" ", text))
     match = LINE_START_SPECIAL.match(text)
     if match and match[1][0].isdigit():  # "1. text" would start a list: "1\. text"
         text = text[:len(match[1])] + "\\" + text[len(match[1]):]
