@@ -527,3 +527,30 @@ def test_a_line_ending_in_a_run_is_a_line_break_not_a_markdown_block(tmp_path, m
     assert "<p>第一行正文。# 附件1：伪造的附件1. 列表&gt; 引用- 项## 标题```</p>" in html
     assert "<p># 不是标题</p>" in html
     assert "<h1" not in html.split("各有关单位：", 1)[1]  # no part, no heading after the title
+
+
+# -- a published issue is frozen: nothing is imported into it ----------------------------------
+
+@pytest.mark.parametrize("frozen_by", ["published:", ".published/"])
+def test_a_published_issue_takes_no_import(tmp_path, minimal_site, frozen_by):
+    """`--replace` overwrote a document of a published issue and an import added one to it;
+    only the next build refused them."""
+    _, issue, _ = signed_and_imported(notice("市政发〔2024〕33号"), tmp_path, minimal_site)
+    issue_yaml = issue / "issue.yaml"
+    if frozen_by == "published:":
+        issue_yaml.write_text(issue_yaml.read_text(encoding="utf-8") + "published: 2024-03-06\n",
+                              encoding="utf-8")
+        line = issue_yaml.read_text(encoding="utf-8").split("\n").index("published: 2024-03-06") + 1
+    else:  # the record the build made when it was published (a `published:` line removed)
+        (issue / ".published").mkdir()
+        (issue / ".published/manifest-sha256.txt").write_text("")
+        line = 1
+    files = {path: path.read_bytes() for path in issue.iterdir() if path.is_file()}
+    for number, options in (("市政发〔2024〕33号", ["--replace"]), ("市政发〔2024〕34号", [])):
+        doc = notice(number, "晋中市人民政府关于另一项测试的通知")
+        result, _, _ = signed_and_imported(doc, tmp_path, minimal_site, 1, *options)
+        assert result.lines[0] == f"content/2024/01/issue.yaml:{line}: published: 2024年第1期 " \
+            "is published and frozen: nothing is imported into it — a new document belongs to a " \
+            "later issue, and a published document changes only by a 勘误 (`corrects: 文号`) in " \
+            "a later issue"
+        assert {path: path.read_bytes() for path in issue.iterdir() if path.is_file()} == files

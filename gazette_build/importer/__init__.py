@@ -12,18 +12,38 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import Report
+from ..record import frozen
 from . import package, recognise, write
 
 
 def import_documents(paths: list[Path], issue_dir: Path, report: Report,
                      replace: bool = False) -> list[Path]:
     """Import each Word file into `issue_dir`; return the Markdown files written."""
+    if _is_published(issue_dir, report):
+        return []
     written = []
     for path in paths:
         target = import_one(path, issue_dir, report, replace)
         if target is not None:
             written.append(target)
     return written
+
+
+def _is_published(issue_dir: Path, report: Report) -> bool:
+    """Refuse a published issue before anything is written: it is frozen (record/frozen.py),
+    and an import that overwrote or added a document of it was refused only by the next build."""
+    issue_yaml = issue_dir / "issue.yaml"
+    lines = issue_yaml.read_text(encoding="utf-8", errors="replace").split("\n") \
+        if issue_yaml.is_file() else []
+    line = next((number for number, text in enumerate(lines, start=1)
+                 if (key := frozen.KEY_LINE.match(text)) and key[1] == "published"), None)
+    if line is None and not frozen.is_recorded(issue_dir):
+        return False
+    report.error(issue_yaml, line or 1, "published", f"{frozen.issue_label(issue_dir)} is "
+                 "published and frozen: nothing is imported into it — a new document belongs to "
+                 "a later issue, and a published document changes only by a 勘误 "
+                 "(`corrects: 文号`) in a later issue")
+    return True
 
 
 def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = False) -> Path | None:

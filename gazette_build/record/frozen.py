@@ -79,6 +79,15 @@ def record_dir(folder: Path) -> Path:
     return folder / RECORD_DIR
 
 
+def is_recorded(folder: Path) -> bool:
+    """Whether the issue has its record: a build has frozen it."""
+    return (record_dir(folder) / MANIFEST).is_file()
+
+
+def issue_label(folder: Path) -> str:
+    return f"{folder.parent.name}年第{int(folder.name)}期"
+
+
 def record(folder: Path, root: Path, published: str, outputs: dict[str, bytes]) -> None:
     """Write the issue's record (manifest of sources, of outputs, line hashes)."""
     target = record_dir(folder)
@@ -122,9 +131,9 @@ def check_sources(folder: Path, root: Path, report: Report) -> int:
     """Report every change to a recorded issue's sources, at its file and line; return the
     number of files checked (0 when the issue has no record)."""
     target = record_dir(folder)
-    if not (target / MANIFEST).is_file():
+    if not is_recorded(folder):
         return 0
-    label = f"{folder.parent.name}年第{int(folder.name)}期"
+    label = issue_label(folder)
     try:
         manifest = _read_manifest(target / MANIFEST)
         recorded = json.loads((target / LINES).read_text(encoding="utf-8"))
