@@ -554,3 +554,25 @@ def test_a_published_issue_takes_no_import(tmp_path, minimal_site, frozen_by):
             "later issue, and a published document changes only by a 勘误 (`corrects: 文号`) in " \
             "a later issue"
         assert {path: path.read_bytes() for path in issue.iterdir() if path.is_file()} == files
+
+
+# -- --replace replaces the document of the same 文号 only ---------------------------------------
+
+def test_replace_replaces_only_the_document_of_the_same_number(tmp_path, minimal_site):
+    """市政办发 and 市政半发 (a homophone an input method offers) share the file name
+    shizhengbanfa-2024-11.md: the import of the second said to use --replace, and that
+    replaced the first, another document."""
+    _, issue, _ = signed_and_imported(notice("市政办发〔2024〕11号"), tmp_path, minimal_site)
+    target = issue / "shizhengbanfa-2024-11.md"
+    first = target.read_bytes()
+    for options in ([], ["--replace"]):
+        doc = notice("市政半发〔2024〕11号", "晋中市人民政府关于另一项测试的通知")
+        result, _, source = signed_and_imported(doc, tmp_path, minimal_site, 1, *options)
+        assert result.lines[0] == f"{source}:1: import: content/2024/01/shizhengbanfa-2024-11.md " \
+            "is 市政办发〔2024〕11号, not 市政半发〔2024〕11号, whose file name would be the same; " \
+            "check the 文号 of 来文.docx (a homophone the input method offered?) — if both are " \
+            "right, rename that file (and its entry in issue.yaml) and import again"
+        assert target.read_bytes() == first
+    doc = notice("市政办发〔2024〕11号", "晋中市人民政府关于测试的通知（修改）")
+    signed_and_imported(doc, tmp_path, minimal_site, 0, "--replace")
+    assert split(target)[0]["title"] == "晋中市人民政府关于测试的通知（修改）"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import frontmatter
 from ..errors import Report
+from ..model import compared_number
 from ..record import frozen
 from . import package, recognise, write
 
@@ -46,6 +48,15 @@ def _is_published(issue_dir: Path, report: Report) -> bool:
     return True
 
 
+def _number_of(document: Path) -> str | None:
+    """The 文号 in a document file's front-matter, read as the build reads it; None without."""
+    quiet = Report(document.parent)  # what is wrong with the file is the build's to say
+    text = frontmatter.read_text(document, quiet)
+    split = frontmatter.split(text, document, quiet) if text is not None else None
+    entry = split.entries.get("number") if split else None
+    return str(entry.value) if entry else None
+
+
 def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = False) -> Path | None:
     try:
         word = package.read(path)
@@ -61,6 +72,18 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
         return None
     stem = write.stem_for(draft.number)
     target = issue_dir / f"{stem}.md"
+    held = _number_of(target) if target.exists() else draft.number
+    if compared_number(held or "") != compared_number(draft.number):
+        # the file name is the 文号's pinyin, so 市政办发 and 市政半发 (a homophone an input
+        # method offers) share one. Most likely one of the two is mistyped: the office checks it
+        # rather than find one document replaced by another or a second under a made-up name,
+        # neither of which a published issue could take back but by a 勘误
+        report.error(path, 1, "import", f"{report.relative(target)} is "
+                     f"{held or 'a document without a 文号'}, not {draft.number}, whose file name "
+                     f"would be the same; check the 文号 of {path.name} (a homophone the input "
+                     "method offered?) — if both are right, rename that file (and its entry in "
+                     "issue.yaml) and import again")
+        return None
     if target.exists() and not replace:
         report.error(path, 1, "import", f"{report.relative(target)} already exists; remove it "
                      "or import with --replace")
