@@ -5,7 +5,8 @@ placed), numbering.py resolves Word's automatic numbering to the labels Word sho
 finds the 公文's parts (文号, title, body, signature block, attachments), write.py writes the
 Markdown document, its images and the issue.yaml entry. Problems are diagnostics naming the Word
 file and its paragraph (`file.docx:12: field: paragraph 12 “…”: message`); a file with errors
-writes nothing.
+writes nothing. A published issue takes no import at all, and `--replace` replaces only the
+document of the same 文号.
 """
 from __future__ import annotations
 
