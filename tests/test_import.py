@@ -558,6 +558,12 @@ def test_a_published_issue_takes_no_import(tmp_path, minimal_site, frozen_by):
 
 # -- --replace replaces the document of the same 文号 only ---------------------------------------
 
+def test_a_number_typed_in_full_width_digits_is_written_in_ascii(tmp_path, minimal_site):
+    _, issue, _ = signed_and_imported(notice("市政办发〔２０２４〕１１号"), tmp_path, minimal_site)
+    assert split(issue / "shizhengbanfa-2024-11.md")[0]["number"] == "市政办发〔2024〕11号"
+    assert run_cli("--site", str(minimal_site), "check").code == 0
+
+
 def test_replace_replaces_only_the_document_of_the_same_number(tmp_path, minimal_site):
     """市政办发 and 市政半发 (a homophone an input method offers) share the file name
     shizhengbanfa-2024-11.md: the import of the second said to use --replace, and that

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .numbering import DIGITS, MAX_NUMBER, Numbering, NumberTooLarge
@@ -205,7 +206,10 @@ def _front(items: list[_Item], draft: Draft) -> int:
         index = -1
     else:
         match = DOC_NUMBER.match(items[index].text.replace(" ", ""))
-        draft.number = f"{match['code']}〔{match['year']}〕{int(match['serial'])}号"
+        # the year in ASCII digits, as the serial: typed full-width (〔２０２４〕), it named the
+        # file shizhengbanfa-２０２４-11.md, which the build refuses
+        year = unicodedata.normalize("NFKC", match["year"])
+        draft.number = f"{match['code']}〔{year}〕{int(match['serial'])}号"
         for item in items[:index]:
             what = "the 版头" if item.text.endswith("文件") else "text above the 文号"
             draft.warnings.append((item.number, "header", f"paragraph {item.number} "
