@@ -186,6 +186,9 @@ def _entries(loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_
                          "mapping")
             continue
         key = key_node.value  # as written: `2024-02-30:` is an unknown field, not a bad date
+        if not key.strip():  # `? ` or `: value`: a null key, which no field is
+            report.error(path, line, "key", "a field has no name before its ':'")
+            continue
         if key in entries:
             report.error(path, line, key, f"appears twice (first on line {entries[key].line})")
             continue
