@@ -515,18 +515,23 @@ def _images(pdf: bytes) -> int:
                if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
 
 
-def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
-    root = copy_site(tmp_path / "site")
-    (root / "content" / "2024" / "01" / "chart.png").write_bytes(_png(400, 300))
+def _laid_out_with_chart(root: Path, size: tuple[int, int]) -> tuple[Issue, PrintedIssue]:
+    """The site's issue laid out with chart.png (of `size`) shown in its first document."""
+    (root / "content" / "2024" / "01" / "chart.png").write_bytes(_png(*size))
     site = load_site(root, Report(root))
     issue = site.issues[0]
-    shown, plain = issue.documents[0], issue.documents[-1]
+    shown = issue.documents[0]
     shown = replace(shown, html=shown.html + '<p><img src="../chart.png" alt="图表"></p>')
     sections = tuple(replace(section, documents=tuple(
         shown if doc.stem == shown.stem else doc for doc in section.documents))
         for section in issue.sections)
     issue = replace(issue, sections=sections)
-    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
+    return issue, lay_out(root, replace(site, issues=(issue,)), issue)[1]
+
+
+def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
+    issue, printed = _laid_out_with_chart(copy_site(tmp_path / "site"), (400, 300))
+    shown, plain = issue.documents[0], issue.documents[-1]
 
     assert _images(printed.pdf) == 1
     assert _images(printed.document_pdfs[shown.stem]) == 1
@@ -556,6 +561,17 @@ def test_the_same_picture_under_two_names_is_one_image_of_the_pdf(tmp_path):
     assert _images(printed.pdf) == 2  # the seal once, the other picture
     assert _images(printed.document_pdfs[first.stem]) == 2
     assert _images(printed.document_pdfs[second.stem]) == 1
+
+
+def test_a_pdf_with_a_picture_is_the_same_from_any_folder(tmp_path):
+    """WeasyPrint names an image after its URL: with the site folder's path in it, two clones
+    laid out different PDFs, and a published issue failed `verify --issue` in another clone."""
+    pdfs = []
+    for folder in ("one", "elsewhere/two"):
+        _, printed = _laid_out_with_chart(copy_site(tmp_path / folder / "site"), (40, 30))
+        assert _images(printed.pdf) == 1
+        pdfs.append(printed.pdf)
+    assert pdfs[0] == pdfs[1]
 
 
 def test_fetcher_serves_only_the_site_folder(tmp_path):

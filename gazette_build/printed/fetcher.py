@@ -1,7 +1,8 @@
 """The printed edition reads only the site folder: WeasyPrint fetches every stylesheet, image and
 font through `SiteFetcher`, which serves `file:` URLs inside the site (SVGs as `svgclean` makes
 them) and refuses the rest, and records what it read so that the print cache can tell when a
-fetched file changed."""
+fetched file changed. The addresses are those of `addresses.py`: the same in any clone.
+"""
 from __future__ import annotations
 
 import mimetypes
@@ -13,7 +14,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import rasters, svgclean
 from . import cache as printcache
-
+from .addresses import site_path
 
 
 class SiteFetcher(URLFetcher):
@@ -61,9 +62,14 @@ class SiteFetcher(URLFetcher):
             raise ValueError(f"{url} is refused: too many pixels")
         return data
 
+    def shown(self, url: str) -> str:
+        """How a message names `url`: its path in the site folder where it has one."""
+        path = self._local_path(url)
+        return path.relative_to(self.root).as_posix() if path is not None else url
+
     def _local_path(self, url: str) -> Path | None:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
-        path = Path(url2pathname(parts.path)).resolve()  # resolves ../ and symlinks
+        path = site_path(self.root, Path(url2pathname(parts.path))).resolve()  # ../, links
         return path if path.is_relative_to(self.root) else None

@@ -18,6 +18,7 @@ from ..errors import Report
 from ..model import Issue, PrintedIssue, Site, SiteConfig
 from ..uptodate import installed_version
 from . import cache as printcache, clreq, continued, fonts as printfonts, limits, sameimages, titles
+from .addresses import site_uri
 from .pages import document_pages, page_map
 
 TEMPLATE = "print/issue.html"
@@ -107,7 +108,7 @@ def render_html(site: Site, issue: Issue, env: jinja2.Environment, *, press: boo
     html = continued.label_continuations(clreq.mark_up(env.get_template(TEMPLATE).render(
         site=site, config=config, issue=issue, press=press,
         fonts=printfonts.css_stacks(config.fonts),
-        stylesheet=(config.assets_dir / STYLESHEET).resolve().as_uri(),
+        stylesheet=site_uri(config.root.resolve(), (config.assets_dir / STYLESHEET).resolve()),
         cn_date=render.cn_date, title_html=_title_html(config))))
     printfonts.keep_advances()  # the titles' new characters, for the next build
     return sameimages.shared(html, _page_dir(config, issue), config.content_dir)
@@ -153,7 +154,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         "justification was written for (gazette_build/printed/justify.py): lines are ragged"]]
     diagnostics += [[template, 1, "print", f"refused to read {url}: only files inside the site "
                     "folder are read"] for url in dict.fromkeys(fetcher.refused)]
-    diagnostics += [[template, 1, "print", f"{url} does not exist"]
+    diagnostics += [[template, 1, "print", f"{fetcher.shown(url)} does not exist"]
                     for url in dict.fromkeys(fetcher.missing)]
     stylesheet = Path(config.assets_dir.resolve(), STYLESHEET).relative_to(root).as_posix()
     for message in messages:
@@ -187,8 +188,8 @@ def _render(config: SiteConfig, html: str, page_dir: Path, fetcher):
 
     from . import saddle
 
-    document = weasyprint.HTML(string=html, base_url=page_dir.as_uri() + "/",
-                               url_fetcher=fetcher).render()
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher,
+                               base_url=site_uri(config.root.resolve(), page_dir) + "/").render()
     continued.unlabel_first_fragments(document)
     if config.saddle_stitch:
         saddle.pad_to_sheets(document)
