@@ -58,7 +58,8 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
     press_html = render_html(site, issue, env, press=True) if config.press else None
     key = printcache.digest([printcache.FORMAT, WEASYPRINT_VERSION, _CODE_DIGEST, html,
                              press_html, config.pdfa, config.tagged, config.saddle_stitch,
-                             printfonts.faces_signature(faces)])
+                             printfonts.faces_signature(faces),
+                             _attached_sources(issue) if config.pdfa else None])
     entry = None if fresh else printcache.load(
         root, issue.key, key, lambda folder, message: report.warn(folder, 1, "cache", message))
     if entry is None:
@@ -84,6 +85,14 @@ def render_issue(site: Site, issue: Issue, env: jinja2.Environment, report: Repo
                         document_pages=dict(entry.document_pages),
                         document_pdfs=dict(entry.document_pdfs), press_pdf=entry.press_pdf,
                         recorded=_recorded_pages(issue, entry.page_of, report))
+
+
+def _attached_sources(issue: Issue) -> list[tuple[str, str]]:
+    """What a PDF/A layout carries beside what it lays out: each document's Markdown file
+    (`archival`), by name and digest. A front-matter edit the print HTML does not show (a
+    status, a repeal: the edits a published issue allows) left the old file attached."""
+    return [(doc.path.name, printcache.digest_bytes(doc.path.read_bytes()))
+            for doc in issue.documents]
 
 
 def _recorded_pages(issue: Issue, page_of: dict[str, int], report: Report) -> dict[str, int]:
