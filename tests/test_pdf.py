@@ -456,6 +456,25 @@ def structure_order_text(data: bytes) -> str:
     return re.sub(r"\s", "", "".join(pieces))
 
 
+def test_a_pdfa_issue_attaches_the_source_as_it_is_now(made_up):
+    """The print cache held PDF/A files by their print HTML: an edit it does not show (a
+    status, a repeal, keywords: what a published issue still allows) left the old Markdown
+    attached to the issue's and the document's PDF."""
+    root, site, issue = made_up
+    site = replace(site, config=replace(site.config, pdfa=True))
+    doc = issue.documents[0]
+    lay_out(root, site, issue)
+    doc.path.write_text(doc.path.read_text(encoding="utf-8").replace(
+        "\n---\n", "\nkeywords: [测试]\n---\n", 1), encoding="utf-8")
+    layouts = pdf.layout_count
+    _, printed = lay_out(root, site, issue)
+    assert pdf.layout_count == layouts + 1
+    for data in (printed.pdf, printed.document_pdfs[doc.stem]):
+        document = pikepdf.open(io.BytesIO(data))  # kept open while its attachment is read
+        attached = document.attachments[doc.path.name].get_file().read_bytes()
+        assert attached == doc.path.read_bytes()
+
+
 def test_pdfa_and_tags_cover_every_document_pdf(made_up):
     root, site, issue = made_up
     site = replace(site, config=replace(site.config, pdfa=True, tagged=True))
