@@ -6,6 +6,7 @@ the print edition; each `# …` heading starts a part (embedded document or 附�
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -75,16 +76,33 @@ def image_sources(body: str) -> tuple[str, ...]:
 
 
 def image_states(doc: Document) -> tuple:
-    """What a document's conversion depends on outside its own text: the files its image
-    sources name, as (source, modification time and size, or None when missing)."""
+    """What a document's conversion depends on outside its own text, as far as the sources
+    read from its body when it was loaded tell (`image_sources`): their `file_states`."""
+    return file_states(doc.path.parent, doc.image_sources)
+
+
+def file_states(folder: Path, sources: tuple[str, ...]) -> tuple:
+    """The files `sources` name from `folder`, each as (source, the file it leads to through
+    any links, its modification time, size and inode), or (source, None) when missing: a link
+    retargeted to a file of the same time and size, or replaced by its target, changes it."""
     states = []
-    for src in doc.image_sources:
+    for src in sources:
         try:
-            stat = (doc.path.parent / unquote(src)).stat()
-            states.append((src, stat.st_mtime_ns, stat.st_size))
+            path = folder / unquote(src)
+            stat = path.stat()
+            states.append((src, os.path.realpath(path), stat.st_mtime_ns, stat.st_size,
+                           stat.st_ino))
         except (OSError, ValueError):
             states.append((src, None))
     return tuple(states)
+
+
+def images_unchanged(doc: Document) -> bool:
+    """Whether the files the converted document's images name are as its conversion read them
+    (the sources read when it was loaded, by a regular expression, can miss one that markdown-it
+    reads: `印章(1).png`, `<印章 1.png>`, an entity in the name)."""
+    return file_states(doc.path.parent, tuple(state[0] for state in doc.read_images)) == \
+        doc.read_images
 
 
 
@@ -157,7 +175,8 @@ def parse(doc: Document) -> list[Token]:
 
 def convert(doc: Document, tokens: list[Token], content_dir: Path) -> Document:
     """Return the document with its notice HTML, headings, parts and images filled in."""
-    images = _resolve_images(tokens, doc, content_dir) if "![" in doc.body_markdown else ()
+    images, tried = _resolve_images(tokens, doc, content_dir) if "![" in doc.body_markdown \
+        else ((), ())
     segments = _split_at_parts(tokens)
     main_tokens = segments[0][1]
     html, headings = _render(main_tokens, doc.anchor, level_shift=0, mark_addressees=True)
@@ -175,18 +194,22 @@ def convert(doc: Document, tokens: list[Token], content_dir: Path) -> Document:
                               part_headings))
         else:
             parts.append(Part("embedded", "", title, anchor, part_html, part_headings))
-    return replace(doc, html=html, headings=headings, parts=tuple(parts), images=images)
+    return replace(doc, html=html, headings=headings, parts=tuple(parts), images=images,
+                   read_images=file_states(doc.path.parent, tried))
 
 
-def _resolve_images(tokens: list[Token], doc: Document, content_dir: Path) -> tuple[str, ...]:
+def _resolve_images(tokens: list[Token], doc: Document,
+                    content_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Point each image at its copy in the output (the content tree is mirrored there); an
-    image that cannot be shown becomes its alt text (the audit says why)."""
-    images = []
+    image that cannot be shown becomes its alt text (the audit says why). (The images shown,
+    every image source the body names.)"""
+    images, tried = [], []
     for token in tokens:
         for i, child in enumerate(token.children or ()):
             if child.type != "image":
                 continue
             src = str(child.attrGet("src") or "")
+            tried.append(src)
             if image_problem(src, doc, content_dir):
                 token.children[i] = type(child)("text", "", 0, content=child.content)
                 continue
@@ -194,7 +217,7 @@ def _resolve_images(tokens: list[Token], doc: Document, content_dir: Path) -> tu
                 content_dir.resolve()).as_posix()
             child.attrSet("src", "../../../" + mirrored)  # pages live at <year>/<NN>/<stem>/
             images.append(mirrored)
-    return tuple(images)
+    return tuple(images), tuple(dict.fromkeys(tried))
 
 
 def _split_at_parts(tokens: list[Token]) -> list[tuple[Token | None, list[Token]]]:

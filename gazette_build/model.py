@@ -256,6 +256,9 @@ class Document:
     # (a texts.Placed on its way back from the worker that wrote it there: texts.placed)
     parts: tuple[Part, ...] = field(default=(), hash=False, compare=False)
     images: tuple[str, ...] = ()  # content-relative paths of the images the body shows
+    # what converting read of the files the body's images name, as markdown-it reads them
+    # (`markdown.file_states`): a kept conversion is used only while they are the same
+    read_images: tuple = field(default=(), hash=False, compare=False)
     # optional 政务公开 metadata from the front-matter
     keywords: tuple[str, ...] = ()  # 主题词
     index_number: str | None = None  # 索引号 after the organisation code: 2024-00012

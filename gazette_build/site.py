@@ -105,18 +105,20 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
         audit.audit_document(doc, tokens, content_dir, own)
         converted = markdown.convert(doc, tokens, content_dir)
         # what the HTML is made of: the source and the images (a page's key compares this)
-        made_of = hashlib.sha256(doc.source_digest + repr(images).encode()).digest()
-        added = (converted.html, converted.headings, converted.parts, converted.images, made_of)
+        made_of = hashlib.sha256(doc.source_digest + repr(images).encode()
+                                 + repr(converted.read_images).encode()).digest()
+        added = (converted.html, converted.headings, converted.parts, converted.images, made_of,
+                 converted.read_images)
         files = early.make(with_conversion(doc, added)) if early is not None else None
         if spill is not None:  # written by the process that made them: only where they are
             kept = texts.placed(with_conversion(loaded, added), spill)  # travels back
-            added = (kept.html, kept.headings, kept.parts, converted.images, made_of)
+            added = (kept.html, kept.headings, kept.parts, *added[3:])
         return (added, files), own.diagnostics
 
     def with_conversion(loaded: Document, added: tuple) -> Document:
-        html, headings, parts, images, made_of = added
+        html, headings, parts, images, made_of, read_images = added
         return replace(loaded, html=html, headings=headings, parts=parts, images=images,
-                       source_digest=made_of)
+                       source_digest=made_of, read_images=read_images)
 
     made: dict[tuple, tuple[Document, list]] = {}
 
@@ -131,7 +133,12 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
 
     keys = [("converted", doc, markdown.image_states(doc))
             for issue in site.issues for doc in issue.documents]
-    missing = [key for key in dict.fromkeys(keys) if cache is None or key not in cache]
+
+    def usable(kept: tuple[Document, list]) -> bool:  # its images as it read them
+        return markdown.images_unchanged(kept[0])
+
+    missing = [key for key in dict.fromkeys(keys)
+               if cache is None or key not in cache or not usable(cache.peek(key))]
     if early is not None:
         early.plan(site, {key[1].url for key in missing})
     fanout.share(missing, conversion, lambda index, result: put_away(missing[index], result),
@@ -142,7 +149,7 @@ def convert_site(site: Site, report: Report, memo: Memo | None = None, jobs: int
         own.diagnostics.extend(diagnostics)
         return doc
 
-    documents = iter(run_memoised(cache, key, lambda own: made_now(key, own), report)
+    documents = iter(run_memoised(cache, key, lambda own: made_now(key, own), report, usable)
                      for key in keys)
     issues = []
     for issue in site.issues:

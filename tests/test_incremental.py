@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from gazette_build.site import Memo, build
 
 DOC = "content/2024/01/shizhengbanfa-2023-48.md"
@@ -107,6 +109,71 @@ def test_an_image_added_or_removed_later_is_seen_by_the_memo(minimal_site, tmp_p
     removed = build(minimal_site, out=out, with_pdf=False, memo=memo)
     assert any("pic.png does not exist" in str(w) for w in removed.warnings)
     assert not (out / "2024/01/pic.png").exists()
+
+
+@pytest.mark.parametrize("link", ["印章(1).png", "<印章 1.png>", "&#x5370;章.png"])
+def test_an_image_name_markdown_reads_otherwise_than_a_pattern_is_seen_by_the_memo(
+        minimal_site, tmp_path, link):
+    """The memo knew a document's images by a regular expression, which read `印章(1` of
+    `印章(1).png`: the picture added later stayed its alt text, and once removed every build
+    failed on the missing file until the cache was deleted."""
+    name = link.strip("<>").replace("&#x5370;", "印")
+    path = minimal_site / "content/2024/01/first.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n![印章]({link})\n", encoding="utf-8")
+    out, memo = tmp_path / "preview", Memo()
+    first = build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert any("does not exist" in str(w) for w in first.warnings)
+    (minimal_site / "content/2024/01" / name).write_bytes(_png())
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert f'src="../../../2024/01/{name}"' in (out / "2024/01/first/index.html").read_text(
+        encoding="utf-8")
+    build(minimal_site, out=tmp_path / "full", with_pdf=False, with_search=False)
+    assert _files(out) == _files(tmp_path / "full")
+    (minimal_site / "content/2024/01" / name).unlink()
+    removed = build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert any("does not exist" in str(w) for w in removed.warnings)
+
+
+@pytest.mark.parametrize("change", ["retargeted", "replaced by its target"])
+def test_an_image_reached_through_a_link_is_followed_by_the_memo(minimal_site, tmp_path, change):
+    """The memo compared the time and size of the file a link led to: retargeted to a picture
+    of the same time and size (copied with cp -p), the old one stayed published; replaced by
+    its target, every build failed on the old name."""
+    folder = minimal_site / "content/2024/01"
+    path = folder / "first.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n![印章](seal.png)\n", encoding="utf-8")
+    for name, shade in (("red.png", 0), ("blue.png", 255)):
+        (folder / name).write_bytes(_png(shade))
+        os.utime(folder / name, ns=(1_700_000_000 * 10**9,) * 2)
+    (folder / "seal.png").symlink_to("red.png")
+    out, memo = tmp_path / "preview", Memo()
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    if change == "retargeted":
+        (folder / "seal.png").unlink()
+        (folder / "seal.png").symlink_to("blue.png")
+        shown = "blue.png"
+    else:
+        (folder / "red.png").rename(folder / "seal.png")
+        shown = "seal.png"
+    build(minimal_site, out=out, with_pdf=False, memo=memo)
+    assert f'src="../../../2024/01/{shown}"' in (out / "2024/01/first/index.html").read_text(
+        encoding="utf-8")
+    build(minimal_site, out=tmp_path / "full", with_pdf=False, with_search=False)
+    assert _files(out) == _files(tmp_path / "full")
+
+
+def _png(shade: int = 128) -> bytes:
+    """A 2×2 grey PNG, always the same size whatever its shade."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    rows = zlib.compress(b"".join(b"\x00" + bytes([shade]) * 2 for _ in range(2)), 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
 
 
 def test_a_layout_restored_with_its_old_time_still_rerenders(minimal_site, tmp_path):
