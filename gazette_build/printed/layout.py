@@ -150,7 +150,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     options = {"pdf_variant": PDFA_VARIANT} if config.pdfa else {}
     if config.tagged:  # PDF/A-3b does not ask for tags; WeasyPrint adds them on request
         options["pdf_tags"] = True
-    with _weasyprint_warnings() as messages, _justified(justify):
+    with _weasyprint_warnings() as messages, _extended(justify):
         document = _render(config, html, page_dir, fetcher)
         pdf = document.write_pdf(**options)
         press_pdf = None
@@ -206,13 +206,16 @@ def _render(config: SiteConfig, html: str, page_dir: Path, fetcher):
 
 
 @contextmanager
-def _justified(justify):
-    """Chinese lines justified between their characters, where the WeasyPrint version is one
-    the extension (the module `justify`, imported with WeasyPrint) was written for."""
+def _extended(justify):
+    """WeasyPrint as extended for Chinese where its version is one the extensions were written
+    for: lines justified between their characters (`justify`), tables' min-content widths
+    measured in linear time (`mincontent`)."""
     if not justify.supported():
         yield
         return
-    with justify.inter_character():
+    from . import mincontent
+
+    with justify.inter_character(), mincontent.linear():
         yield
 
 
