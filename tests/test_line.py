@@ -349,6 +349,24 @@ def test_titles_break_between_words_in_balanced_lines(seed, fixture):
     assert any("（2024—2026年）" in line for line in fixture_lines), fixture_lines
 
 
+def test_a_title_with_a_name_wider_than_the_measure_is_not_balanced_by_trying_every_break():
+    """A 《》 name wider than a line fits on none, so no count of lines was balanced, and
+    each count's every set of breaks was tried: 2^units (a 99-character title never ended)."""
+    from gazette_build.printed import titles
+
+    measured = []
+
+    def width(text: str) -> float:
+        measured.append(text)
+        return titles.approximate_width(text)
+
+    title = ("关于进一步加强和改进全市安全生产监督管理工作推动经济社会高质量发展印发《晋中市人民政府办公室"
+             "关于加快推进新能源汽车充电基础设施建设工作的实施方案》的通知")
+    assert len(titles._units(title)) >= 15
+    assert titles.lines_of(title, "", titles.TYPE_AREA_PT / 18, width) == [title]
+    assert len(measured) < 100
+
+
 def test_an_editor_sets_the_title_lines(fixture):
     assert title_lines(fixture, "晋中市人民政府办公室关于印发晋中市城镇燃气安全专项整治工作方案的通知") == [
         "晋中市人民政府办公室关于印发", "晋中市城镇燃气安全专项整治工作方案的通知"]

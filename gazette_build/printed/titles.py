@@ -34,6 +34,7 @@ NUMERAL_WORD = re.compile(r"^[一二三四五六七八九十百千两]+[年个�
 # the kind of text a title names never starts a line: 行动 / 计划, 的实施 / 方案
 GENRE = ("计划", "方案", "意见", "通知", "规划", "办法", "规定", "细则", "决定", "清单", "表")
 MAX_UNITS = 40  # longer titles: cost grows as units^(lines - 1); a 3-line title has < 30
+MAX_TRIED = 100_000  # sets of breaks tried for one count of lines (~1 s); beyond, Pango's
 
 Width = Callable[[str], float]  # text → width in ems
 
@@ -46,9 +47,14 @@ def lines_of(title: str, issuer: str, measure_em: float, width: Width) -> list[s
     if width(rest) <= measure_em:
         return head + [rest]
     units = _units(rest)
-    if len(units) > MAX_UNITS:
+    # a unit wider than the measure (a long 《》 name) fits on no line: no count of lines is
+    # balanced, and trying each one tried every set of breaks (2^units: a 99-character title
+    # never finished)
+    if len(units) > MAX_UNITS or max(width(unit) for unit in units) > measure_em:
         return head + [rest]  # WeasyPrint's own breaks
     for count in range(math.ceil(width(rest) / measure_em), len(units) + 1):
+        if math.comb(len(units) - 1, count - 1) > MAX_TRIED:
+            break  # WeasyPrint's own breaks, below
         best = _balanced(units, count, measure_em, width)
         if best is not None:
             return head + best
