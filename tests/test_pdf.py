@@ -593,6 +593,32 @@ def test_a_pdf_with_a_picture_is_the_same_from_any_folder(tmp_path):
     assert pdfs[0] == pdfs[1]
 
 
+def test_a_run_without_breaks_is_broken_at_the_column_edge(tmp_path):
+    """A long address had no break opportunity: it ran over the other column and off the page."""
+    root = copy_site(tmp_path / "site")
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    address = "https://www.sxjz.gov.cn/zwgk/" + "abcdefghij0123456789" * 8 + ".html"
+    shown = issue.documents[0]
+    shown = replace(shown, html=shown.html + f"<p>{address}</p>")
+    sections = tuple(replace(section, documents=tuple(
+        shown if doc.stem == shown.stem else doc for doc in section.documents))
+        for section in issue.sections)
+    issue = replace(issue, sections=sections)
+    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
+    right_edge = (210 - 26) / 25.4 * 72  # A4 less print.css's right margin, in points
+    columns = []
+    with pdfplumber.open(io.BytesIO(printed.pdf)) as document:
+        for page in document.pages:
+            # (a closing mark may end up to half an em past it: clreq.py)
+            assert all(char["x1"] <= right_edge + 11 for char in page.chars), page.page_number
+            for right in (False, True):  # each column read on its own, line by line
+                chars = [c for c in page.chars if (c["x0"] >= page.width / 2) == right]
+                columns.append("".join(c["text"] for c in sorted(
+                    chars, key=lambda c: (round(c["top"]), c["x0"]))))
+    assert address in "".join(columns)
+
+
 def test_fetcher_serves_only_the_site_folder(tmp_path):
     root = tmp_path / "site"
     (root / "assets").mkdir(parents=True)
