@@ -29,6 +29,11 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
     for line, note in doc.notes:
         report.warn(doc.path, line, "notes", note)
     _check_parts(doc, tokens, report)
+    too_deep = tokens[-1].meta.get("too_deep") if tokens else None
+    if too_deep is not None:
+        report.warn(doc.path, doc.body_line + too_deep, "body", "lists or quotes nest here "
+                    "deeper than Markdown reads (lists in lists, quotes in quotes): from this "
+                    "line the block is not shown, on the web or in print; nest less deeply")
     for token in tokens if len(doc.body_markdown) > 4_000 else ():  # shorter: never plain
         if token.type == "inline" and token.meta.get("plain"):
             report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",

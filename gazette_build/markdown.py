@@ -133,7 +133,21 @@ def _parser() -> MarkdownIt:
         return default_fence(tokens, idx, options, env)
 
     md.add_render_rule("fence", fence)
+    md.block.tokenize = _noting_depth(md.block.tokenize)
     return md
+
+
+def _noting_depth(tokenize):
+    """markdown-it's block tokenizer, noting in the parse's env the first line it leaves out
+    for nesting deeper than `maxNesting` (lists in lists, quotes in quotes: it drops the rest
+    of the block silently, in both editions); the audit warns at that line."""
+    def noting(state, start_line: int, end_line: int) -> None:
+        if state.level >= state.md.options.maxNesting and "too_deep" not in state.env:
+            line = state.skipEmptyLines(start_line)
+            if line < end_line and state.sCount[line] >= state.blkIndent:
+                state.env["too_deep"] = line
+        tokenize(state, start_line, end_line)
+    return noting
 
 
 # markdown-it's link, image and emphasis rules scan ahead from every '[', '*', … for a closing
@@ -151,7 +165,10 @@ MARKS = re.compile(r"[\[\]*_`<>!]")
 
 
 def _bounded_inline(state) -> None:
-    """markdown-it's core `inline` rule, with the budgets above."""
+    """markdown-it's core `inline` rule, with the budgets above; a line the block tokenizer
+    left out for its depth is noted on the last token (`meta["too_deep"]`) for the audit."""
+    if "too_deep" in state.env and state.tokens:
+        state.tokens[-1].meta["too_deep"] = state.env["too_deep"]
     spent = 0
     for token in state.tokens:
         if token.type != "inline":

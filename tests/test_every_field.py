@@ -211,6 +211,28 @@ def test_a_paragraph_or_table_too_large_for_print_is_named_and_the_web_edition_b
     assert not list(out.rglob("*.pdf"))
 
 
+@pytest.mark.parametrize("shape", ["lists", "quotes"])
+def test_text_nested_deeper_than_markdown_reads_is_named(minimal_site, tmp_path, shape):
+    """Past markdown-it's nesting limit the rest of the block was dropped from both editions
+    without a word (300 list items indented ever deeper: all but 8 gone)."""
+    doc = minimal_site / "content/2024/01/first.md"
+    text = doc.read_text(encoding="utf-8")
+    first = text.count("\n") + 2  # the line the nesting starts on
+    if shape == "lists":
+        nested = "".join("  " * i + f"- 第{i}项\n" for i in range(30))
+        cut = first + 9  # 第9项, ten lists deep: twenty levels of markdown-it's tokens
+    else:
+        nested = "".join(">" * (i + 1) + f" 第{i}段\n\n" for i in range(30))
+        cut = first + 2 * 19  # 第19段, twenty quotes deep
+    doc.write_text(text + "\n" + nested, encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search", "--out",
+                     str(tmp_path / "o"))
+    assert result.code == 0, result.err
+    assert (f"warning: content/2024/01/first.md:{cut}: body: lists or quotes nest here deeper "
+            "than Markdown reads (lists in lists, quotes in quotes): from this line the block is "
+            "not shown, on the web or in print; nest less deeply") in result.lines, result.err
+
+
 def test_print_limits_see_a_paragraph_above_a_table_and_a_row_of_one_long_cell():
     from gazette_build.printed import limits
 
