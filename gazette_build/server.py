@@ -63,6 +63,10 @@ class Preview:
         self.rebuilds = 0
         self.printed: dict[str, PrintedIssue] = {}  # the newest PDF of each issue
         self.printed_version: dict[str, tuple] = {}  # the inputs each PDF was made from
+        self.printed_said: dict[str, list[str]] = {}  # what each PDF's layout said
+        # the inputs each issue's last layout gave no PDF for (a print limit, a broken print
+        # layout): the same inputs would give none again, so they are not laid out again
+        self.refused_version: dict[str, tuple] = {}
         self.wanted_version: dict[str, tuple] = {}  # the inputs the text has now
         self.in_flight: set[str] = set()
         self.pdf_errors: dict[str, list[str]] = {}  # what the last layout of an issue said
@@ -177,8 +181,14 @@ class Preview:
 
     def _submit(self, key: str) -> None:
         version = self.wanted_version[key]
-        if key in self.in_flight or self.printed_version.get(key) == version:
+        if self.printed_version.get(key) == version:  # an edit undone: that PDF is the text's
+            if self.pdf_errors.get(key):
+                self.pdf_errors[key] = []
+                self.pdf_warnings[key] = self.printed_said.get(key, [])
+                self.pdf_arrived.set()  # the pages lose the banner of the refused layout
             return
+        if key in self.in_flight or self.refused_version.get(key) == version:
+            return  # each refused layout set off a rebuild that asked for it again: 500 a second
         try:
             future = self.worker.submit(print_in_worker, str(self.root), key)
         except BrokenProcessPool:  # the worker died (out of memory, a crash): start another
@@ -213,10 +223,12 @@ class Preview:
         self.pdf_errors[key] = [] if printed else messages
         self.pdf_warnings[key] = messages if printed else []
         if printed is None:
+            self.refused_version[key] = version
             self.pdf_arrived.set()  # show the messages
             return
         self.printed[key] = printed
         self.printed_version[key] = version
+        self.printed_said[key] = messages
         _say(f"PDF of {key} ready")
         self.pdf_arrived.set()
         if self.wanted_version.get(key) != version:

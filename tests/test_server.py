@@ -175,3 +175,33 @@ def test_a_dead_pdf_worker_is_replaced(minimal_site):
         assert state.printed_version["2024-01"] == state.wanted_version["2024-01"]
     finally:
         state.worker.shutdown(cancel_futures=True)
+
+
+def test_an_issue_that_gets_no_pdf_is_not_laid_out_again_until_its_text_changes(minimal_site):
+    """A paragraph past the print limit gives no PDF: each refusal set off a rebuild that asked
+    for the same layout again (500 terminal lines a second); with the edit undone, the page
+    kept the refusal's banner."""
+    from gazette_build.server import Preview as PreviewState
+
+    state = PreviewState(minimal_site, minimal_site / ".gazette-preview", with_pdf=True)
+    try:
+        state.snapshot = state.sources()
+        state.rebuild()
+        assert state.pdf_arrived.wait(60) and not state.pdf_errors["2024-01"]
+        original = (minimal_site / DOC).read_text(encoding="utf-8")
+        (minimal_site / DOC).write_text(original + "\n" + "长" * 21_000 + "\n", encoding="utf-8")
+        state.pdf_arrived.clear()
+        state.snapshot = state.sources()
+        state.rebuild()
+        assert state.pdf_arrived.wait(60)
+        assert any("21,000 characters" in message for message in state.pdf_errors["2024-01"])
+        state.pdf_arrived.clear()
+        state.rebuild()  # as the watcher does once the refusal arrived
+        assert "2024-01" not in state.in_flight and not state.pdf_arrived.is_set()
+        (minimal_site / DOC).write_text(original, encoding="utf-8")
+        state.snapshot = state.sources()
+        state.rebuild()
+        assert "2024-01" not in state.in_flight and state.pdf_errors["2024-01"] == []
+        assert state.stale_issue_urls() == []
+    finally:
+        state.worker.shutdown(cancel_futures=True)
