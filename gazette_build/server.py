@@ -57,7 +57,7 @@ class Preview:
         self.errors: list[str] = []
         self.warnings: list[str] = []  # of the last build, shown on the pages they concern
         self.pdf_warnings: dict[str, list[str]] = {}  # what the last good layout of an issue said
-        self.snapshot: dict[str, tuple[int, int]] = {}
+        self.snapshot: dict[str, tuple[int, int, int] | None] = {}
         self.changed: set[str] = set()  # the files changed since the browser was last told
         self.seen_at = 0.0  # when the last change was seen (the bench measures from it)
         self.rebuilds = 0
@@ -76,23 +76,23 @@ class Preview:
         self.worker = _pdf_worker() if with_pdf else None
 
     # -- watching ------------------------------------------------------------------------------
-    def sources(self) -> dict[str, tuple[int, int]]:
-        """(modification time, size) of every watched file."""
+    def sources(self) -> dict[str, tuple[int, int, int] | None]:
+        """(modification time, size, change time) of every watched file: the change time
+        catches a permission given back (chmod), which neither of the others does; None for
+        a name that cannot be looked at (a link in a loop): the build names it."""
         found = {}
         for name in WATCHED:
             top = os.path.join(self.root, name)
             if os.path.isfile(top):
-                stat = os.stat(top)
-                found[top] = (stat.st_mtime_ns, stat.st_size)
+                found[top] = _state(top)
             # os.walk rather than Path.rglob: this runs every poll (~6 ms at 1,500 documents)
             for folder, _, names in os.walk(top):
                 for file_name in names:
                     path = os.path.join(folder, file_name)
                     try:
-                        stat = os.stat(path)
+                        found[path] = _state(path)
                     except FileNotFoundError:  # removed between listing and looking
                         continue
-                    found[path] = (stat.st_mtime_ns, stat.st_size)
         return found
 
     def poll(self) -> bool:
@@ -148,6 +148,10 @@ class Preview:
         except BuildFailed as failure:
             self.errors = [str(d) for d in failure.diagnostics if not d.is_warning]
             self.warnings = [str(d) for d in failure.diagnostics if d.is_warning]
+            _say("rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
+            return
+        except OSError as exc:  # a file that cannot be read, a link in a loop: as the CLI says
+            self.errors = [f"gazette: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")]
             _say("rebuild failed; still serving the last good pages:\n" + "\n".join(self.errors))
             return
         except Exception:  # a bug must not end the preview: show it like a content error
@@ -287,6 +291,16 @@ def _stop_worker(worker: ProcessPoolExecutor) -> None:
     for process in list(getattr(worker, "_processes", {}).values()):
         process.terminate()
     worker.shutdown(wait=True, cancel_futures=True)
+
+
+def _state(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError:  # a link in a loop (ELOOP), a name too long: every poll failed on it
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns
 
 
 def print_in_worker(root: str, issue_key: str) -> tuple[PrintedIssue | None, list[str]]:

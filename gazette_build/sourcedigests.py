@@ -60,8 +60,10 @@ class SourceDigests:
         checks them again on open, where a plain stat() may answer from its cache."""
         if path in self.vouched:
             return bytes.fromhex(self.known[path][5])
-        self.opened.add(path)
         with open(path, "rb") as stream:
+            # counted as checked once opened: a file that could not be (unreadable) was
+            # vouched for, and the next build asked the table for a digest it never had
+            self.opened.add(path)
             stat = os.fstat(stream.fileno())
             signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
             entry = self.known.get(path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import socket
 import subprocess
@@ -205,3 +206,21 @@ def test_an_issue_that_gets_no_pdf_is_not_laid_out_again_until_its_text_changes(
         assert state.stale_issue_urls() == []
     finally:
         state.worker.shutdown(cancel_futures=True)
+
+
+def test_the_watcher_sees_a_permission_given_back_and_survives_a_link_loop(minimal_site):
+    """A link in a loop made every poll fail (a traceback twenty times a second, edits
+    ignored); chmod changes neither time nor size, so a file made readable again was never
+    built."""
+    from gazette_build.server import Preview as PreviewState
+
+    state = PreviewState(minimal_site, minimal_site / ".gazette-preview", with_pdf=False)
+    (minimal_site / "content/2024/02").symlink_to("02")
+    found = state.sources()
+    assert found[str(minimal_site / "content/2024/02")] is None
+    doc = str(minimal_site / DOC)
+    os.chmod(doc, 0)
+    unreadable = state.sources()[doc]
+    time.sleep(0.05)  # past the file system's coarse clock tick (a few ms)
+    os.chmod(doc, 0o644)
+    assert state.sources()[doc] != unreadable

@@ -126,3 +126,17 @@ def test_a_file_found_changed_is_not_trusted_again(tmp_path):
     with pytest.raises(SourceChanged):
         digests.load_bytes(str(source), bytes(32))
     assert digests.of(str(source)) == digest  # hashed again
+
+
+def test_a_file_that_cannot_be_opened_is_never_vouched_for(tmp_path):
+    """An unreadable document (chmod 000, an editor without root) was counted as checked
+    though never opened: the build then asked the table for its digest, a KeyError traceback
+    where `Permission denied` naming the file was due."""
+    unreadable = tmp_path / "first.md"
+    unreadable.mkdir()  # opening it fails as an unreadable file's opening does
+    digests = SourceDigests(tmp_path)
+    with pytest.raises(OSError):
+        digests.of(str(unreadable))
+    digests.vouch()
+    with pytest.raises(OSError):
+        digests.of(str(unreadable))
