@@ -6,6 +6,8 @@ or chart under two names — as `gazette import` writes it, once per document th
 went into an issue's PDF twice, and into each document's PDF cut from it. Each `<img>` whose
 file is in `content/` is given the address of the first image of the issue with the same
 bytes, before the layout (the print cache's key holds the HTML, so the mapping is in it).
+This runs for every issue of every build with PDFs, laid out or taken from the cache: only
+files of the same size as another of the issue's are read (the others cannot be the same).
 """
 from __future__ import annotations
 
@@ -27,24 +29,39 @@ def shared(html: str, page_dir: Path, content_dir: Path) -> str:
         return html
     base = page_dir.as_uri() + "/"
     content_dir = content_dir.resolve()
+    files = {match[2]: _local(urljoin(base, htmlcode.unescape(match[2])), content_dir)
+             for match in IMAGE_SOURCE.finditer(html)}
+    sizes: dict[int, set[Path]] = {}
+    for path in filter(None, files.values()):
+        sizes.setdefault(_size(path), set()).add(path)
+    alike = {path for size, paths in sizes.items() if size >= 0 and len(paths) > 1
+             for path in paths}
+    if not alike:
+        return html
+    digests = {path: _digest(path) for path in alike}
     first: dict[str, str] = {}  # sha256 → the first address written with those bytes
-    read: dict[Path, str | None] = {}
 
     def one_address(match: re.Match) -> str:
-        address = match[2]
-        path = _local(urljoin(base, htmlcode.unescape(address)), content_dir)
-        if path is None:
+        path = files[match[2]]
+        if digests.get(path) is None:
             return match[0]
-        if path not in read:
-            try:
-                read[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:  # missing: the fetcher names it
-                read[path] = None
-        if read[path] is None:
-            return match[0]
-        return f"{match[1]}{first.setdefault(read[path], address)}{match[3]}"
+        return f"{match[1]}{first.setdefault(digests[path], match[2])}{match[3]}"
 
     return IMAGE_SOURCE.sub(one_address, html)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since: the fetcher names it
+        return -1
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _local(url: str, content_dir: Path) -> Path | None:
