@@ -534,18 +534,22 @@ def _images(pdf: bytes) -> int:
                if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image")
 
 
+def _laid_out_with(root: Path, added: dict[int, str]) -> tuple[Issue, PrintedIssue]:
+    """The site's issue laid out with HTML added to some of its documents (by index)."""
+    site = load_site(root, Report(root))
+    issue = site.issues[0]
+    shown = {issue.documents[index].stem: html for index, html in added.items()}
+    sections = tuple(replace(section, documents=tuple(
+        replace(doc, html=doc.html + shown[doc.stem]) if doc.stem in shown else doc
+        for doc in section.documents)) for section in issue.sections)
+    issue = replace(issue, sections=sections)
+    return issue, lay_out(root, replace(site, issues=(issue,)), issue)[1]
+
+
 def _laid_out_with_chart(root: Path, size: tuple[int, int]) -> tuple[Issue, PrintedIssue]:
     """The site's issue laid out with chart.png (of `size`) shown in its first document."""
     (root / "content" / "2024" / "01" / "chart.png").write_bytes(_png(*size))
-    site = load_site(root, Report(root))
-    issue = site.issues[0]
-    shown = issue.documents[0]
-    shown = replace(shown, html=shown.html + '<p><img src="../chart.png" alt="图表"></p>')
-    sections = tuple(replace(section, documents=tuple(
-        shown if doc.stem == shown.stem else doc for doc in section.documents))
-        for section in issue.sections)
-    issue = replace(issue, sections=sections)
-    return issue, lay_out(root, replace(site, issues=(issue,)), issue)[1]
+    return _laid_out_with(root, {0: '<p><img src="../chart.png" alt="图表"></p>'})
 
 
 def test_an_image_is_in_the_pdfs_that_show_it_only(tmp_path):
@@ -564,18 +568,10 @@ def test_the_same_picture_under_two_names_is_one_image_of_the_pdf(tmp_path):
     for name in ("first-image1.png", "second-image1.png"):
         (root / "content" / "2024" / "01" / name).write_bytes(seal)
     (root / "content" / "2024" / "01" / "other.png").write_bytes(_png(200, 100))
-    site = load_site(root, Report(root))
-    issue = site.issues[0]
+    issue, printed = _laid_out_with(root, {
+        0: '<p><img src="../first-image1.png" alt="印章"><img src="../other.png" alt="图"></p>',
+        -1: '<p><img src="../second-image1.png" alt="印章"></p>'})
     first, second = issue.documents[0], issue.documents[-1]
-    shown = {first.stem: replace(first, html=first.html + '<p><img src="../first-image1.png" '
-                                 'alt="印章"><img src="../other.png" alt="图"></p>'),
-             second.stem: replace(second, html=second.html + '<p><img '
-                                  'src="../second-image1.png" alt="印章"></p>')}
-    sections = tuple(replace(section, documents=tuple(shown.get(doc.stem, doc)
-                                                      for doc in section.documents))
-                     for section in issue.sections)
-    issue = replace(issue, sections=sections)
-    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
 
     assert _images(printed.pdf) == 2  # the seal once, the other picture
     assert _images(printed.document_pdfs[first.stem]) == 2
@@ -595,17 +591,8 @@ def test_a_pdf_with_a_picture_is_the_same_from_any_folder(tmp_path):
 
 def test_a_run_without_breaks_is_broken_at_the_column_edge(tmp_path):
     """A long address had no break opportunity: it ran over the other column and off the page."""
-    root = copy_site(tmp_path / "site")
-    site = load_site(root, Report(root))
-    issue = site.issues[0]
     address = "https://www.sxjz.gov.cn/zwgk/" + "abcdefghij0123456789" * 8 + ".html"
-    shown = issue.documents[0]
-    shown = replace(shown, html=shown.html + f"<p>{address}</p>")
-    sections = tuple(replace(section, documents=tuple(
-        shown if doc.stem == shown.stem else doc for doc in section.documents))
-        for section in issue.sections)
-    issue = replace(issue, sections=sections)
-    _, printed = lay_out(root, replace(site, issues=(issue,)), issue)
+    _, printed = _laid_out_with(copy_site(tmp_path / "site"), {0: f"<p>{address}</p>"})
     right_edge = (210 - 26) / 25.4 * 72  # A4 less print.css's right margin, in points
     columns = []
     with pdfplumber.open(io.BytesIO(printed.pdf)) as document:
