@@ -213,9 +213,9 @@ def _extended(justify):
     if not justify.supported():
         yield
         return
-    from . import mincontent
+    from . import linebreak, mincontent
 
-    with justify.inter_character(), mincontent.linear():
+    with justify.inter_character(), mincontent.linear(), linebreak.linear():
         yield
 
 
