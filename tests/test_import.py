@@ -582,3 +582,25 @@ def test_replace_replaces_only_the_document_of_the_same_number(tmp_path, minimal
     doc = notice("市政办发〔2024〕11号", "晋中市人民政府关于测试的通知（修改）")
     signed_and_imported(doc, tmp_path, minimal_site, 0, "--replace")
     assert split(target)[0]["title"] == "晋中市人民政府关于测试的通知（修改）"
+
+
+def test_a_number_already_in_the_issue_under_another_name_is_replaced_only_there(
+        tmp_path, minimal_site):
+    """The office renamed shizhengbanfa-2024-11.md to water.md: an import of the same 文号
+    wrote a second file, and the issue held the 文号 twice until the next build refused it."""
+    _, issue, _ = signed_and_imported(notice("市政办发〔2024〕11号"), tmp_path, minimal_site)
+    (issue / "shizhengbanfa-2024-11.md").rename(issue / "water.md")
+    issue_yaml = issue / "issue.yaml"
+    issue_yaml.write_text(issue_yaml.read_text(encoding="utf-8").replace(
+        "shizhengbanfa-2024-11", "water"), encoding="utf-8")
+    files = {path.name: path.read_bytes() for path in issue.iterdir() if path.is_file()}
+    doc = notice("市政办发〔２０２４〕11号", "晋中市人民政府关于测试的通知（修改）")
+    result, _, source = signed_and_imported(doc, tmp_path, minimal_site, 1)
+    assert result.lines[0] == f"{source}:1: import: content/2024/01/water.md is already " \
+        "市政办发〔2024〕11号; remove it or import with --replace, which replaces that file"
+    assert {path.name: path.read_bytes() for path in issue.iterdir() if path.is_file()} == files
+    doc = notice("市政办发〔2024〕11号", "晋中市人民政府关于测试的通知（修改）")
+    signed_and_imported(doc, tmp_path, minimal_site, 0, "--replace")
+    assert split(issue / "water.md")[0]["title"] == "晋中市人民政府关于测试的通知（修改）"
+    assert not (issue / "shizhengbanfa-2024-11.md").exists()
+    assert run_cli("--site", str(minimal_site), "check").code == 0

@@ -6,7 +6,7 @@ finds the 公文's parts (文号, title, body, signature block, attachments), wr
 Markdown document, its images and the issue.yaml entry. Problems are diagnostics naming the Word
 file and its paragraph (`file.docx:12: field: paragraph 12 “…”: message`); a file with errors
 writes nothing. A published issue takes no import at all, and `--replace` replaces only the
-document of the same 文号.
+document of the same 文号, under whatever name the office gave its file.
 """
 from __future__ import annotations
 
@@ -58,6 +58,14 @@ def _number_of(document: Path) -> str | None:
     return str(entry.value) if entry else None
 
 
+def _holder_of(number: str, issue_dir: Path, besides: Path) -> Path | None:
+    """The document of the issue other than `besides` whose 文号 is `number`, if any."""
+    wanted = compared_number(number)
+    return next((document for document in sorted(issue_dir.glob("*.md"))
+                 if document != besides and not document.name.startswith("~$")
+                 and compared_number(_number_of(document) or "") == wanted), None)
+
+
 def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = False) -> Path | None:
     try:
         word = package.read(path)
@@ -73,6 +81,15 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
         return None
     stem = write.stem_for(draft.number)
     target = issue_dir / f"{stem}.md"
+    holder = _holder_of(draft.number, issue_dir, besides=target)
+    if holder is not None:  # the office renamed the file: an import beside it would make the
+        # issue hold the 文号 twice, which the next build refuses
+        if not replace:
+            report.error(path, 1, "import", f"{report.relative(holder)} is already "
+                         f"{draft.number}; remove it or import with --replace, which replaces "
+                         "that file")
+            return None
+        target, stem = holder, holder.stem
     held = _number_of(target) if target.exists() else draft.number
     if compared_number(held or "") != compared_number(draft.number):
         # the file name is the 文号's pinyin, so 市政办发 and 市政半发 (a homophone an input
