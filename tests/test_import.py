@@ -429,7 +429,7 @@ def test_only_pictures_are_saved_and_named_by_their_bytes(tmp_path, minimal_site
     wf.picture(doc, PNG, "media/image3.md", PNG)  # a PNG, whatever its part is named
     result, issue, source = signed_and_imported(doc, tmp_path, minimal_site)
     assert f"warning: {source}:4: image: paragraph 4: word/media/image1.md is not a picture: " \
-           "its bytes are not PNG, JPEG, GIF, WebP, BMP, EMF, WMF or TIFF; it is not imported" \
+           "its bytes are not PNG, JPEG, GIF, WebP, BMP, EMF, WMF, TIFF or SVG; it is not imported" \
            in result.lines
     assert f"warning: {source}:5: image: paragraph 5: shizhengfa-2024-4-1.emf is a picture " \
            "format the web edition does not show (BMP, EMF, WMF, TIFF); it is saved but not " \
@@ -439,6 +439,24 @@ def test_only_pictures_are_saved_and_named_by_their_bytes(tmp_path, minimal_site
     assert (issue / "shizhengfa-2024-4-2.png").read_bytes() == PNG
     _, body = split(issue / "shizhengfa-2024-4.md")
     assert body.split() == ["各有关单位：", "![图](shizhengfa-2024-4-2.png)"]
+
+
+def test_an_svg_picture_is_saved_placed_and_published_without_its_script(tmp_path, minimal_site):
+    """An SVG part (embedded without Word's PNG fallback) was "not a picture" and lost."""
+    svg = ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- 晋中市 -->\n<svg xmlns='
+           '"http://www.w3.org/2000/svg" width="40" height="20" onload="alert(1)">'
+           '<script>alert(2)</script><rect width="40" height="20" fill="#c00"/></svg>').encode()
+    doc = notice("市政发〔2024〕5号", "晋中市人民政府关于矢量图的通知")
+    wf.picture(doc, svg, "media/image1.svg", PNG)
+    result, issue, _ = signed_and_imported(doc, tmp_path, minimal_site)
+    assert (issue / "shizhengfa-2024-5-1.svg").read_bytes() == svg
+    _, body = split(issue / "shizhengfa-2024-5.md")
+    assert body.split() == ["各有关单位：", "![图](shizhengfa-2024-5-1.svg)"]
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search",
+                   "--out", str(out)).code == 0
+    published = (out / "2024/01/shizhengfa-2024-5-1.svg").read_text()
+    assert "<rect" in published and "script" not in published and "onload" not in published
 
 
 # -- what Word cannot hold is not worked through: a 1 KB file took seconds and gigabytes ------

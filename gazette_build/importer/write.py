@@ -129,13 +129,21 @@ PICTURES = [(re.compile(magic, re.S), extension) for magic, extension in (
     (rb"\x89PNG\r\n\x1a\n", ".png"), (rb"\xff\xd8\xff", ".jpg"), (rb"GIF8[79]a", ".gif"),
     (rb"RIFF.{4}WEBP", ".webp"), (rb"BM", ".bmp"), (rb"\x01\x00\x00\x00.{36} EMF", ".emf"),
     (rb"\xd7\xcd\xc6\x9a|[\x01\x02]\x00\x09\x00\x00[\x01\x03]", ".wmf"),  # placeable or not
-    (rb"II\*\x00|MM\x00\*", ".tif"))]
-PICTURE_NAMES = "PNG, JPEG, GIF, WebP, BMP, EMF, WMF or TIFF"
+    (rb"II\*\x00|MM\x00\*", ".tif"),
+    # an SVG part (a hand-made package, or an office suite that embeds it without Word's PNG
+    # fallback): its root element after any declaration, comments and doctype; the build
+    # publishes it only as svgclean leaves it
+    (rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*"
+     rb"(?:<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*<svg[\s>]",
+     ".svg"))]
+PICTURE_NAMES = "PNG, JPEG, GIF, WebP, BMP, EMF, WMF, TIFF or SVG"
+MAGIC_SPAN = 4096  # bytes read to tell a picture's type: an SVG's root may follow comments
 
 
 def picture_type(data: bytes) -> str | None:
     """The extension of the picture type `data` starts as, or None when it is no picture."""
-    return next((extension for magic, extension in PICTURES if magic.match(data)), None)
+    head = data[:MAGIC_SPAN]
+    return next((extension for magic, extension in PICTURES if magic.match(head)), None)
 
 
 def image_names(draft: Draft, stem: str, data: dict[str, bytes]
