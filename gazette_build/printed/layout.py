@@ -141,7 +141,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
              press_html: str | None) -> printcache.Entry:
     import weasyprint
 
-    from . import cut, justify
+    from . import cut, justify, overflow
     from .fetcher import SiteFetcher
 
     root = config.root.resolve()
@@ -152,6 +152,11 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         options["pdf_tags"] = True
     with _weasyprint_warnings() as messages, _extended(justify):
         document = _render(config, html, page_dir, fetcher)
+        wide = overflow.wide_tables(document)
+        if wide:  # set those tables tighter and lay the issue out again (overflow.py)
+            html = overflow.marked(html, wide)
+            press_html = press_html and overflow.marked(press_html, wide)
+            document = _render(config, html, page_dir, fetcher)
         pdf = document.write_pdf(**options)
         press_pdf = None
         if press_html is not None:
@@ -166,7 +171,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
     diagnostics += [[template, 1, "print", f"{fetcher.shown(url)} does not exist"]
                     for url in dict.fromkeys(fetcher.missing)]
     stylesheet = Path(config.assets_dir.resolve(), STYLESHEET).relative_to(root).as_posix()
-    for message in messages:
+    for message in dict.fromkeys(messages):  # a second layout repeats the first's
         if any(url in message for url in fetcher.refused + fetcher.missing +
                fetcher.unpublished):
             continue
@@ -175,6 +180,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         css = CSS_POSITION.search(message)
         diagnostics.append([stylesheet, int(css[1]), "css", message] if css
                            else [template, 1, "print", f"WeasyPrint: {message}"])
+    diagnostics += overflow.diagnostics(document, issue, root)
     page_of = page_map(document, issue)
     ranges = document_pages(document, issue)
     finished = cut.finish(pdf, ranges, config, issue, page_of)

@@ -1,0 +1,63 @@
+"""Tables too wide for the type area (printed/overflow.py): set tighter so that they fit, and
+named by file and line when even that cannot hold them — never cut at the page's edge unsaid."""
+from __future__ import annotations
+
+import re
+
+import pdfplumber
+
+from conftest import run_cli
+
+MM = 72 / 25.4
+# A4 less print.css's margins (28 mm binding side, 26 mm outer side, mirrored), in points
+TYPE_AREA = (26 * MM, (210 - 26) * MM)
+
+
+def _with_table(site, columns: int, heading: str, value) -> int:
+    """Append a table to first.md: a 序号 column and `columns` more headed `heading` (with
+    the column's number) holding `value(row, column)`; the line of its header row."""
+    path = site / "content/2024/01/first.md"
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+    line = text.count("\n") + 1
+    head = "| 序号 | " + " | ".join(heading.format(c) for c in range(1, columns + 1)) + " |"
+    rule = "|" + "---|" * (columns + 1)
+    rows = ["| " + " | ".join([str(r)] + [value(r, c) for c in range(1, columns + 1)]) + " |"
+            for r in range(1, 6)]
+    path.write_text(text + "\n".join([head, rule, *rows]) + "\n", encoding="utf-8")
+    return line
+
+
+def _built(site, tmp_path):
+    out = tmp_path / "public"
+    result = run_cli("--site", str(site), "build", "--no-search", "--jobs", "1", "--out", str(out))
+    assert result.code == 0, result.err
+    return result, out / "2024/01/first/first.pdf"
+
+
+def test_a_table_with_long_headings_is_set_tighter_and_fits(minimal_site, tmp_path):
+    """Eight columns headed "2023年第N季度完成投资（万元）" on one line each were 1.3 times
+    the page's width: the paper cut the last three columns, without a word."""
+    _with_table(minimal_site, 8, "2023年第{}季度完成投资（万元）", lambda r, c: f"{r * c * 1234.5:,.1f}")
+    result, pdf_path = _built(minimal_site, tmp_path)
+    assert not [line for line in result.lines if "print:" in line]
+    with pdfplumber.open(pdf_path) as pdf:
+        text = "".join((page.extract_text() or "") for page in pdf.pages).replace("\n", "")
+        right = max(c["x1"] for page in pdf.pages for c in page.chars
+                    if c["top"] < page.height - 35 * MM)  # above the page number
+    assert right <= TYPE_AREA[1] + 1
+    for r in range(1, 6):  # every number whole, the last column's too
+        assert f"{r * 8 * 1234.5:,.1f}" in text
+
+
+def test_a_table_too_wide_even_set_tight_is_named_by_file_and_line(minimal_site, tmp_path):
+    line = _with_table(minimal_site, 16, "第{}季度完成投资", lambda r, c: f"{r * c * 123456.7:,.2f}")
+    result, _ = _built(minimal_site, tmp_path)
+    warnings = [text for text in result.lines if "print:" in text]
+    assert len(warnings) == 1
+    found = re.fullmatch(
+        rf"warning: content/2024/01/first.md:{line}: print: the table is (\d+) mm wide in print "
+        r"even set small with its headings wrapped, wider than the 156 mm of the type area: its "
+        r"right (\d+) mm is cut off at the page's edge; give it fewer columns or split it",
+        warnings[0])
+    assert found, warnings[0]
+    assert int(found[1]) > 156 and abs(int(found[1]) - 156 - int(found[2])) <= 1
