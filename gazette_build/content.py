@@ -65,6 +65,9 @@ WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P
 TEMPORARY = re.compile(r"^~\$|^\.~lock\.|^\.#|\.sw[a-p]$|~$")
 # names the output derives from a document's stem, the longest first: the preview's temporary
 # copy of its PDF `.<stem>.pdf.tmp`; each must fit the file system's limit on one name
+# the bytes a document file may hold: the longest of the seed is 30 KB, a regulation with its
+# tables ~200 KB; the work grows with the size (a table of 5 MB: 9 s and 580 MB to convert)
+MAX_DOCUMENT_BYTES = 1 << 20
 LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
 
 
@@ -339,6 +342,11 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
                   report: Report, digest: bytes | None = None) -> Document | None:
     """Load one document from its file's bytes (`digest`: their sha256, when known); report
     every front-matter problem with its line."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        report.error(path, 1, "size", f"the file is {len(data) / (1 << 20):.1f} MB, more than "
+                     f"the {MAX_DOCUMENT_BYTES >> 20} MB a document may hold (a long regulation "
+                     "with its tables is ~200 KB): split it into documents")
+        return None
     text = decode_text(data, path, report)
     parts = split(text, path, report) if text is not None else None
     if parts is None:

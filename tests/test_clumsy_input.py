@@ -94,3 +94,22 @@ def test_a_site_folder_that_links_out_of_the_site_is_refused(minimal_site, tmp_p
         assert f"{folder}:1: {folder}: is a link to {outside}, outside the site folder; copy " \
             "the folder into the site folder instead" in result.lines
     assert not (tmp_path / "o").exists()
+
+
+def test_a_document_too_large_is_a_located_error_and_the_last_site_stays(minimal_site, tmp_path):
+    """A 5 MB table took 12.8 s and 850 MB to convert, and more with every megabyte."""
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search",
+                   "--out", str(out)).code == 0
+    before = (out / "index.html").read_bytes()
+    first = minimal_site / "content/2024/01/first.md"
+    row = "| 晋阳县 | 1,234.5 | 市水利局 |\n"
+    first.write_text(first.read_text(encoding="utf-8") + "\n| 县 | 投资 | 牵头 |\n|---|---|---|\n"
+                     + row * (1_200_000 // len(row.encode())), encoding="utf-8")
+    for command in (["check"], ["build", "--no-pdf", "--no-search", "--out", str(out)]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 1
+        assert result.lines[0] == "content/2024/01/first.md:1: size: the file is 1.1 MB, more " \
+            "than the 1 MB a document may hold (a long regulation with its tables is ~200 KB): " \
+            "split it into documents"
+    assert (out / "index.html").read_bytes() == before
