@@ -233,14 +233,16 @@ def test_text_nested_deeper_than_markdown_reads_is_named(minimal_site, tmp_path,
             "not shown, on the web or in print; nest less deeply") in result.lines, result.err
 
 
+class Doc:
+    """What the print limits read of a document: its body, from line 10 of its file."""
+    body_line, html, parts = 10, "", ()
+
+    def __init__(self, body):
+        self.body_markdown = body
+
+
 def test_print_limits_see_a_paragraph_above_a_table_and_a_row_of_one_long_cell():
     from gazette_build.printed import limits
-
-    class Doc:
-        body_line, html, parts = 10, "", ()
-
-        def __init__(self, body):
-            self.body_markdown = body
 
     assert limits.problems(Doc("长" * 25_000 + "\na | b\n--|--\n1 | 2\n")) == [
         (10, "the paragraph has 25,000 characters, more than the 20,000 the print layout takes")]
@@ -253,12 +255,6 @@ def test_print_limits_do_not_count_reference_definitions_as_a_paragraph():
     characters", and the issue got no PDF. Text after them in the block is a paragraph."""
     from gazette_build.printed import limits
 
-    class Doc:
-        body_line, html, parts = 10, "", ()
-
-        def __init__(self, body):
-            self.body_markdown = body
-
     definitions = "".join(f"[文件{i}]: https://www.sxjz.gov.cn/zwgk/{i:06d}.html\n"
                           for i in range(500))
     assert len(definitions) > 20_000
@@ -269,6 +265,29 @@ def test_print_limits_do_not_count_reference_definitions_as_a_paragraph():
     assert limits.problems(Doc("长" * 100 + "\n" + definitions)) == [
         (10, f"the paragraph has {100 + len(definitions) - 500:,} characters, more than the "
              "20,000 the print layout takes")]
+
+
+def test_print_limits_count_a_table_s_cells_and_a_document_s_lines_of_text():
+    """1,999 rows of 60 columns took 97 s and 2.5 GB to lay out, 32,000 short paragraphs in two
+    columns 83 s: under the limits of rows and of a paragraph's characters both."""
+    from gazette_build.printed import limits
+
+    row = "| " + " | ".join(["1"] * 30) + " |\n"
+    table = row.replace("1", "列") + "|---" * 30 + "|\n" + row * 700
+    assert limits.problems(Doc("正文。\n\n" + table)) == [
+        (12, "the table has 21,030 cells, more than the 20,000 the print layout takes")]
+    assert limits.problems(Doc("正文。\n\n" + table.replace(row * 700, row * 600))) == []
+    said = ("the document has 10,001 lines of text outside its tables (paragraphs, list items, "
+            "headings), more than the 10,000 the print layout takes")
+    assert limits.problems(Doc("\n\n".join(["第一条。"] * 10_001))) == [(10, said)]
+    assert limits.problems(Doc("- 项\n" * 10_001)) == [(10, said)]
+    # a tight list's items are blocks of their own; a line "2. …" cannot interrupt a paragraph
+    assert limits.problems(Doc(("- " + "长" * 5_000 + "\n") * 5)) == []
+    assert limits.problems(Doc("长" * 100 + "\n" + ("2. " + "长" * 5_000 + "\n") * 5)) == [
+        (10, "the paragraph has 25,115 characters, more than the 20,000 the print layout takes")]
+    assert limits.problems(Doc("\n\n".join(["第一条。"] * 9_000) + "\n\n" + table)) == [
+        (10 + 2 * 9_000, "the table has 21,030 cells, more than the 20,000 the print layout "
+                         "takes")]
 
 
 @pytest.mark.parametrize("shape", ["ideographic spaces", "rows without a leading pipe"])
