@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # markdown-it is imported by whoever parses; a build from the
     from markdown_it.token import Token
 
 TOTAL_WORDS = ("合计", "总计", "小计")
+MAX_DEPTH_WARNINGS = 5  # blocks nested too deeply, named one by one
 # a tag ends before the next '<': each attempt stops there, linear on a paragraph of `<a<a<a…`
 RAW_HTML = re.compile(r"<\s*+/?\s*+[a-zA-Z][^<>]*>")
 UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|vbscript|data|file):", re.IGNORECASE)
@@ -29,11 +30,15 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
     for line, note in doc.notes:
         report.warn(doc.path, line, "notes", note)
     _check_parts(doc, tokens, report)
-    too_deep = tokens[-1].meta.get("too_deep") if tokens else None
-    if too_deep is not None:
-        report.warn(doc.path, doc.body_line + too_deep, "body", "lists or quotes nest here "
-                    "deeper than Markdown reads (lists in lists, quotes in quotes): from this "
-                    "line the block is not shown, on the web or in print; nest less deeply")
+    too_deep = tokens[-1].meta.get("too_deep", []) if tokens else []
+    for line in too_deep[:MAX_DEPTH_WARNINGS]:
+        report.warn(doc.path, doc.body_line + line, "body", "lists or quotes nest here deeper "
+                    "than Markdown reads (lists in lists, quotes in quotes): from this line "
+                    "the block is not shown, on the web or in print; nest less deeply")
+    if len(too_deep) > MAX_DEPTH_WARNINGS:
+        report.warn(doc.path, doc.body_line + too_deep[MAX_DEPTH_WARNINGS], "body",
+                    f"and {len(too_deep) - MAX_DEPTH_WARNINGS:,} more blocks from here on nest "
+                    "too deeply to be shown")
     for token in tokens if len(doc.body_markdown) > 4_000 else ():  # shorter: never plain
         if token.type == "inline" and token.meta.get("plain"):
             report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",

@@ -138,14 +138,21 @@ def _parser() -> MarkdownIt:
 
 
 def _noting_depth(tokenize):
-    """markdown-it's block tokenizer, noting in the parse's env the first line it leaves out
-    for nesting deeper than `maxNesting` (lists in lists, quotes in quotes: it drops the rest
-    of the block silently, in both editions); the audit warns at that line."""
+    """markdown-it's block tokenizer, noting in the parse's env each line it leaves out for
+    nesting deeper than `maxNesting` (lists in lists, quotes in quotes), for the audit to warn
+    at. There markdown-it ends the nested block at `end_line`, which for a list item is the
+    end of the document: everything after a list nested too deep was gone from both editions.
+    The block left out ends instead where its indentation does, as a block's lines do."""
     def noting(state, start_line: int, end_line: int) -> None:
-        if state.level >= state.md.options.maxNesting and "too_deep" not in state.env:
+        if state.level >= state.md.options.maxNesting:
             line = state.skipEmptyLines(start_line)
             if line < end_line and state.sCount[line] >= state.blkIndent:
-                state.env["too_deep"] = line
+                state.env.setdefault("too_deep", []).append(line)
+                while line < end_line and (state.isEmpty(line)
+                                           or state.sCount[line] >= state.blkIndent):
+                    line += 1
+                state.line = line
+                return
         tokenize(state, start_line, end_line)
     return noting
 

@@ -224,13 +224,24 @@ def test_text_nested_deeper_than_markdown_reads_is_named(minimal_site, tmp_path,
     else:
         nested = "".join(">" * (i + 1) + f" 第{i}段\n\n" for i in range(30))
         cut = first + 2 * 19  # 第19段, twenty quotes deep
-    doc.write_text(text + "\n" + nested, encoding="utf-8")
+    doc.write_text(text + "\n" + nested + "\n结尾的一段。\n\n" + nested, encoding="utf-8")
+    out = tmp_path / "o"
     result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search", "--out",
-                     str(tmp_path / "o"))
+                     str(out))
     assert result.code == 0, result.err
-    assert (f"warning: content/2024/01/first.md:{cut}: body: lists or quotes nest here deeper "
-            "than Markdown reads (lists in lists, quotes in quotes): from this line the block is "
-            "not shown, on the web or in print; nest less deeply") in result.lines, result.err
+    said = ("lists or quotes nest here deeper than Markdown reads (lists in lists, quotes in "
+            "quotes): from this line the block is not shown, on the web or in print; nest less "
+            "deeply")
+    assert f"warning: content/2024/01/first.md:{cut}: body: {said}" in result.lines, result.err
+    # after a list nested too deep markdown-it dropped the rest of the document, every block
+    page = (out / "2024/01/first/index.html").read_text(encoding="utf-8")
+    assert "结尾的一段。" in page
+    second = cut + nested.count("\n") + 3  # a blank line, the paragraph, a blank line
+    if shape == "lists":  # the second list is named too
+        assert f"warning: content/2024/01/first.md:{second}: body: {said}" in result.lines
+    else:  # each quote nested too deeply is a block: five named, then how many more
+        assert f"warning: content/2024/01/first.md:{cut + 2 * 5}: body: and 17 more blocks " \
+               "from here on nest too deeply to be shown" in result.lines, result.err  # 11 a copy
 
 
 class Doc:
