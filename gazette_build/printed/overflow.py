@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported by whoever lays out; a cache hit never does
 
 PX_PER_MM = 96 / 25.4  # WeasyPrint lays out in CSS pixels
 TOLERANCE_PX = 0.5  # rounding of borders and collapsed half-borders
-WIDE = "wide"  # the class print.css sets a table too wide for the type area with
+WIDE = "wide"  # print.css sets a table of this class tighter
 TABLE_TAG = re.compile(r'<table(?: class="([^"]*)")?>')
 
 
@@ -42,7 +42,8 @@ def wide_tables(document: weasyprint.Document) -> list[WideTable]:
     """Every table of a document's article drawn wider than its page's type area, once."""
     from weasyprint.formatting_structure import boxes
 
-    seen: dict[str, list[object]] = {}  # stem → its tables' elements, in order
+    # stem → {id of a table's element: its index}: a table crossing pages is one element
+    indexes: dict[str, dict[int, int]] = {}
     found: dict[tuple[str, int], WideTable] = {}
 
     def walk(box, stem: str | None, area_left: float, area_right: float) -> None:
@@ -50,10 +51,8 @@ def wide_tables(document: weasyprint.Document) -> list[WideTable]:
         if element is not None and element.get("data-stem"):
             stem = element.get("data-stem")
         if stem is not None and isinstance(box, boxes.TableBox):
-            tables = seen.setdefault(stem, [])
-            if not any(known is element for known in tables):
-                tables.append(element)
-            index = next(i for i, known in enumerate(tables) if known is element)
+            tables = indexes.setdefault(stem, {})
+            index = tables.setdefault(id(element), len(tables))
             left = box.border_box_x()
             right = left + box.border_width()
             if right > area_right + TOLERANCE_PX or left < area_left - TOLERANCE_PX:
