@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from ..errors import Report
 from ..model import Signing
 from ..yamlschema import Entry, Field, validate
+from .offloop import off_loop
 
 SIGNING_FIELDS = (
     Field("key", "str", True),
@@ -137,16 +138,6 @@ def _trust_roots(signing: Signing, config_path: Path, report: Report) -> list | 
     except ValueError as exc:
         report.error(config_path, signing.line("trust"), "trust", str(exc))
         return None
-
-
-def off_loop(call, *args, **kwargs):
-    """Run a pyHanko call in a thread of its own: pyHanko's blocking API starts an asyncio event
-    loop, which Python refuses inside a thread that already runs one (a server, a browser
-    driver in the same process)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(call, *args, **kwargs).result()
 
 
 def _chains(certificate, intermediates: list, roots: list) -> bool:

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .signing import off_loop
+from .offloop import off_loop
 
 
 @dataclass(frozen=True)
