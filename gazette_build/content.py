@@ -65,10 +65,10 @@ WRONG_BRACKETS = re.compile(r"^(?P<code>[\u4e00-\u9fff]+)\s*[\[【（(［〔](?P
 TEMPORARY = re.compile(r"^~\$|^\.~lock\.|^\.#|\.sw[a-p]$|~$")
 # names the output derives from a document's stem, the longest first: the preview's temporary
 # copy of its PDF `.<stem>.pdf.tmp`; each must fit the file system's limit on one name
+LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
 # the bytes a document file may hold: the longest of the seed is 30 KB, a regulation with its
 # tables ~200 KB; the work grows with the size (a table of 5 MB: 9 s and 580 MB to convert)
 MAX_DOCUMENT_BYTES = 1 << 20
-LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
 
 
 def is_temporary(name: str) -> bool:
