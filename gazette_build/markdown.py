@@ -137,23 +137,46 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# a line that starts a block of its own rather than continue a paragraph lazily (CommonMark):
+# a list item, a quote, a heading, a fence, a thematic break
+STARTS_BLOCK = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)|>|#{1,6}(?:[ \t]|$)|```|~~~"
+                          r"|(?:[-*_][ \t]*){3,}$")
+
+
 def _noting_depth(tokenize):
     """markdown-it's block tokenizer, noting in the parse's env each line it leaves out for
     nesting deeper than `maxNesting` (lists in lists, quotes in quotes), for the audit to warn
-    at. There markdown-it ends the nested block at `end_line`, which for a list item is the
-    end of the document: everything after a list nested too deep was gone from both editions.
-    The block left out ends instead where its indentation does, as a block's lines do."""
+    at. There markdown-it ends the nested block at `end_line`: for a quote that is the quote's
+    end, but for a list item the end of the document — everything after a list nested too
+    deep was gone from both editions. A list item's block left out ends instead where its
+    lines do: those indented as far as its text, and the lines that continue its paragraphs
+    lazily; each line is looked at once."""
     def noting(state, start_line: int, end_line: int) -> None:
         if state.level >= state.md.options.maxNesting:
             line = state.skipEmptyLines(start_line)
             if line < end_line and state.sCount[line] >= state.blkIndent:
                 state.env.setdefault("too_deep", []).append(line)
-                while line < end_line and (state.isEmpty(line)
-                                           or state.sCount[line] >= state.blkIndent):
-                    line += 1
-                state.line = line
+                state.line = _item_end(state, line, end_line) \
+                    if state.parentType == "list" else end_line
                 return
         tokenize(state, start_line, end_line)
+    return noting
+
+
+def _item_end(state, line: int, end_line: int) -> int:
+    """The first line after the list item's block that starts at `line`."""
+    in_text = False  # the line above is text that a lazy line may continue
+    while line < end_line:
+        if state.isEmpty(line):
+            in_text = False
+        elif state.sCount[line] >= state.blkIndent:
+            in_text = True
+        else:
+            start = state.bMarks[line] + state.tShift[line]
+            if not in_text or STARTS_BLOCK.match(state.src, start, state.eMarks[line]):
+                break
+        line += 1
+    return line
     return noting
 
 

@@ -252,6 +252,29 @@ class Doc:
         self.body_markdown = body
 
 
+def test_text_nested_too_deep_is_passed_over_in_time_linear_in_it():
+    """Quotes nested past the limit, each paragraph continued by a lazy line (`> b`): each lazy
+    line ended the block passed over, and the quotes above it parsed the rest again (110 KB
+    took 274 s to read). Counted in calls of markdown-it's blockquote rule."""
+    from gazette_build import markdown
+
+    def blockquote_calls(pairs: int) -> int:
+        md = markdown._parser.__wrapped__()
+        rule = next(rule for rule in md.block.ruler.__rules__ if rule.name == "blockquote")
+        calls, original = [0], rule.fn
+
+        def counting(*args):
+            calls[0] += 1
+            return original(*args)
+        rule.fn, md.block.ruler.__cache__ = counting, None
+        env: dict = {}
+        md.parse("".join(f"{'> ' * 21}a{i}\n> b{i}\n" for i in range(pairs)), env)
+        assert env["too_deep"] == [0]  # one quote 21 deep, as CommonMark reads it
+        return calls[0]
+
+    assert blockquote_calls(200) < 2.2 * blockquote_calls(100)
+
+
 def test_print_limits_see_a_paragraph_above_a_table_and_a_row_of_one_long_cell():
     from gazette_build.printed import limits
 
