@@ -3,6 +3,7 @@ them — the written Markdown, the built pages, the PDF, and every warning namin
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import struct
@@ -622,3 +623,70 @@ def test_a_number_already_in_the_issue_under_another_name_is_replaced_only_there
     assert split(issue / "water.md")[0]["title"] == "晋中市人民政府关于测试的通知（修改）"
     assert not (issue / "shizhengbanfa-2024-11.md").exists()
     assert run_cli("--site", str(minimal_site), "check").code == 0
+
+
+def test_the_import_reads_only_the_issue_s_own_document_files(tmp_path, minimal_site):
+    """A folder, a pipe or a link to a device named *.md, and an editor's lock file: the import
+    read every *.md for its 文号 and stopped ("Is a directory"), hung on the pipe, or read
+    /dev/zero until the memory ran out."""
+    from gazette_build.importer import _documents
+
+    issue = minimal_site / "content/2024/01"
+    (issue / "x.md").mkdir()
+    os.mkfifo(issue / "y.md")
+    (issue / "z.md").symlink_to("/dev/zero")
+    (issue / ".#first.md").symlink_to("user@host.1234")  # Emacs's lock: a link to nothing
+    (issue / "inside.md").symlink_to("first.md")
+    assert [path.name for path in _documents(issue, minimal_site)] == \
+        ["first.md", "inside.md", "second.md"]
+    (issue / "y.md").unlink()
+    (issue / "z.md").unlink()
+    signed_and_imported(notice("市政办发〔2024〕11号"), tmp_path, minimal_site)
+    assert (issue / "shizhengbanfa-2024-11.md").is_file()
+
+
+def test_the_import_never_writes_through_a_link(tmp_path, minimal_site):
+    """--replace rewrote the file a link of the document's name pointed to: outside the site,
+    or the document of a published issue."""
+    issue = minimal_site / "content/2024/01"
+    outside = tmp_path / "outside.md"
+    outside.write_text((issue / "first.md").read_text(encoding="utf-8").replace(
+        "市政发〔2024〕1号", "市政办发〔2024〕11号"), encoding="utf-8")
+    (issue / "shizhengbanfa-2024-11.md").symlink_to(outside)
+    before = outside.read_bytes()
+    result, _, source = signed_and_imported(notice("市政办发〔2024〕11号"), tmp_path,
+                                            minimal_site, 1, "--replace")
+    assert result.lines[0] == f"{source}:1: import: content/2024/01/shizhengbanfa-2024-11.md is " \
+        "not a file of the issue (a link, a folder or a pipe): the import writes only the " \
+        "issue's own files; remove it, then import again"
+    assert outside.read_bytes() == before
+    # a link inside the site holding the 文号 under another name: refused as well
+    (issue / "shizhengbanfa-2024-11.md").unlink()
+    (issue / "alias.md").symlink_to("first.md")
+    first = (issue / "first.md").read_bytes()
+    result, _, source = signed_and_imported(notice("市政发〔2024〕1号"), tmp_path, minimal_site,
+                                            1, "--replace")
+    assert result.lines[0] == f"{source}:1: import: content/2024/01/alias.md and " \
+        "content/2024/01/first.md all hold 市政发〔2024〕1号 already, which the build refuses: " \
+        "keep one of them, then import again"
+    (issue / "first.md").rename(issue / "renamed.md")
+    (issue / "alias.md").unlink()
+    (issue / "alias.md").symlink_to("renamed.md")
+    (issue / "renamed.md").rename(tmp_path / "kept.md")
+    (issue / "renamed.md").symlink_to(tmp_path / "kept.md")  # out of the site: not a document
+    result, _, source = signed_and_imported(notice("市政发〔2024〕1号"), tmp_path, minimal_site,
+                                            0, "--replace")
+    assert (tmp_path / "kept.md").read_bytes() == first
+
+
+def test_two_documents_of_one_number_are_named_not_replaced_one_of_them(tmp_path, minimal_site):
+    issue = minimal_site / "content/2024/01"
+    (issue / "copy.md").write_bytes((issue / "first.md").read_bytes())
+    files = {path.name: path.read_bytes() for path in issue.iterdir() if path.is_file()}
+    for options in ([], ["--replace"]):
+        result, _, source = signed_and_imported(notice("市政发〔2024〕1号"), tmp_path,
+                                                minimal_site, 1, *options)
+        assert result.lines[0] == f"{source}:1: import: content/2024/01/copy.md and " \
+            "content/2024/01/first.md all hold 市政发〔2024〕1号 already, which the build " \
+            "refuses: keep one of them, then import again"
+    assert {path.name: path.read_bytes() for path in issue.iterdir() if path.is_file()} == files

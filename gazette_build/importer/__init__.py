@@ -10,9 +10,11 @@ document of the same 文号, under whatever name the office gave its file.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .. import frontmatter
+from ..content import MAX_DOCUMENT_BYTES, is_temporary
 from ..errors import Report
 from ..model import compared_number
 from ..record import frozen
@@ -50,20 +52,44 @@ def _is_published(issue_dir: Path, report: Report) -> bool:
 
 
 def _number_of(document: Path) -> str | None:
-    """The 文号 in a document file's front-matter, read as the build reads it; None without."""
+    """The 文号 in a document file's front-matter, read as the build reads it; None without
+    (or when the file cannot be read)."""
     quiet = Report(document.parent)  # what is wrong with the file is the build's to say
-    text = frontmatter.read_text(document, quiet)
+    try:
+        text = frontmatter.read_text(document, quiet)
+    except OSError:
+        return None
     split = frontmatter.split(text, document, quiet) if text is not None else None
     entry = split.entries.get("number") if split else None
     return str(entry.value) if entry else None
 
 
-def _holder_of(number: str, issue_dir: Path, besides: Path) -> Path | None:
-    """The document of the issue other than `besides` whose 文号 is `number`, if any."""
+def _documents(issue_dir: Path, root: Path) -> list[Path]:
+    """The issue's document files as the build takes them (*.md, neither hidden nor an
+    editor's temporary file) that are regular files of a size a document may have, or links to
+    one inside the site folder: a folder, a pipe or a link to a device named *.md is never
+    opened."""
+    found = []
+    inside = os.path.join(os.path.realpath(root), "")
+    for entry in os.scandir(issue_dir):
+        name = entry.name
+        if not name.endswith(".md") or name.startswith(".") or is_temporary(name):
+            continue
+        try:
+            if entry.is_symlink() and not os.path.realpath(entry.path).startswith(inside):
+                continue
+            if entry.is_file() and entry.stat().st_size <= MAX_DOCUMENT_BYTES:
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _holders(number: str, issue_dir: Path, root: Path) -> list[Path]:
+    """The documents of the issue whose 文号 is `number` (in NFKC form)."""
     wanted = compared_number(number)
-    return next((document for document in sorted(issue_dir.glob("*.md"))
-                 if document != besides and not document.name.startswith("~$")
-                 and compared_number(_number_of(document) or "") == wanted), None)
+    return [document for document in _documents(issue_dir, root)
+            if compared_number(_number_of(document) or "") == wanted]
 
 
 def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = False) -> Path | None:
@@ -79,19 +105,29 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
         report.error(path, number, field_name, message)
     if draft.errors:
         return None
-    stem = write.stem_for(draft.number)
-    target = issue_dir / f"{stem}.md"
-    holder = _holder_of(draft.number, issue_dir, besides=target)
-    if holder is not None:  # the office renamed the file: an import beside it would make the
-        # issue hold the 文号 twice, which the next build refuses
-        if not replace:
-            report.error(path, 1, "import", f"{report.relative(holder)} is already "
-                         f"{draft.number}; remove it or import with --replace, which replaces "
-                         "that file")
-            return None
-        target, stem = holder, holder.stem
-    held = _number_of(target) if target.exists() else draft.number
-    if compared_number(held or "") != compared_number(draft.number):
+    standard = issue_dir / f"{write.stem_for(draft.number)}.md"
+    holders = _holders(draft.number, issue_dir, report.root)
+    if len(holders) > 1:
+        report.error(path, 1, "import", f"{' and '.join(report.relative(h) for h in holders)} "
+                     f"all hold {draft.number} already, which the build refuses: keep one of "
+                     "them, then import again")
+        return None
+    # the office may have renamed the file: it is replaced under its own name
+    target = holders[0] if holders else standard
+    stem = target.stem
+    if os.path.lexists(target) and (os.path.islink(target) or not target.is_file()):
+        report.error(path, 1, "import", f"{report.relative(target)} is not a file of the "
+                     "issue (a link, a folder or a pipe): the import writes only the issue's "
+                     "own files; remove it, then import again")
+        return None
+    if holders and not replace:
+        report.error(path, 1, "import", f"{report.relative(target)} already exists; remove it "
+                     "or import with --replace" if target == standard else
+                     f"{report.relative(target)} is already {draft.number}; remove it or "
+                     "import with --replace, which replaces that file")
+        return None
+    if not holders and target.exists():
+        held = _number_of(target)
         # the file name is the 文号's pinyin, so 市政办发 and 市政半发 (a homophone an input
         # method offers) share one. Most likely one of the two is mistyped: the office checks it
         # rather than find one document replaced by another or a second under a made-up name,
@@ -102,17 +138,13 @@ def import_one(path: Path, issue_dir: Path, report: Report, replace: bool = Fals
                      "method offered?) — if both are right, rename that file (and its entry in "
                      "issue.yaml) and import again")
         return None
-    if target.exists() and not replace:
-        report.error(path, 1, "import", f"{report.relative(target)} already exists; remove it "
-                     "or import with --replace")
-        return None
     images, problems = write.image_names(draft, stem, word.images)
     for number, message in problems:
         report.warn(path, number, "image", message)
     text = write.document_text(draft, images, word.descriptions)
     for part, name in images.items():
-        (issue_dir / name).write_bytes(word.images[part])
-    target.write_text(text, encoding="utf-8")
+        write.replace_file(issue_dir / name, word.images[part])
+    write.replace_file(target, text.encode("utf-8"))
     issue_yaml = issue_dir / "issue.yaml"
     if issue_yaml.is_file() and not write.add_to_issue(issue_yaml, stem):
         report.warn(issue_yaml, 1, "documents", f"add {stem} to the documents list by hand")

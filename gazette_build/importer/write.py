@@ -10,6 +10,7 @@ blocks.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -187,6 +188,14 @@ def document_text(draft: Draft, images: dict[str, str], descriptions: dict[str, 
     return front_matter(draft) + "\n" + "\n\n".join(chunks) + "\n"
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `path` whole, by a new file renamed over it: a link of that name is replaced, never
+    written through (to a file outside the site, or of a published issue)."""
+    temporary = path.with_name(f".{path.name}.import")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
 def add_to_issue(issue_yaml: Path, stem: str) -> bool:
     """List the stem in issue.yaml's `documents` when it has that list (block style);
     False when it needs a hand edit (a flow-style list)."""
@@ -208,5 +217,5 @@ def add_to_issue(issue_yaml: Path, stem: str) -> bool:
         elif lines[i].strip() and not lines[i].lstrip().startswith("#"):
             break
     lines.insert(last + 1, f"  - {stem}")
-    issue_yaml.write_text("\n".join(lines), encoding="utf-8")
+    replace_file(issue_yaml, "\n".join(lines).encode("utf-8"))
     return True
