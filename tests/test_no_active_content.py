@@ -265,6 +265,22 @@ def test_the_characters_of_its_text_are_counted_as_drawn():
     assert published is not None and why == []
 
 
+def test_what_its_entities_add_is_bounded():
+    """A million references to an entity of 200 characters: a 3 MB file published as 200 MB
+    (and 1 GB to read it). Illustrator's few references to its namespaces are kept."""
+    from gazette_build import svgclean
+
+    def svg(references: str) -> bytes:
+        return (f'<!DOCTYPE svg [<!ENTITY a "{"x" * 200}">]><svg xmlns="http://www.w3.org/2000/'
+                f'svg"><desc>{references}</desc><rect width="1" height="1"/></svg>').encode()
+
+    published, why = svgclean.clean(svg("&a;" * 600))
+    assert published is None and why == ["the references to its entities add more than 100,000 "
+                                         "characters when read; it is not published"]
+    published, why = svgclean.clean(svg("&a;" * 400))
+    assert published is not None and published.count(b"x" * 200) == 400 and why == []
+
+
 def test_image_candidates_and_a_base_are_not_ways_out():
     """`image-set("#a" 2x, "http://…" 1x)` passed: only its first candidate was read, and
     Chromium fetched the second; `xml:base` moved where WeasyPrint looked for `#frag`."""
