@@ -343,8 +343,8 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
     """Load one document from its file's bytes (`digest`: their sha256, when known); report
     every front-matter problem with its line."""
     if len(data) > MAX_DOCUMENT_BYTES:
-        report.error(path, 1, "size", f"the file is {len(data) / (1 << 20):.1f} MB, more than "
-                     f"the {MAX_DOCUMENT_BYTES >> 20} MB a document may hold (a long regulation "
+        report.error(path, 1, "size", f"the file is {len(data):,} bytes, more than the "
+                     f"{MAX_DOCUMENT_BYTES:,} (1 MB) a document may hold (a long regulation "
                      "with its tables is ~200 KB): split it into documents")
         return None
     text = decode_text(data, path, report)

@@ -104,12 +104,14 @@ def test_a_document_too_large_is_a_located_error_and_the_last_site_stays(minimal
     before = (out / "index.html").read_bytes()
     first = minimal_site / "content/2024/01/first.md"
     row = "| 晋阳县 | 1,234.5 | 市水利局 |\n"
-    first.write_text(first.read_text(encoding="utf-8") + "\n| 县 | 投资 | 牵头 |\n|---|---|---|\n"
-                     + row * (1_200_000 // len(row.encode())), encoding="utf-8")
+    text = first.read_text(encoding="utf-8") + "\n| 县 | 投资 | 牵头 |\n|---|---|---|\n"
+    text += row * ((1 << 20) // len(row.encode()) + 1)
+    first.write_text(text, encoding="utf-8")
+    size = len(text.encode())
     for command in (["check"], ["build", "--no-pdf", "--no-search", "--out", str(out)]):
         result = run_cli("--site", str(minimal_site), *command)
         assert result.code == 1
-        assert result.lines[0] == "content/2024/01/first.md:1: size: the file is 1.1 MB, more " \
-            "than the 1 MB a document may hold (a long regulation with its tables is ~200 KB): " \
-            "split it into documents"
+        assert result.lines[0] == f"content/2024/01/first.md:1: size: the file is {size:,} " \
+            "bytes, more than the 1,048,576 (1 MB) a document may hold (a long regulation " \
+            "with its tables is ~200 KB): split it into documents"
     assert (out / "index.html").read_bytes() == before
