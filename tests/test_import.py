@@ -18,6 +18,7 @@ from docx import Document
 
 import wordfiles as wf
 from conftest import REPO, copy_site, run_cli
+from gazette_build.importer import write
 from gazette_build.importer.numbering import chinese_count, format_number
 from test_web_edition import page_text, squeeze
 
@@ -458,6 +459,8 @@ def test_an_svg_picture_is_saved_placed_and_published_without_its_script(tmp_pat
                    "--out", str(out)).code == 0
     published = (out / "2024/01/shizhengfa-2024-5-1.svg").read_text()
     assert "<rect" in published and "script" not in published and "onload" not in published
+    # its root element under a prefix of the SVG namespace is an SVG too
+    assert write.picture_type(b'<s:svg xmlns:s="http://www.w3.org/2000/svg"/>') == ".svg"
 
 
 # -- what Word cannot hold is not worked through: a 1 KB file took seconds and gigabytes ------

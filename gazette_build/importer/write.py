@@ -135,7 +135,7 @@ PICTURES = [(re.compile(magic, re.S), extension) for magic, extension in (
     # fallback): its root element after any declaration, comments and doctype; the build
     # publishes it only as svgclean leaves it
     (rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*"
-     rb"(?:<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*<svg[\s>]",
+     rb"(?:<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*<(?:[\w.-]+:)?svg[\s>]",
      ".svg"))]
 PICTURE_NAMES = "PNG, JPEG, GIF, WebP, BMP, EMF, WMF, TIFF or SVG"
 MAGIC_SPAN = 4096  # bytes read to tell a picture's type: an SVG's root may follow comments
