@@ -68,3 +68,17 @@ def test_the_text_given_to_pango_grows_with_the_paragraph_not_its_square():
         inline.split_first_line = original
     assert unpatched > 6_000 * 6_000 // 100  # ~28 characters a line: each laid out the rest
     assert sum(given) < 6_000 * linebreak.LINES_AHEAD * 2, (unpatched, sum(given))
+
+
+# found by differential testing: with automatic hyphenation WeasyPrint looks at the whole next
+# word after a line, which a prefix can cut; such text keeps WeasyPrint's own call
+HYPHENATED = '各》实事发？政关知施项人？中报项政门“；《民有共、共方人各）各报”？：关政华国：政；（“，于和国：各？民民》、方关方关报案方民案各县政府项！各民门中！各华：华区知施”民共！市）现项通县知）府的门项于华：中。的””人施有人项共《》、于………………………………………………………………………………👨\u200d👩\u200d👧\u200d👦👨\u200d👩\u200d👧\u200d👦👨\u200d👩\u200d👧\u200d👦于”“方（直市府区人《？人》？共“发政。各将：国报县案）现公人的、《的各区将府华和于：、民县市案共和人》？于市有）123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890hyph'
+
+
+def test_automatic_hyphenation_is_laid_out_as_weasyprint_lays_it_out():
+    html = ('<html lang="en"><style>@page { size: A4; margin: 10mm } body { width: 40px; '
+            'hyphens: auto; font-family: "DejaVu Sans Mono" }</style><ul><li>'
+            f'{HYPHENATED}</li></ul></html>')
+    with linebreak.linear():
+        ours = _pdf(html)
+    assert ours == _pdf(html)

@@ -11,7 +11,8 @@ While an issue is laid out (`linear()`), a line is first looked for in a prefix 
 lines' worth (`LINES_AHEAD`), kept when it ends in the prefix's first half. Where a line breaks
 depends only on its own characters and those just after it — the break opportunities (UAX #14),
 the glyphs' widths — so the line is the one the whole text gives, provided nothing farther away
-can change it: no soft hyphen in the text (WeasyPrint tries them all, last first) and no
+can change it: no soft hyphen in the text (WeasyPrint tries them all, last first), no
+automatic hyphenation (it looks at the whole next word, which a prefix may cut) and no
 right-to-left character or direction control in the prefix (bidi resolves a run of neutral
 characters by what follows it). Otherwise WeasyPrint's own call runs. The seed issue's PDFs are
 byte for byte the same.
@@ -50,7 +51,8 @@ def prefix_length(style, max_width) -> int | None:
     lays out all the text anyway (no width, text that does not wrap)."""
     font_size = style["font_size"]
     if max_width is None or max_width == inf or max_width <= 0 or not font_size \
-            or style["white_space"] not in WRAPPING or style["direction"] != "ltr":
+            or style["white_space"] not in WRAPPING or style["direction"] != "ltr" \
+            or style["hyphens"] == "auto":
         return None
     return max(SHORTEST_PREFIX, int(max_width / font_size * LINES_AHEAD))
 
