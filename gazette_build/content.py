@@ -67,8 +67,9 @@ TEMPORARY = re.compile(r"^~\$|^\.~lock\.|^\.#|\.sw[a-p]$|~$")
 # copy of its PDF `.<stem>.pdf.tmp`; each must fit the file system's limit on one name
 LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
 # the bytes a document file may hold: the longest of the seed is 30 KB, a regulation with its
-# tables ~200 KB; the work grows with the size (a table of 5 MB: 9 s and 580 MB to convert)
-MAX_DOCUMENT_BYTES = 1 << 20
+# tables ~200 KB. The work grows with the size (a 9 MB document of text builds; a table of 5
+# MB takes 9 s and 580 MB to convert): this bounds it at about twice that
+MAX_DOCUMENT_BYTES = 10 << 20
 
 
 def is_temporary(name: str) -> bool:
@@ -344,7 +345,7 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
     every front-matter problem with its line."""
     if len(data) > MAX_DOCUMENT_BYTES:
         report.error(path, 1, "size", f"the file is {len(data):,} bytes, more than the "
-                     f"{MAX_DOCUMENT_BYTES:,} (1 MB) a document may hold (a long regulation "
+                     f"{MAX_DOCUMENT_BYTES:,} (10 MB) a document may hold (a long regulation "
                      "with its tables is ~200 KB): split it into documents")
         return None
     text = decode_text(data, path, report)
