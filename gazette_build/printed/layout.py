@@ -152,10 +152,12 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         options["pdf_tags"] = True
     with _weasyprint_warnings() as messages, _extended(justify):
         document = _render(config, html, page_dir, fetcher)
-        wide = overflow.wide_tables(document)
-        if wide:  # set those tables tighter and lay the issue out again (overflow.py)
-            html = overflow.marked(html, wide)
-            press_html = press_html and overflow.marked(press_html, wide)
+        for step in overflow.STEPS:  # tables too wide set tighter, the issue laid out again
+            wide = overflow.wide_tables(document)
+            if not wide:
+                break
+            html = overflow.marked(html, wide, step)
+            press_html = press_html and overflow.marked(press_html, wide, step)
             document = _render(config, html, page_dir, fetcher)
         pdf = document.write_pdf(**options)
         press_pdf = None
