@@ -312,7 +312,8 @@ def test_print_limits_count_a_table_s_cells_and_a_document_s_lines_of_text():
         (12, "the table has 21,030 cells, more than the 20,000 the print layout takes")]
     assert limits.problems(Doc("正文。\n\n" + table.replace(row * 700, row * 600))) == []
     said = ("the document has 10,001 lines of text outside its tables (paragraphs, list items, "
-            "headings), more than the 10,000 the print layout takes")
+            "headings; a quote's lines count once more for each level), more than the 10,000 "
+            "the print layout takes")
     assert limits.problems(Doc("\n\n".join(["第一条。"] * 10_001))) == [(10, said)]
     assert limits.problems(Doc("- 项\n" * 10_001)) == [(10, said)]
     # a tight list's items are blocks of their own; a line "2. …" cannot interrupt a paragraph
@@ -322,6 +323,50 @@ def test_print_limits_count_a_table_s_cells_and_a_document_s_lines_of_text():
     assert limits.problems(Doc("\n\n".join(["第一条。"] * 9_000) + "\n\n" + table)) == [
         (10 + 2 * 9_000, "the table has 21,030 cells, more than the 20,000 the print layout "
                          "takes")]
+
+
+def test_print_limits_read_blocks_as_markdown_does_not_as_lines():
+    """Found by an attacker, each laying an issue out for a minute or more within the limits
+    as they counted: a quote's lines read as paragraphs of their own (one paragraph of 190,000
+    characters: 70 s), lines led by `|` without a delimiter row read as table rows (a paragraph:
+    48 s), a ```table whose rows are split by blank lines (4,000 rows), short rows padded to a
+    header of 60 columns (60,000 cells counted as 1,060: 56 s), 9,999 lines ten quotes deep
+    (68 s), a soft hyphen sending a paragraph of 20,000 characters to WeasyPrint's own line
+    cutting (89 s)."""
+    from gazette_build.printed import limits
+
+    long_line = "长" * 19_000
+    assert limits.problems(Doc("\n".join(["> " + long_line] * 10))) == [
+        (10, "the paragraph has 190,000 characters, more than the 20,000 the print layout takes")]
+    assert limits.problems(Doc("\n".join(["| " + long_line] * 2))) == [
+        (10, "the paragraph has 38,004 characters, more than the 20,000 the print layout takes")]
+    gridtable = "```table\n| 县 | 数 |\n|---|---|\n" + "| 县 | 1 |\n\n" * 4_000 + "```\n"
+    assert limits.problems(Doc("正文。\n\n" + gridtable)) == [
+        (13, "the table has 4,002 rows, more than the 2,000 the print layout takes")]
+    padded = "| " + " | ".join(["列"] * 60) + " |\n" + "|---" * 60 + "|\n" + "| 1 |\n" * 1_000
+    assert limits.problems(Doc(padded)) == [
+        (10, "the table has 60,060 cells, more than the 20,000 the print layout takes")]
+    assert limits.problems(Doc("\n\n".join(["> " * 10 + "第一条。"] * 1_000)))[0][1].startswith(
+        "the document has 11,000 lines of text")
+    assert limits.problems(Doc("——" * 2_500 + "\xad——")) == [
+        (10, "the paragraph has 5,003 characters and a soft hyphen, a direction mark or "
+             "right-to-left text, more than the 4,000 the print layout takes with those")]
+    # a ```table without leading pipes or a delimiter row is a table, not a paragraph
+    rows = "".join(f"县{i} | 投资{i} | 备注\n" for i in range(800))
+    assert limits.problems(Doc(f"```table\n{rows}```\n")) == []
+
+
+def test_print_limits_count_the_documents_of_an_issue_together():
+    """Three documents of 9,999 lines each, every one within the limit: 83 s in one layout."""
+    from gazette_build.printed import limits
+
+    class Issue:
+        documents = [Doc("\n\n".join(["第一条。"] * 9_000)) for _ in range(3)]
+
+    found = limits.issue_problems(Issue())
+    assert [(Issue.documents.index(doc), line, message) for doc, line, message in found] == [
+        (2, 10, "with this document the issue has 27,000 lines of text outside its tables, more "
+                "than the 20,000 one issue's layout takes")]
 
 
 @pytest.mark.parametrize("shape", ["ideographic spaces", "rows without a leading pipe"])

@@ -3,11 +3,14 @@
 WeasyPrint's line breaking and table layout grow faster than the text: a 5 MB paragraph or a
 100,000-link document runs for minutes and past a GiB, a 10,000-row table for about a minute.
 A document beyond these limits is named (file and line) and its issue gets no PDF this time;
-the web edition, which has no such cost, is still built.
+the web edition, which has no such cost, is still built. The blocks are read as Markdown reads
+them (an attacker found each shortcut of a line-by-line count), and an issue's documents,
+which are laid out together, are counted together too.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..model import Document, Issue
 
@@ -21,6 +24,13 @@ MAX_LINKS = 5_000  # links and images in one document
 # columns the layout grows faster than their number (8,000 short paragraphs 12 s, 16,000 31 s,
 # 32,000 83 s); a real document has a few hundred
 MAX_TEXT_LINES = 10_000
+# and the documents of one issue together (one layout): twice a document's
+MAX_ISSUE_TEXT_LINES = 2 * MAX_TEXT_LINES
+MAX_ISSUE_CELLS = 2 * MAX_TABLE_CELLS
+# a paragraph holding a soft hyphen, a direction mark or right-to-left text is cut into lines
+# by WeasyPrint's own call (printed/linebreak.py), which lays out all the text left for each
+# line: 20,000 characters with a soft hyphen took 89 s
+MAX_SLOW_PARAGRAPH = 4_000
 
 
 # a link reference definition, `[label]: destination`: it prints nothing, and a block of them
@@ -30,73 +40,179 @@ REFERENCE_DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\S")
 # item, an ordered item starting at 1, a heading, a quote; within a list, any item
 INTERRUPTS = re.compile(r"(?:[-+*]|1[.)])[ \t]+\S|#{1,6}(?:[ \t]|$)|>")
 LIST_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])[ \t]+\S")
+# what printed/linebreak.py leaves to WeasyPrint's own line cutting: a soft hyphen, the
+# characters of right-to-left scripts and the explicit direction controls
+SLOW_TEXT = re.compile("[\xad\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                       "\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+# the `>` that put a line in quotes, one a level
+QUOTE_MARKERS = re.compile(r"(?:>[ \t]?)+")
+# a fence opening a code block or a ```table block: its marks and its info word
+FENCE = re.compile(r"(`{3,}|~{3,})[ \t]*([^`\s]*)")
 # a table's delimiter row (GFM): `| --- | :-: |`, `-|-`; with a pipe, or it is a rule
 DELIMITER_ROW = re.compile(r"^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?$")
+
+
+@dataclass
+class _Block:
+    """The paragraph or table the scan is in."""
+    start: int = 0  # its first line, in the body
+    size: int = 0  # a paragraph's characters
+    last: int = 0  # the characters of its last line (a table's header row, read as text)
+    quoted: bool = False  # it stands in a quote: `>` lines continue it
+    listed: bool = False  # it began as a list item: any item starts another
+    slow: bool = False  # it holds text the line layout cannot cut from a prefix
+    rows: int = 0  # a table's rows (a GFM table's delimiter row counted)
+    gfm: bool = False  # a GFM table: its delimiter row draws nothing
+    columns: int = 0  # the widest of its rows (GFM pads the others to the header's)
 
 
 def problems(doc: Document) -> list[tuple[int, str]]:
     """(file line, what is too large) for each part of `doc` beyond the print limits. Blocks
     are cut as Markdown cuts them: a blank line holds only spaces and tabs (a line of U+3000
-    continues the paragraph), a list item, heading or quote starts a block of its own where
-    it can interrupt a paragraph, and a table runs from its header row to the next blank line,
-    each line a row, with a leading `|` or not; reference definitions, which only a block can
-    begin with, print nothing and are not counted."""
-    found = []
-    lines = doc.body_markdown.split("\n")
-    start, size, rows, row_start, in_table, last, text_lines = 0, 0, 0, 0, False, 0, 0
-    cells, in_list = 0, False
-    for index, line in enumerate(lines + [""]):
-        text = line.strip(" \t")
-        if len(text) > MAX_PARAGRAPH and (rows or in_table or text.startswith("|")):
-            found.append((doc.body_line + index, f"a table row has {len(text):,} characters, "
-                          f"more than the {MAX_PARAGRAPH:,} the print layout takes"))
-        if text and "|" in text and DELIMITER_ROW.match(text) and (rows or size):
-            if not rows:  # the line above, read as a paragraph's, was the header row
-                if size - last > MAX_PARAGRAPH:  # the paragraph above the table
-                    found.append(_long_paragraph(doc.body_line + start, size - last))
-                rows, row_start, size = 1, index - 1, 0
-                text_lines, cells = text_lines - 1, _cells(lines[index - 1])
-            rows, in_table = rows + 1, True
-            continue
-        if text and (in_table or text.startswith("|")):  # a ```table block's rows lead with |
-            if not rows:
-                row_start = index
-            rows, cells = rows + 1, cells + _cells(text)
-            continue
-        if rows > MAX_TABLE_ROWS:
-            found.append((doc.body_line + row_start, f"the table has {rows:,} rows, more than "
-                          f"the {MAX_TABLE_ROWS:,} the print layout takes"))
-        elif cells > MAX_TABLE_CELLS:
-            found.append((doc.body_line + row_start, f"the table has {cells:,} cells, more than "
-                          f"the {MAX_TABLE_CELLS:,} the print layout takes"))
-        rows, in_table, cells = 0, False, 0
-        if text:
-            if size == 0 and REFERENCE_DEFINITION.match(line):
-                continue
-            if size and (INTERRUPTS.match(text) or (in_list and LIST_ITEM.match(text))):
-                if size > MAX_PARAGRAPH:
-                    found.append(_long_paragraph(doc.body_line + start, size))
-                size = 0
-            if size == 0:
-                start, in_list = index, bool(LIST_ITEM.match(text))
-            size, last, text_lines = size + len(text), len(text), text_lines + 1
-            continue
-        if size > MAX_PARAGRAPH:
-            found.append(_long_paragraph(doc.body_line + start, size))
-        size = 0
-    if text_lines > MAX_TEXT_LINES:
-        found.append((doc.body_line, f"the document has {text_lines:,} lines of text outside "
-                      f"its tables (paragraphs, list items, headings), more than the "
-                      f"{MAX_TEXT_LINES:,} the print layout takes"))
+    continues the paragraph), a list item, heading or quote starts a block of its own where it
+    can interrupt a paragraph (the lines of one quote continue its paragraph), a GFM table runs
+    from its header row to the next blank line and a ```table block to its closing fence, each
+    line a row (a short row padded to the widest); reference definitions, which only a block
+    can begin with, print nothing and are not counted. Lines of text weigh one more for each
+    quote they stand in, as the layout does."""
+    return _scanned(doc).totals() + _links(doc)
+
+
+def _scanned(doc: Document) -> _Scan:
+    scan = _Scan(doc.body_line)
+    for index, line in enumerate(doc.body_markdown.split("\n") + [""]):
+        scan.line(index, line)
+    return scan
+
+
+def _links(doc: Document) -> list[tuple[int, str]]:
     html = doc.html + "".join(part.html for part in doc.parts)
     links = html.count("<a ") + html.count("<img ")
-    if links > MAX_LINKS:
-        found.append((doc.body_line, f"the document has {links:,} links and images, more than "
-                      f"the {MAX_LINKS:,} the print layout takes"))
-    return found
+    if links <= MAX_LINKS:
+        return []
+    return [(doc.body_line, f"the document has {links:,} links and images, more than the "
+             f"{MAX_LINKS:,} the print layout takes")]
 
 
-def _long_paragraph(line: int, size: int) -> tuple[int, str]:
+class _Scan:
+    """The limits' scan of a body, line by line (`problems`)."""
+
+    def __init__(self, body_line: int):
+        self.body_line = body_line
+        self.found: list[tuple[int, str]] = []
+        self.block = _Block()
+        self.fence: str | None = None  # the open fence's marks, ``` or ~~~
+        self.table_fence = False
+        self.text_lines = 0  # weighed by depth
+        self.cells = 0  # of the whole document
+
+    def line(self, index: int, line: str) -> None:
+        text = line.strip(" \t")
+        block = self.block
+        if self.fence is not None:  # inside a fenced block: rows of a ```table, or code
+            if text.startswith(self.fence) and not text.strip(self.fence[0]):
+                self.fence = None
+                if self.table_fence:
+                    self._end_table()
+            elif self.table_fence:
+                if text:
+                    self._row(index, text)
+            else:
+                self.text_lines += 1
+            return
+        fence = FENCE.match(text)
+        if fence:
+            self._end_paragraph()
+            self.fence, self.table_fence = fence[1][:3], fence[2] == "table"
+            self.block = _Block(start=index + 1)
+            return
+        if len(text) > MAX_PARAGRAPH and block.rows:
+            self._row(index, text)
+            return
+        if text and "|" in text and DELIMITER_ROW.match(text) and (block.rows or block.size):
+            if not block.rows:  # the line above, read as a paragraph's, was the header row
+                header = block.size - block.last
+                if header:
+                    self.block = _Block(start=block.start, size=header, slow=block.slow)
+                    self._end_paragraph()
+                self.text_lines -= 1
+                self.block = _Block(start=index - 1, rows=1, columns=_cells(self.header),
+                                    gfm=True)
+            self.block.rows += 1
+            return
+        if text and block.rows:
+            self._row(index, text)
+            return
+        if block.rows:
+            self._end_table()
+            block = self.block
+        markers = QUOTE_MARKERS.match(text)
+        depth = markers[0].count(">") if markers else 0
+        inner = text[markers.end():].strip(" \t") if markers else text
+        if not inner:  # a blank line, or a quote's
+            self._end_paragraph()
+            return
+        if block.size == 0 and REFERENCE_DEFINITION.match(line):
+            return
+        continues_quote = depth and block.quoted
+        if block.size and not continues_quote and (
+                INTERRUPTS.match(text) or (block.listed and LIST_ITEM.match(text))):
+            self._end_paragraph()
+            block = self.block
+        if block.size == 0:
+            block.start, block.listed, block.quoted = index, bool(LIST_ITEM.match(text)), \
+                bool(depth)
+        block.size, block.last = block.size + len(inner), len(inner)
+        block.slow = block.slow or bool(SLOW_TEXT.search(inner))
+        self.header = inner
+        self.text_lines += 1 + depth + (len(line) - len(line.lstrip(" "))) // 4
+
+    def _row(self, index: int, text: str) -> None:
+        if len(text) > MAX_PARAGRAPH:
+            self.found.append((self.body_line + index, f"a table row has {len(text):,} "
+                               f"characters, more than the {MAX_PARAGRAPH:,} the print layout "
+                               "takes"))
+        if not self.block.rows:
+            self.block.start = index
+        self.block.rows += 1
+        self.block.columns = max(self.block.columns, _cells(text))
+
+    def _end_table(self) -> None:
+        block, where = self.block, self.body_line + self.block.start
+        cells = (block.rows - block.gfm) * block.columns
+        self.cells += cells
+        if block.rows > MAX_TABLE_ROWS:
+            self.found.append((where, f"the table has {block.rows:,} rows, more than the "
+                               f"{MAX_TABLE_ROWS:,} the print layout takes"))
+        elif cells > MAX_TABLE_CELLS:
+            self.found.append((where, f"the table has {cells:,} cells, more than the "
+                               f"{MAX_TABLE_CELLS:,} the print layout takes"))
+        self.block = _Block()
+
+    def _end_paragraph(self) -> None:
+        block = self.block
+        limit = MAX_SLOW_PARAGRAPH if block.slow else MAX_PARAGRAPH
+        if block.size > limit:
+            self.found.append(_long_paragraph(self.body_line + block.start, block.size,
+                                              block.slow))
+        self.block = _Block()
+
+    def totals(self) -> list[tuple[int, str]]:
+        if self.fence is not None and self.table_fence:
+            self._end_table()
+        if self.text_lines > MAX_TEXT_LINES:
+            self.found.append((self.body_line, f"the document has {self.text_lines:,} lines of "
+                               "text outside its tables (paragraphs, list items, headings; a "
+                               "quote's lines count once more for each level), more than the "
+                               f"{MAX_TEXT_LINES:,} the print layout takes"))
+        return self.found
+
+
+def _long_paragraph(line: int, size: int, slow: bool = False) -> tuple[int, str]:
+    if slow:
+        return line, (f"the paragraph has {size:,} characters and a soft hyphen, a direction "
+                      f"mark or right-to-left text, more than the {MAX_SLOW_PARAGRAPH:,} the "
+                      "print layout takes with those")
     return line, (f"the paragraph has {size:,} characters, more than the {MAX_PARAGRAPH:,} the "
                   "print layout takes")
 
@@ -110,4 +226,20 @@ def _cells(row: str) -> int:
 
 
 def issue_problems(issue: Issue) -> list[tuple[Document, int, str]]:
-    return [(doc, line, message) for doc in issue.documents for line, message in problems(doc)]
+    """Each document's problems, and where the issue's documents together pass what one
+    layout takes (three documents of 9,999 lines each: 83 s), at the document that does."""
+    found, text_lines, cells = [], 0, 0
+    for doc in issue.documents:
+        scan = _scanned(doc)
+        found += [(doc, line, message) for line, message in scan.totals() + _links(doc)]
+        before = (text_lines, cells)
+        text_lines, cells = text_lines + scan.text_lines, cells + scan.cells
+        if text_lines > MAX_ISSUE_TEXT_LINES >= before[0]:
+            found.append((doc, doc.body_line, f"with this document the issue has "
+                          f"{text_lines:,} lines of text outside its tables, more than the "
+                          f"{MAX_ISSUE_TEXT_LINES:,} one issue's layout takes"))
+        if cells > MAX_ISSUE_CELLS >= before[1]:
+            found.append((doc, doc.body_line, f"with this document the issue's tables have "
+                          f"{cells:,} cells, more than the {MAX_ISSUE_CELLS:,} one issue's "
+                          "layout takes"))
+    return found
