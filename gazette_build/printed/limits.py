@@ -105,6 +105,7 @@ class _Scan:
         self.table_fence = False
         self.text_lines = 0  # weighed by depth
         self.cells = 0  # of the whole document
+        self.header = ""  # the last line of text: a table's header row if a delimiter follows
 
     def line(self, index: int, line: str) -> None:
         text = line.strip(" \t")
@@ -125,9 +126,6 @@ class _Scan:
             self._end_paragraph()
             self.fence, self.table_fence = fence[1][:3], fence[2] == "table"
             self.block = _Block(start=index + 1)
-            return
-        if len(text) > MAX_PARAGRAPH and block.rows:
-            self._row(index, text)
             return
         if text and "|" in text and DELIMITER_ROW.match(text) and (block.rows or block.size):
             if not block.rows:  # the line above, read as a paragraph's, was the header row
