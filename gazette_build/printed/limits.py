@@ -40,10 +40,13 @@ REFERENCE_DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\S")
 # item, an ordered item starting at 1, a heading, a quote; within a list, any item
 INTERRUPTS = re.compile(r"(?:[-+*]|1[.)])[ \t]+\S|#{1,6}(?:[ \t]|$)|>")
 LIST_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])[ \t]+\S")
-# what printed/linebreak.py leaves to WeasyPrint's own line cutting: a soft hyphen, the
-# characters of right-to-left scripts and the explicit direction controls
-SLOW_TEXT = re.compile("[\xad\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                       "\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+# the characters of right-to-left scripts and the explicit direction controls; with a soft
+# hyphen, what printed/linebreak.py leaves to WeasyPrint's own line cutting
+RIGHT_TO_LEFT_CHARACTERS = ("\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                            "\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff"
+                            "\U0001e800-\U0001efff")
+RIGHT_TO_LEFT = re.compile(f"[{RIGHT_TO_LEFT_CHARACTERS}]")
+SLOW_TEXT = re.compile(f"[\xad{RIGHT_TO_LEFT_CHARACTERS}]")
 # the `>` that put a line in quotes, one a level
 QUOTE_MARKERS = re.compile(r"(?:>[ \t]?)+")
 # a fence opening a code block or a ```table block: its marks and its info word

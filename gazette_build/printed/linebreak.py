@@ -19,20 +19,17 @@ byte for byte the same.
 """
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 from math import inf
 
 from weasyprint.layout import inline
 
+from .limits import RIGHT_TO_LEFT
+
 LINES_AHEAD = 16  # lines of full-width characters laid out to find the first line's end
 SHORTEST_PREFIX = 256  # characters, for narrow columns
 WRAPPING = ("normal", "pre-wrap", "pre-line")  # white-space values that let a line break
 SOFT_HYPHEN = "\xad"
-# characters of right-to-left scripts, and the explicit direction controls
-RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                           "\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff"
-                           "\U0001e800-\U0001efff]")
 
 
 @contextmanager
