@@ -152,13 +152,14 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         options["pdf_tags"] = True
     with _weasyprint_warnings() as messages, _extended(justify):
         document = _render(config, html, page_dir, fetcher)
+        wide = overflow.wide_tables(document)
         for step in overflow.STEPS:  # tables too wide set tighter, the issue laid out again
-            wide = overflow.wide_tables(document)
             if not wide:
                 break
             html = overflow.marked(html, wide, step)
             press_html = press_html and overflow.marked(press_html, wide, step)
             document = _render(config, html, page_dir, fetcher)
+            wide = overflow.wide_tables(document)
         pdf = document.write_pdf(**options)
         press_pdf = None
         if press_html is not None:
@@ -182,7 +183,7 @@ def _lay_out(config: SiteConfig, issue: Issue, html: str,
         css = CSS_POSITION.search(message)
         diagnostics.append([stylesheet, int(css[1]), "css", message] if css
                            else [template, 1, "print", f"WeasyPrint: {message}"])
-    diagnostics += overflow.diagnostics(document, issue, root)
+    diagnostics += overflow.diagnostics(wide, issue, root)
     page_of = page_map(document, issue)
     ranges = document_pages(document, issue)
     finished = cut.finish(pdf, ranges, config, issue, page_of)

@@ -103,12 +103,13 @@ def table_lines(markdown_tokens) -> list[int]:
             or (token.type == "fence" and token.info.strip() == "table")]
 
 
-def diagnostics(document: weasyprint.Document, issue: Issue, root) -> list[list]:
-    """[file, line, "print", message] for each table wider than the type area."""
+def diagnostics(tables: list[WideTable], issue: Issue, root) -> list[list]:
+    """[file, line, "print", message] for each of `tables`, still too wide after the last
+    layout."""
     by_stem = {doc.stem: doc for doc in issue.documents}
     found = []
     lines_of: dict[str, list[int]] = {}
-    for table in wide_tables(document):
+    for table in tables:
         doc = by_stem.get(table.stem)
         if doc is None:
             continue
