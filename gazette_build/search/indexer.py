@@ -127,6 +127,7 @@ class Indexer:
     def _command(self, request: Request, timeout: float) -> Path:
         """Pagefind's command over the part's pages, once the service's parts are done (it is
         let go: its memory is freed before the command takes its own)."""
+        self._settle(timeout)
         self.release()
         if self.failure is not None:
             raise IndexerFailed(self.failure)
@@ -149,10 +150,24 @@ class Indexer:
             raise IndexerFailed(self.failure)
         return request.output
 
+    def _settle(self, timeout: float) -> None:
+        """Every answer the service owes read and kept for `bundle` before it is let go:
+        closing its input ends it at once, whatever it was doing (a part it was given is
+        asked for after a later one, whose part the memo held but could not use)."""
+        if self.process is None or self.stopped or self.failure is not None \
+                or self.received >= self.sent:
+            return
+        try:  # answered in order: the last one comes after all the others
+            self.answers[self.sent] = self._answer(self.sent, time.monotonic() + timeout,
+                                                   timeout)
+        except IndexerFailed:  # kept as the failure each of its parts reports
+            pass
+
     def _start(self) -> None:
         """The service process, its indexes numbered from 0."""
         self.process, self.parts, self.indexes = None, 0, 0
         self.answers: dict[int | None, dict] = {}
+        self.received = 0  # the last message answered
         self.unread = b""
         self.stopped = False  # its stdin is closed: nothing more is sent
         try:
@@ -205,6 +220,8 @@ class Indexer:
                     raise IndexerFailed(self.failure) from None
                 self.unread = self.unread[end + 1:]
                 self.answers[answer.get("message_id")] = answer.get("payload") or {}
+                if isinstance(answer.get("message_id"), int):
+                    self.received = max(self.received, answer["message_id"])
                 continue
             left = deadline - time.monotonic()
             ready = select.select([self.process.stdout], [], [], max(left, 0))[0]
