@@ -13,6 +13,7 @@ const FILTERS = ["year", "section", "issuer"];
 const DOC_NUMBER = /^[\u4e00-\u9fff]+[〔[(（]\d{4}[〕\])）]\d+号$/;
 
 let pagefind = null;
+let superseded = new Set();
 let results = [];
 let shown = 0;
 
@@ -42,8 +43,7 @@ async function searchBothWays(index, text, filters) {
   const whole = (await index.search(text, { filters })).results;
   wholeQuery = false;
   const cut = (await index.search(text, { filters })).results;
-  const ids = new Set(whole.map((result) => result.id));
-  return whole.concat(cut.filter((result) => !ids.has(result.id)));
+  return current(whole.concat(cut));
 }
 
 // A 文号 names one document: it is looked up in search/numbers/<year>.json (a few KB), not in
@@ -82,11 +82,28 @@ async function loadIndex() {
     // asked of the server each time: the groups are renamed when the archive's span doubles
     const listed = await fetch(new URL("parts.json", archive), { cache: "no-cache" });
     // no list: an index made before the archive was in parts, the archive itself one index
-    const parts = listed.ok ? await listed.json() : [""];
+    const entries = listed.ok ? await listed.json() : [""];
+    // after the folders, the pages edited since their group of years was indexed: a part of
+    // their own, and the ids of their old entries in the groups, which are left out
+    const edits = entries.find((entry) => typeof entry === "object") || {};
+    superseded = new Set(edits.superseded || []);
+    const parts = entries.filter((entry) => typeof entry === "string");
+    if (edits.edits) parts.push(edits.edits);
     await Promise.all(parts.map((part) => pagefind.mergeIndex(
       new URL(part, archive).pathname, { baseUrl: siteRoot.pathname, excerptLength: 40 })));
   }
   return pagefind;
+}
+
+// Each document once, as it is now: not an entry that the edits part supersedes, and one
+// entry where two parts hold the same (the same id: the digest of the same page)
+function current(found) {
+  const seen = new Set();
+  return found.filter((result) => {
+    if (superseded.has(result.id) || seen.has(result.id)) return false;
+    seen.add(result.id);
+    return true;
+  });
 }
 
 function normalised(query) {
@@ -145,7 +162,7 @@ async function run() {
   if (!results.length) {
     const index = await loadIndex();
     results = text ? await searchBothWays(index, text, filters)
-      : (await index.search(null, { filters })).results;
+      : current((await index.search(null, { filters })).results);
   }
   list.replaceChildren();
   shown = 0;

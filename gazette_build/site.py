@@ -269,7 +269,6 @@ def build(root: Path, *, out: Path | None = None, with_pdf: bool = True, write: 
         written: dict = {}  # the files written while the indexer ran (path → as written)
         if indexing is not None:
             files.update(search_numbers.number_files(site))
-            files.update(search_parts.parts_file(site, report))
             search_parts.warn_indexed_notices(site, report)
             # the other files are written while the indexer runs: it takes longer than all of
             # them (an edit's part 0.28 s, this process's pages, data and feeds 0.17 s)

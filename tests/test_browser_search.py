@@ -7,6 +7,7 @@ the filters narrow by year, section and issuer; each result shows title, 文号 
 from __future__ import annotations
 
 import re
+import shutil
 import urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
@@ -262,3 +263,66 @@ def test_the_archive_in_several_parts_is_searched_whole(chromium, tmp_path):
     assert _years_found(chromium, out, "充电") == ("找到 26 件文件。", {"2001", "2002", "2003"})
     (out / "assets/search.js").write_bytes((REPO / "assets/search.js").read_bytes())
     assert _years_found(chromium, out, "充电") == ("找到 26 件文件。", {"2001", "2002", "2003"})
+
+
+def _found(chromium, out: Path, query: str, **filters: str) -> tuple[str, list[str]]:
+    """The search page's status and the paths of the results it lists, all of them."""
+    from browser import serve
+
+    page = chromium.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        with serve(out) as url:
+            _show_all(page, f"{url}search/index.html?"
+                            f"{urllib.parse.urlencode({'q': query, **filters})}")
+            urls = page.eval_on_selector_all(".search-result a", "links => links.map(a => a.href)")
+        assert not errors, errors
+        return page.inner_text("#search-status"), sorted(
+            urllib.parse.urlparse(u).path.split("/", 2)[2] for u in urls)
+    finally:
+        page.close()
+
+
+def _retitle(site: Path, relative: str, title: str) -> None:
+    path = site / "content" / relative
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\ntitle: ") + len("\ntitle: ")
+    path.write_text(text[:start] + title + text[text.index("\n", start):], encoding="utf-8")
+
+
+def test_an_edited_old_document_is_found_by_its_new_words_once_and_not_by_its_old_ones(
+        chromium, tmp_path):
+    """Titles edited in a large group of years go into the index's edits part (the group's
+    bundle kept as published, their old entries superseded): a reader finds what a cold
+    build's index finds — the new words, not the old ones, each document once — and the
+    filters too."""
+    from conftest import run_cli
+    from tools.make_archive import make_archive
+
+    site = make_archive(tmp_path / "site", 49)  # 2002-2003: a group of 144 pages
+    _retitle(site, "2002/05/shizhengbanfa-2002-28.md", "关于印发Alphafest方案的通知")
+    out = tmp_path / "public"
+    assert run_cli("--site", str(site), "build", "--no-pdf", "--out", str(out)).code == 0
+    edited = ["2002/05/shizhengbanfa-2002-28/", "2003/07/shizhengfa-2003-37/"]
+    assert edited[0] in _found(chromium, out, "alphafest")[1]
+    _retitle(site, "2002/05/shizhengbanfa-2002-28.md", "关于印发Betafest方案的通知")
+    _retitle(site, "2003/07/shizhengfa-2003-37.md", "Betafest安全保障方案")
+    assert run_cli("--site", str(site), "build", "--no-pdf", "--out", str(out)).code == 0
+    assert (out / "pagefind/archive/edits").is_dir()  # the case under test
+    cold = tmp_path / "cold"
+    shutil.rmtree(site / ".gazette-cache")
+    assert run_cli("--site", str(site), "build", "--no-pdf", "--out", str(cold)).code == 0
+    assert not (cold / "pagefind/archive/edits").exists()
+    old_words = _found(chromium, out, "alphafest")
+    # the old words find the page no more; in its group they find nothing else either, where
+    # a cold build's index, which has no such word, lists pages that only resemble it
+    # (Pagefind's looser matching of a word that no page holds, in each part apart)
+    assert edited[0] not in old_words[1]
+    assert set(old_words[1]) < set(_found(chromium, cold, "alphafest")[1])
+    new_words = _found(chromium, out, "betafest")
+    assert set(edited) <= set(new_words[1]) and new_words == _found(chromium, cold, "betafest")
+    for query, filters in (("充电", {}), ("2002年第5期", {}), ("安全保障", {}),
+                           ("充电", {"year": "2003"}), ("", {"year": "2002"})):
+        assert _found(chromium, out, query, **filters) == \
+            _found(chromium, cold, query, **filters), (query, filters)

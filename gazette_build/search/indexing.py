@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from .. import reused, swap, uptodate
 from ..errors import Report
 from ..memo import Cache, run_memoised
 from ..model import Site
-from .parts import ARCHIVE_UNUSED, BUNDLE, archive_parts, has_archive
+from .edits import EDITS_FOLDER, EDITS_FROM, MOST_EDITS, changed_pages, fragment_ids, listed
+from .parts import (ARCHIVE, ARCHIVE_UNUSED, BUNDLE, PARTS, archive_parts, has_archive,
+                    parts_file, reads_edits)
 
 if TYPE_CHECKING:  # imported where used: a build without the index needs neither (~8 ms)
     from .indexer import Indexer, Request
@@ -56,8 +59,10 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: In
     issue's in `pagefind/`, the others' in `archive_parts`. Each part that `cache` (the
     stored memo) does not hold is asked of `indexer` now, which indexes them one after the
     other while the build makes its other files (data, feeds), starting from the part's last
-    bundle (the memo's, else the one in the output folder `published`: `reuse`);
-    `Indexing.finish` gives the bundles' files."""
+    bundle (the memo's, else the one in the output folder `published`: `reuse`); a group of
+    years with few pages changed since it was indexed keeps its bundle, and those pages go
+    into the edits part (`edits`); `Indexing.finish` gives the bundles' files and the list
+    of the archive's parts."""
     documents = sorted({f"{doc.url}index.html" for issue in site.issues
                         for doc in issue.documents} & pages.keys())
     year_of = {f"{doc.url}index.html": issue.year for issue in site.issues
@@ -68,21 +73,39 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: In
         if has_archive(site) else set(documents)
     indexing.add([p for p in documents if p in newest], BUNDLE)
     others = [p for p in documents if p not in newest]
+    may_defer = reads_edits(site)
     for bundle, years in archive_parts(site).items():
-        indexing.add([p for p in others if year_of[p] in years], bundle, ARCHIVE_UNUSED)
+        # the newest year's part is indexed again whatever changed: it is small, and the
+        # previous issue joins it each time an issue is published
+        deferring = may_defer and bundle != f"{ARCHIVE}/{site.years[0]}-{site.years[0]}"
+        indexing.add([p for p in others if year_of[p] in years], bundle, ARCHIVE_UNUSED,
+                     deferring)
+    # the pages edited in the groups that keep their bundles, which are still in one of them
+    # (a page that went to a part indexed again is in that part)
+    kept = [part for part in indexing.parts if part.fallback is not None]
+    edited = sorted({path for part in kept for path in part.edits}
+                    & {path for part in kept for path in part.documents})
+    if edited:
+        indexing.add(edited, f"{ARCHIVE}/{EDITS_FOLDER}", ARCHIVE_UNUSED)
+    indexing.listed = parts_file(site, report)
     return indexing
 
 
 @dataclass
 class _Part:
     """One part of the index: its documents' pages, where its bundle goes (less the files
-    named as `unused`), its memo key, and its indexer (None: the memo holds the part)."""
+    named as `unused`), its memo key, and its indexer (None: the memo holds the part). A
+    group of years that keeps its last bundle has `edits`: the paths of its pages (or of pages
+    no longer in it) that its bundle holds otherwise than they are now, in the edits part."""
 
     documents: list[str]
     bundle: str
     unused: tuple[str, ...]
     key: tuple
     run: _Run | None
+    edits: frozenset[str] = frozenset()
+    # a kept group's record and key as indexed now, in case its bundle cannot be used after all
+    fallback: tuple[tuple, tuple] | None = None
 
 
 class Indexing:
@@ -94,8 +117,12 @@ class Indexing:
         self.site, self.pages, self.report, self.cache = site, pages, report, cache
         self.indexer, self.published = indexer, published
         self.parts: list[_Part] = []
+        self.listed: dict[str, bytes] = {}  # parts.json, without the edits part
 
-    def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = ()) -> None:
+    def add(self, documents: list[str], bundle: str, unused: tuple[str, ...] = (),
+            deferring: bool = False) -> None:
+        """A part of `documents` (output paths) published under `bundle`; `deferring`: a group
+        of years that may keep its last bundle and leave its changed pages to the edits part."""
         made_by = f"{_pagefind_version()}\0{self.site.config.language}\0{bundle}\0"
         digest = hashlib.sha256(made_by.encode())
         for path in documents:  # each page by its sha256: a page kept in the output is not read
@@ -109,10 +136,35 @@ class Indexing:
         record = ("search part", made_by)
         # the bundle the last build made for this part: made again, it starts from its files
         last = self.cache.peek(record) if self.cache is not None else None
+        if deferring and len(documents) >= EDITS_FROM and last is not None:
+            kept = self._kept(record, last, key, documents)
+            if kept is not None:
+                self.parts.append(_Part(documents, bundle, unused, last[0], None, kept,
+                                        (record, key)))
+                return
         earlier = self.cache.peek(last[0]) if last is not None else None
         held = self.cache is not None and self._held(record, key, documents)
         self.parts.append(_Part(documents, bundle, unused, key, None if held else self._run(
             documents, bundle, earlier[0] if earlier is not None else None)))
+
+    def _kept(self, record: tuple, last: tuple, key: tuple, documents: list[str]
+              ) -> frozenset[str] | None:
+        """The pages that a group of years' last bundle holds otherwise than they are now,
+        where there are at most `MOST_EDITS` and its files are as published (the bundle is
+        then kept and they go into the edits part); None where the group is indexed again.
+        What it indexed is recorded for the next build."""
+        bundle_key, pages_then, edits = last
+        if bundle_key not in self.cache or not reused.usable(self.cache.peek(bundle_key)):
+            return None
+        pages = {path: self.pages[path] for path in documents}
+        if bundle_key == key:  # its pages as they were when it was indexed
+            edits = frozenset()
+        else:
+            edits = frozenset(changed_pages(pages_then, pages, MOST_EDITS, edits))
+        if len(edits) > MOST_EDITS:
+            return None
+        self.cache.put(record, (bundle_key, _recorded(pages), edits))
+        return edits
 
     def _held(self, record: tuple, key: tuple, documents: list[str]) -> bool:
         """Whether the memo holds the part: under `key`, or as the part the last build made
@@ -122,29 +174,33 @@ class Indexing:
         of the document it corrects, years back). That part's files are then this one's, kept
         under `key`. What the part indexes is recorded for the next build."""
         last = self.cache.peek(record)
-        if last is not None and last[0] == key:
+        if last is not None and last[0] == key and not last[2]:
             self.cache.get(record, lambda: last)  # kept as it is
             return key in self.cache
         pages = {path: self.pages[path] for path in documents}
         held = key in self.cache
-        if not held and last is not None and last[0] in self.cache \
-                and _reads_the_same(last[1], pages):
+        if not held and last is not None and not last[2] and last[0] in self.cache \
+                and not changed_pages(last[1], pages, 0):
             self.cache.put(key, self.cache.get(last[0], dict))
             held = True
-        # the files as they are now (their paths in the output once the memo is saved: the
-        # objects of the pages' own results), none for a page not written
-        self.cache.put(record, (key, {path: None if isinstance(page, bytes) else page
-                                      for path, page in pages.items()}))
+        self.cache.put(record, (key, _recorded(pages), frozenset()))
         return held
 
     def finish(self) -> dict[str, reused.Page]:
-        """Every part's files by output path, once its indexer is done; an indexer that
-        cannot run, or fails, is an error naming the reason (the last good site stays)."""
+        """Every part's files by output path, once its indexer is done, and the list of the
+        archive's parts; an indexer that cannot run, or fails, is an error naming the reason
+        (the last good site stays)."""
         files: dict[str, reused.Page] = {}
         errors = len(self.report.errors)
         for part in self.parts:
             if len(self.report.errors) > errors:  # the indexer failed: said once, not per part
                 break
+            if part.fallback is not None and not reused.usable(self.cache.peek(part.key)):
+                # its kept bundle was changed in the output since: the group is indexed again
+                record, part.key = part.fallback
+                part.edits = frozenset()
+                self.cache.put(record, (part.key, _recorded(
+                    {path: self.pages[path] for path in part.documents}), frozenset()))
             def index(own: Report, part=part) -> dict[str, bytes]:
                 if part.run is None:  # the memo's part could not be used after all
                     part.run = self._run(part.documents, part.bundle)
@@ -153,7 +209,31 @@ class Indexing:
             # a part taken back is its files in the last output (`reused`), unless one was
             # changed; a copy: the parts are the memo's values, which this build must not change
             files.update(run_memoised(self.cache, part.key, index, self.report, reused.usable))
-        return files
+        if len(self.report.errors) > errors:
+            return files
+        return files | self._parts_file(files)
+
+    def _parts_file(self, files: dict[str, reused.Page]) -> dict[str, bytes]:
+        """`parts.json`, with the edits part and the groups' entries it supersedes: each
+        changed page's fragment in its group's kept bundle (one that the edits part holds
+        too, the same page read the same, is left: the search page shows a result once)."""
+        if PARTS not in self.listed:
+            return dict(self.listed)
+        edits = f"{ARCHIVE}/{EDITS_FOLDER}/fragment/"
+        current = {path[len(edits):].rsplit(".", 1)[0] for path in files
+                   if path.startswith(edits)}
+        superseded: set[str] = set()
+        for part in self.parts:
+            if not part.edits:
+                continue
+            ids = self.cache.get(("search fragments", part.key),
+                                 lambda part=part: fragment_ids(files, part.bundle))
+            superseded.update(ids[path] for path in part.edits if path in ids)
+        if not superseded and not current:
+            return dict(self.listed)
+        names = json.loads(self.listed[PARTS])
+        return {PARTS: json.dumps(names + [listed(superseded - current, bool(current))],
+                                  ensure_ascii=False).encode("utf-8")}
 
     def _run(self, documents: list[str], bundle: str,
              last: dict[str, reused.Page] | None = None) -> _Run:
@@ -161,27 +241,10 @@ class Indexing:
                     (bundle, last, self.published))
 
 
-def _reads_the_same(last: dict[str, reused.Page | None], pages: dict[str, reused.Page]) -> bool:
-    """Whether `pages` are those of `last` (path → the file each was), each one unchanged or
-    changed only where Pagefind does not read (both files read and compared)."""
-    from .indexedtext import indexed_digest
-
-    if last.keys() != pages.keys():
-        return False
-    for path, page in pages.items():
-        before = last[path]
-        if before is None:
-            return False
-        if reused.digest(page) == before.sha256:
-            continue
-        if not isinstance(before, reused.InOutput) or not before.intact():
-            return False
-        try:
-            if indexed_digest(before.read()) != indexed_digest(reused.content(page)):
-                return False
-        except OSError:  # changed since it was recorded
-            return False
-    return True
+def _recorded(pages: dict[str, reused.Page]) -> dict[str, reused.Page | None]:
+    """The files as they are now (their paths in the output once the memo is saved: the
+    objects of the pages' own results), none for a page not written."""
+    return {path: None if isinstance(page, bytes) else page for path, page in pages.items()}
 
 
 def _pagefind_version() -> str:

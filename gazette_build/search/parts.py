@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import Report
 from ..model import Site
+from .edits import READS_EDITS
 
 BUNDLE = "pagefind"  # the output folder of the index, beside the pages
 ARCHIVE = f"{BUNDLE}/archive"  # the other parts (all but the newest issue's), merged in the browser
@@ -118,6 +119,14 @@ def reads_parts(site: Site) -> bool:
     does; a site's own copy of before the parts merges `pagefind/archive/` as one index."""
     script = _own(site.config.assets_dir / "search.js")
     return script is None or PARTS.rsplit("/", 1)[1].encode() in script
+
+
+def reads_edits(site: Site) -> bool:
+    """Whether the site's search script leaves out the results that the edits part supersedes
+    (`edits`): the shipped one does; a site's own copy of before would show an edited page's
+    old words, so its groups of years are indexed again instead."""
+    script = _own(site.config.assets_dir / "search.js")
+    return script is None or READS_EDITS in script
 
 
 def parts_file(site: Site, report: Report) -> dict[str, bytes]:
