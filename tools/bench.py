@@ -35,8 +35,10 @@ What it measures, each figure the median of several runs (the count is printed w
          is added to the newest issue (the corrected page gets a notice the index leaves
          out: its part is kept); the last
          edited build's output is compared byte for byte with a cold build's (the search
-         index by its file names: Pagefind names its chunks differently per run). Once as
-         published, search index included, and once with `--no-search`.
+         index by the pages it answers with, each page's text, metadata and filters: Pagefind
+         names its chunks differently per run, and an edit in a group of years goes into the
+         index's edits part). Once as published, search index included, and once with
+         `--no-search`.
 - floor: whole-process cold `gazette build --no-pdf --no-search` against `python -m
          tools.floor` at 1,500 documents and at `--big-issues` issues (default 2,500: 15,000
          documents), with the build's peak memory (ru_maxrss from wait4: its largest process;
@@ -639,7 +641,7 @@ class Bench:
         cold_out = self.fresh("out-rebuild-cold")
         shutil.rmtree(site / ".gazette-cache", ignore_errors=True)
         self.process("cold build", self.gazette(site, cold_out, *flags))
-        # Pagefind names its chunks differently per run: the index is compared by its file count
+        # the index by what it answers with (Pagefind names its chunks differently per run)
         same = _tree_bytes(out, "pagefind") == _tree_bytes(cold_out, "pagefind")
         cold = _median(results["cold"], "wall")
         for kind, aim in (("unchanged", 0.5), ("edited", 0.8), ("edited newest", 0.8),
@@ -980,14 +982,38 @@ class Bench:
                  + f"; ratio of medians {s / p:.2f}×")
 
 
-def _tree_bytes(folder: Path, counted: str = "") -> dict:
-    """Each file's bytes; under the top folder `counted` (if given) only how many files there
-    are (Pagefind names its chunks differently from one indexing to the next)."""
+def _tree_bytes(folder: Path, index: str = "") -> dict:
+    """Each file's bytes; under the top folder `index` (if given) what the search index holds
+    (`_indexed_pages`): Pagefind names its chunks differently from one indexing to the next,
+    and an edited rebuild keeps a group of years' bundle with its edited pages in a part of
+    their own (gazette_build/search/edits.py)."""
     files = {p.relative_to(folder): p for p in folder.rglob("*") if p.is_file()}
     tree = {path: p.read_bytes() for path, p in files.items()
-            if not counted or path.parts[0] != counted}
-    tree[counted] = sum(1 for path in files if counted and path.parts[0] == counted)
+            if not index or path.parts[0] != index}
+    if index:
+        tree[index] = _indexed_pages(folder / index)
     return tree
+
+
+def _indexed_pages(index: Path) -> dict:
+    """Each page the index answers with, by URL: its fragment (text, metadata, filters), one
+    per page, less those that parts.json lists as superseded."""
+    import gzip
+    import json
+
+    parts = index / "archive/parts.json"
+    listed = json.loads(parts.read_bytes()) if parts.exists() else []
+    superseded = {name for entry in listed if isinstance(entry, dict)
+                  for name in entry.get("superseded", [])}
+    pages: dict[str, list] = {}
+    for fragment in sorted(index.rglob("fragment/*.pf_fragment")):
+        if fragment.name.split(".")[0] in superseded:
+            continue
+        data = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd"):])
+        pages.setdefault(data["url"], [])
+        if data not in pages[data["url"]]:
+            pages[data["url"]].append(data)
+    return pages
 
 
 def _list(values, fmt: str = "{:.3f}") -> str:
