@@ -12,7 +12,7 @@ from typing import Callable
 from . import fanout, markdown, textcheck, texts
 from .errors import Report
 from .memo import Memo, run_memoised
-from .frontmatter import decode_text, split
+from .frontmatter import decode_text, split, yaml_too_large
 from .model import Document, SiteConfig, compared_number
 from .yamlschema import Field, load_mapping, validate
 
@@ -165,7 +165,9 @@ def load_issues(folders: list[Path], config: SiteConfig, report: Report,
 
     def parse(doc: _Planned) -> tuple[Document | None, list]:
         own = Report(report.root)
-        loaded = load_document(Path(doc.path), doc.data(), doc.issue, config, own, doc.digest)
+        # a file too large is not read: a gigabyte's bytes would be held to say so
+        loaded = None if _too_large(Path(doc.path), os.stat(doc.path).st_size, own) else \
+            load_document(Path(doc.path), doc.data(), doc.issue, config, own, doc.digest)
         return texts.placed(loaded, spill), own.diagnostics  # the body written by this process
 
     def put_away(index: int, result: tuple[Document | None, list]) -> None:
@@ -203,6 +205,8 @@ def _plan_issue(folder: Path, config: SiteConfig, report: Report,
     if os.path.islink(yaml_path) and not _is_inside(yaml_path, report.root):  # (folder: inside)
         report.error(yaml_path, 1, "issue.yaml", f"is a link to {yaml_path.resolve()}, outside "
                      "the site folder; copy the file into the issue folder instead")
+        return None
+    if yaml_too_large(yaml_path, os.stat(yaml_path).st_size, report):
         return None
     # (their bytes when needed, their digest for the memo's keys); without a memo no key is made
     read = memo.read if memo else (lambda name: (lambda: Path(name).read_bytes(), None))
@@ -339,14 +343,21 @@ def _is_inside(path: Path | str, root: Path) -> bool:
     return os.path.realpath(path).startswith(os.path.join(os.path.realpath(root), ""))
 
 
+def _too_large(path: Path, size: int, report: Report) -> bool:
+    """Whether a document of `size` bytes is more than one may hold (an error, located)."""
+    if size <= MAX_DOCUMENT_BYTES:
+        return False
+    report.error(path, 1, "size", f"the file is {size:,} bytes, more than the "
+                 f"{MAX_DOCUMENT_BYTES:,} (10 MB) a document may hold (a long regulation "
+                 "with its tables is ~200 KB): split it into documents")
+    return True
+
+
 def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
                   report: Report, digest: bytes | None = None) -> Document | None:
     """Load one document from its file's bytes (`digest`: their sha256, when known); report
     every front-matter problem with its line."""
-    if len(data) > MAX_DOCUMENT_BYTES:
-        report.error(path, 1, "size", f"the file is {len(data):,} bytes, more than the "
-                     f"{MAX_DOCUMENT_BYTES:,} (10 MB) a document may hold (a long regulation "
-                     "with its tables is ~200 KB): split it into documents")
+    if _too_large(path, len(data), report):
         return None
     text = decode_text(data, path, report)
     parts = split(text, path, report) if text is not None else None

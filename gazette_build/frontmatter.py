@@ -1,11 +1,15 @@
 """Split a document file into its YAML front-matter and its Markdown body, keeping line numbers."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Report
 from .yamlschema import Entry, load_mapping
+
+# the bytes a site.yaml or an issue.yaml may hold: a few settings and a list of documents
+MAX_YAML_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +43,25 @@ def split(text: str, path: Path, report: Report) -> SplitDocument | None:
 
 
 def read_text(path: Path, report: Report) -> str | None:
-    """Read a UTF-8 source file (BOM and CRLF accepted); report other encodings by name."""
-    return decode_text(path.read_bytes(), path, report)
+    """Read a UTF-8 settings file (site.yaml; BOM and CRLF accepted); report other encodings
+    by name, and a file too large for one before it is read."""
+    with open(path, "rb") as stream:
+        if yaml_too_large(path, os.fstat(stream.fileno()).st_size, report):
+            return None
+        data = stream.read()
+    return decode_text(data, path, report)
+
+
+def yaml_too_large(path: Path, size: int, report: Report) -> bool:
+    """Whether a site.yaml or issue.yaml of `size` bytes is more than one may hold (an error,
+    located): they hold a few settings and a list of documents, ~1 KB, and YAML holds a file
+    whole in memory, and more, to read it."""
+    if size <= MAX_YAML_BYTES:
+        return False
+    report.error(path, 1, "size", f"the file is {size:,} bytes, more than the "
+                 f"{MAX_YAML_BYTES:,} (1 MB) a {path.name} may hold (~1 KB is usual): is it "
+                 "the right file?")
+    return True
 
 
 def decode_text(data: bytes, path: Path, report: Report) -> str | None:

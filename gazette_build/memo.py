@@ -23,6 +23,9 @@ T = TypeVar("T")
 
 
 _ABSENT = object()
+# bytes: a source file larger is hashed in blocks and read again only if it must be parsed (a
+# document may hold 10 MB: one larger is refused by its size, never read)
+LARGEST_KEPT = 16 << 20
 
 
 class Cache:
@@ -129,6 +132,11 @@ class Memo:
         signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         known = self.sources.get(path)
         if known is None or known[0] != signature:
+            if stat.st_size > LARGEST_KEPT:  # hashed in blocks, read again if it must be
+                with open(path, "rb") as stream:
+                    digest = hashlib.file_digest(stream, "sha256").digest()
+                self.read_now.add(path)
+                return (lambda: Path(path).read_bytes()), digest
             data = Path(path).read_bytes()
             known = (signature, data, hashlib.sha256(data).digest())
             if self.keep_sources:

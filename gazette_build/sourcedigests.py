@@ -73,7 +73,8 @@ class SourceDigests:
                     and stat.st_mtime_ns < entry[4] - RACY_NS:
                 return bytes.fromhex(entry[5])
             hashed_at = time.time_ns()
-            digest = hashlib.sha256(stream.read()).digest()
+            # read in blocks: a file of gigabytes is hashed without being held
+            digest = hashlib.file_digest(stream, "sha256").digest()
         self.known[path] = [*signature, hashed_at, digest.hex()]
         self.changed = True
         self.hashed.add(path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -115,4 +117,46 @@ def test_a_document_too_large_is_a_located_error_and_the_last_site_stays(minimal
         assert result.lines[0] == f"content/2024/01/first.md:1: size: the file is {size:,} " \
             "bytes, more than the 10,485,760 (10 MB) a document may hold (a long regulation " \
             "with its tables is ~200 KB): split it into documents"
+    assert (out / "index.html").read_bytes() == before
+
+
+def _peak_of(*args: str) -> tuple[subprocess.CompletedProcess, int]:
+    """`gazette ARGS` in a process of its own, and its peak memory in MiB (a wrapper's
+    children's: this test process's earlier children do not count)."""
+    wrapper = ("import resource, subprocess, sys; "
+               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "sys.stdout.write(done.stderr); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024); "
+               "sys.exit(done.returncode)")
+    result = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "gazette_build",
+                             *args], capture_output=True, text=True)
+    *said, peak = result.stdout.strip().split("\n")
+    return subprocess.CompletedProcess(result.args, result.returncode, "\n".join(said)), \
+        int(peak)
+
+
+@pytest.mark.parametrize("name", ["content/2024/01/first.md", "content/2024/01/issue.yaml",
+                                  "site.yaml"])
+def test_a_source_of_gigabytes_is_refused_by_its_size_without_being_read(minimal_site, tmp_path,
+                                                                        name):
+    """A 3 GB file (a disk image saved under a document's name, a log) was read whole to be
+    hashed and then refused: 3 GB held. Its size is now read from the file system: the same
+    located error, in little memory."""
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--no-pdf", "--no-search",
+                   "--out", str(out)).code == 0
+    before = (out / "index.html").read_bytes()
+    source = minimal_site / name
+    size = 3 << 30
+    with open(source, "r+b") as stream:
+        stream.truncate(size)  # sparse: no disk taken
+    limit = ("10,485,760 (10 MB) a document may hold (a long regulation with its tables is "
+             "~200 KB): split it into documents") if name.endswith(".md") else \
+        f"1,048,576 (1 MB) a {source.name} may hold (~1 KB is usual): is it the right file?"
+    for command in (["check"], ["build", "--no-pdf", "--no-search", "--out", str(out)]):
+        result, peak = _peak_of("--site", str(minimal_site), *command)
+        assert result.returncode == 1
+        assert result.stdout.split("\n")[0] == \
+            f"{name}:1: size: the file is {size:,} bytes, more than the {limit}"
+        assert peak < 300, f"{peak} MiB"
     assert (out / "index.html").read_bytes() == before
