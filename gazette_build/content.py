@@ -12,7 +12,7 @@ from typing import Callable
 from . import fanout, markdown, textcheck, texts
 from .errors import Report
 from .memo import Memo, run_memoised
-from .frontmatter import decode_text, split, yaml_too_large
+from .frontmatter import decode_text, split, too_large, yaml_too_large
 from .model import Document, SiteConfig, compared_number
 from .yamlschema import Field, load_mapping, validate
 
@@ -345,12 +345,8 @@ def _is_inside(path: Path | str, root: Path) -> bool:
 
 def _too_large(path: Path, size: int, report: Report) -> bool:
     """Whether a document of `size` bytes is more than one may hold (an error, located)."""
-    if size <= MAX_DOCUMENT_BYTES:
-        return False
-    report.error(path, 1, "size", f"the file is {size:,} bytes, more than the "
-                 f"{MAX_DOCUMENT_BYTES:,} (10 MB) a document may hold (a long regulation "
-                 "with its tables is ~200 KB): split it into documents")
-    return True
+    return too_large(path, size, MAX_DOCUMENT_BYTES, "a document may hold (a long regulation "
+                     "with its tables is ~200 KB): split it into documents", report)
 
 
 def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,

@@ -56,11 +56,17 @@ def yaml_too_large(path: Path, size: int, report: Report) -> bool:
     """Whether a site.yaml or issue.yaml of `size` bytes is more than one may hold (an error,
     located): they hold a few settings and a list of documents, ~1 KB, and YAML holds a file
     whole in memory, and more, to read it."""
-    if size <= MAX_YAML_BYTES:
+    return too_large(path, size, MAX_YAML_BYTES, f"a {path.name} may hold (~1 KB is usual): "
+                     "is it the right file?", report)
+
+
+def too_large(path: Path, size: int, most: int, holds: str, report: Report) -> bool:
+    """Whether a source of `size` bytes is more than the `most` it may hold: then an error at
+    its first line saying what one `holds`."""
+    if size <= most:
         return False
-    report.error(path, 1, "size", f"the file is {size:,} bytes, more than the "
-                 f"{MAX_YAML_BYTES:,} (1 MB) a {path.name} may hold (~1 KB is usual): is it "
-                 "the right file?")
+    report.error(path, 1, "size", f"the file is {size:,} bytes, more than the {most:,} "
+                 f"({most >> 20} MB) {holds}")
     return True
 
 
