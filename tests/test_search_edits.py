@@ -187,3 +187,24 @@ def test_a_kept_group_changed_while_the_build_ran_is_indexed_again(archive, tmp_
     assert "关于河长巡河试点的通知" in [fragment["meta"]["title"] for fragment in group.values()]
     assert _parts(out)[-1] == {"edits": "edits/", "superseded": []}
     assert _fragments(out, EDITS).items() <= group.items()
+
+
+def test_a_search_script_that_reads_the_archive_as_one_part_gets_no_edits_part(
+        archive, tmp_path, monkeypatch):
+    """A site's own script of before the parts list (it merges pagefind/archive/ whole) gets
+    the archive in one part; one that names "superseded" all the same must not get an edits
+    part it would never read: the part is indexed again, with the new title."""
+    script = archive / "assets/search.js"
+    script.write_text(script.read_text(encoding="utf-8").replace("parts.json", "partlist.json"),
+                      encoding="utf-8")
+    assert "superseded" in script.read_text(encoding="utf-8")
+    out = tmp_path / "public"
+    _build(archive, out)
+    given = _given(monkeypatch)
+    _retitle(archive, EDITED, "关于河长巡河试点的通知")
+    _build(archive, out)
+    assert given == [288]  # the archive's one part: every document but the newest issue's
+    assert not (out / EDITS).exists() and not (out / "pagefind/archive/parts.json").exists()
+    edited = [fragment["meta"]["title"] for fragment in _fragments(out, "pagefind/archive")
+              .values() if fragment["url"] == "/2002/05/shizhengbanfa-2002-27/"]
+    assert edited == ["关于河长巡河试点的通知"]

@@ -73,7 +73,9 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: In
         if has_archive(site) else set(documents)
     indexing.add([p for p in documents if p in newest], BUNDLE)
     others = [p for p in documents if p not in newest]
-    may_defer = reads_edits(site)
+    indexing.listed = parts_file(site, report)
+    # only a search page that reads the list of parts (and the edits part in it) is given one
+    may_defer = PARTS in indexing.listed and reads_edits(site)
     for bundle, years in archive_parts(site).items():
         # the newest year's part is indexed again whatever changed: it is small, and the
         # previous issue joins it each time an issue is published
@@ -87,7 +89,6 @@ def start(site: Site, pages: dict[str, reused.Page], report: Report, indexer: In
                     & {path for part in kept for path in part.documents})
     if edited:
         indexing.add(edited, f"{ARCHIVE}/{EDITS_FOLDER}", ARCHIVE_UNUSED)
-    indexing.listed = parts_file(site, report)
     return indexing
 
 
