@@ -35,7 +35,7 @@ status, a 勘误's link back) only its group of years, not the whole archive (at
 More groups would make it shorter and every reader's first query longer (`ARCHIVE_PARTS`).
 An edit in a large group of years indexes only the edited pages: the group keeps its bundle,
 and they go into `pagefind/archive/edits/`, their old entries listed as superseded, until
-more than a few have changed (`edits`: 0.74 s at 1,500 documents where the group took 2.3 s).
+more than a few have changed (`edits`: 0.71 s at 1,500 documents where the group took 2.3 s).
 A part made again starts from its last bundle, whose files Pagefind names after their contents
 and does not write again (`reuse`): after a title edited in a group of years, it compresses
 one page's fragment and a few word chunks, not 576 fragments (2.3 s instead of 3.1 s at 1,500
