@@ -13,13 +13,15 @@ entries in the group's bundle are listed as superseded: the search page leaves o
 whose id (the name of its fragment, the digest of what it holds) is one of them. One more
 changed page, and the group is indexed again from its last bundle (`reuse`) with its pages as
 they are, and its pages leave the edits part. A reader finds what a cold build's index finds:
-the new words of an edited page, not its old ones, each document once; only the order of
-results can differ (Pagefind scores each part's pages against that part's own statistics).
+the new words of an edited page, not its old ones, each document once. Two things can differ:
+the order of results (Pagefind scores each part's pages against that part's own statistics),
+and a word that only an edited page's old text held, which finds nothing more in that group
+where a cold build's index, which has no such word, lists the pages that only resemble it.
 
 The part and the list go in `pagefind/archive/parts.json`, after the groups' folders, as one
 object: `{"edits": "edits/", "superseded": ["zh-cn_3fa90c1", …]}`, for a site whose search
-script reads it (the shipped `assets/search.js`; a site's own copy of before is given no edits
-part, and its groups are indexed again as before).
+script reads it (the shipped `assets/search.js`; a site's own copy of before, or one that
+reads no list of parts, is given no edits part, and its groups are indexed again as before).
 """
 from __future__ import annotations
 
