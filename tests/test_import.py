@@ -463,6 +463,28 @@ def test_an_svg_picture_is_saved_placed_and_published_without_its_script(tmp_pat
     assert write.picture_type(b'<s:svg xmlns:s="http://www.w3.org/2000/svg"/>') == ".svg"
 
 
+def test_a_picture_word_keeps_as_svg_is_imported_as_its_svg_original(tmp_path, minimal_site):
+    """Word keeps an inserted SVG with a PNG copy, which its text refers to: the PNG was
+    imported and the drawing lost its sharpness in print. The SVG is imported where the web
+    edition publishes it; else the PNG, and the paragraph says why."""
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+           '<rect width="40" height="20" fill="#c00"/></svg>').encode()
+    doc = notice("市政发〔2024〕5号", "晋中市人民政府关于矢量图的通知")
+    wf.svg_picture(doc, svg, PNG)
+    copy = PNG + b"2"  # a part of its own
+    wf.svg_picture(doc, b"<svg><rect/></svg>", copy, "media/image_svg2.svg")  # no namespace
+    result, issue, source = signed_and_imported(doc, tmp_path, minimal_site)
+    assert (issue / "shizhengfa-2024-5-1.svg").read_bytes() == svg
+    assert (issue / "shizhengfa-2024-5-2.png").read_bytes() == copy
+    _, body = split(issue / "shizhengfa-2024-5.md")
+    assert body.split() == ["各有关单位：", "![图](shizhengfa-2024-5-1.svg)",
+                            "![图](shizhengfa-2024-5-2.png)"]
+    assert result.lines == [
+        f"warning: {source}:5: image: paragraph 5: a picture's SVG original is not imported (its "
+        '<svg> has no SVG namespace (xmlns="http://www.w3.org/2000/svg"): it is not drawn as an '
+        "image); its PNG copy is", "gazette: imported content/2024/01/shizhengfa-2024-5.md"]
+
+
 # -- what Word cannot hold is not worked through: a 1 KB file took seconds and gigabytes ------
 
 def test_a_table_wider_than_word_can_hold_is_an_error(tmp_path, minimal_site):

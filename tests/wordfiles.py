@@ -152,6 +152,25 @@ def picture(doc, data: bytes, name: str, png: bytes):
     return para
 
 
+def svg_picture(doc, svg: bytes, png: bytes, name: str = "media/image_svg1.svg"):
+    """A picture as Word keeps an SVG: its PNG copy in the blip, the SVG in a part of its own
+    named by the blip's svgBlip extension."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.part import Part
+
+    para = doc.add_paragraph()
+    with BytesIO(png) as stream:
+        para.add_run().add_picture(stream)
+    original = Part(PackURI(f"/word/{name}"), "image/svg+xml", svg, doc.part.package)
+    relation = doc.part.relate_to(original, RELATIONSHIP_TYPE.IMAGE)
+    blip = para._p.xpath(".//a:blip")[0]
+    blip.append(parse_xml(
+        f'<a:extLst {nsdecls("a", "r")}><a:ext uri="{{96DAC541-7B7A-43D3-8B79-37D633B846F1}}">'
+        '<asvg:svgBlip xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" '
+        f'r:embed="{relation}"/></a:ext></a:extLst>'))
+    return para
+
+
 def footnote_reference(para, note_id: int = 1) -> None:
     """A footnote call; the footnote part itself is added by `with_footnote` after saving."""
     para._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:id="{note_id}"/></w:r>'))

@@ -25,6 +25,7 @@ WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 V = "urn:schemas-microsoft-com:vml"
 M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+ASVG = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"  # Word's SVG beside its PNG
 STRICT_W = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -134,6 +135,7 @@ def read(path: Path) -> WordFile:
         for name in reader.image_parts:
             if name in names:
                 images[name] = _part(package, name)
+        _originals(package, names, reader.vectors, images)
     except (zipfile.BadZipFile, zlib.error) as exc:  # zlib: a part's packed bytes are damaged
         raise DocxError(f"is not a Word .docx file (not a readable ZIP package: {exc}); "
                         "save it from Word as .docx") from None
@@ -142,6 +144,26 @@ def read(path: Path) -> WordFile:
     except (KeyError, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
         raise DocxError(f"is damaged or not a Word document ({exc})") from None
     return WordFile(path, blocks, numbering, styles, images, reader.descriptions)
+
+
+def _originals(package: zipfile.ZipFile, names: set[str],
+               vectors: list[tuple[Paragraph, str, str]], images: dict[str, bytes]) -> None:
+    """A picture Word keeps as an SVG with a PNG copy is imported as the SVG (drawn sharp in
+    print and on screen; the file is named by what it holds), where the web edition publishes
+    it (`svgclean`); else its PNG copy, and the paragraph says why."""
+    from .. import svgclean
+
+    for para, copy, original in vectors:
+        if copy not in images or original not in names:
+            continue
+        vector = _part(package, original)
+        published, removed = svgclean.clean(vector)
+        if published is not None:
+            images[copy] = vector
+        else:
+            why = removed[0].removesuffix("; it is not published")
+            para.problems.append(("image", f"a picture's SVG original is not imported ({why}); "
+                                  "its PNG copy is"))
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -285,6 +307,8 @@ class _BodyReader:
         self.break_pending = False  # a page break at the end of the previous paragraph
         self.image_parts: list[str] = []
         self.descriptions: dict[str, str] = {}
+        # (paragraph, PNG part, SVG part): the pictures Word keeps as an SVG with a PNG copy
+        self.vectors: list[tuple[Paragraph, str, str]] = []
         self.fields: list[dict] = []  # the complex fields open in the current paragraph
         self.default_style = next((k for k, v in styles.items() if v.get("default")), "")
 
@@ -442,6 +466,13 @@ class _BodyReader:
             para.problems.append(("text box", f"a text box {excerpt(inside, 30)} is not imported; "
                                   "move its text into the body"))
             return
+        for blip in element.iter(f"{{{A}}}blip"):  # an SVG picture: Word shows its PNG copy
+            vector = blip.find(f"{{{A}}}extLst/{{{A}}}ext/{{{ASVG}}}svgBlip")
+            target = self.rels.get(blip.get(f"{{{R}}}embed") or "", "")
+            original = self.rels.get(vector.get(f"{{{R}}}embed") or "", "") \
+                if vector is not None else ""
+            if target and original and not original.startswith("external:"):
+                self.vectors.append((para, target, original))
         blips = [b.get(f"{{{R}}}embed") or b.get(f"{{{R}}}link") for b in element.iter(f"{{{A}}}blip")]
         blips += [i.get(f"{{{R}}}id") for i in element.iter(f"{{{V}}}imagedata")]
         blips = [b for b in blips if b]
