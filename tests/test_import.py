@@ -444,8 +444,10 @@ def test_only_pictures_are_saved_and_named_by_their_bytes(tmp_path, minimal_site
 
 
 def test_an_svg_picture_is_saved_placed_and_published_without_its_script(tmp_path, minimal_site):
-    """An SVG part (embedded without Word's PNG fallback) was "not a picture" and lost."""
-    svg = ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- 晋中市 -->\n<svg xmlns='
+    """An SVG part (embedded without Word's PNG fallback) was "not a picture" and lost; so was
+    one whose root followed more than 4 KB of comments (an editor's metadata)."""
+    metadata = "".join(f"<!-- 晋中市 图层{n} 作者 制图 -->\n" for n in range(400))  # ~12 KB
+    svg = ('<?xml version="1.0" encoding="UTF-8"?>\n' + metadata + '<svg xmlns='
            '"http://www.w3.org/2000/svg" width="40" height="20" onload="alert(1)">'
            '<script>alert(2)</script><rect width="40" height="20" fill="#c00"/></svg>').encode()
     doc = notice("市政发〔2024〕5号", "晋中市人民政府关于矢量图的通知")
@@ -461,6 +463,8 @@ def test_an_svg_picture_is_saved_placed_and_published_without_its_script(tmp_pat
     assert "<rect" in published and "script" not in published and "onload" not in published
     # its root element under a prefix of the SVG namespace is an SVG too
     assert write.picture_type(b'<s:svg xmlns:s="http://www.w3.org/2000/svg"/>') == ".svg"
+    # its root is looked for in the first MiB only
+    assert write.picture_type(b"<!--" + b"x" * (1 << 20) + b"--><svg>") is None
 
 
 def test_a_picture_word_keeps_as_svg_is_imported_as_its_svg_original(tmp_path, minimal_site):

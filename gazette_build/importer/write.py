@@ -124,27 +124,29 @@ def body_markdown(blocks: list[Block], images: dict[str, str],
 
 # the first bytes of each picture type → the extension it is saved with. A part's name in the
 # package is the sender's word only: media/image1.md holding a gazette document was saved as
-# <stem>-1.md, and the next build published it as a document of the issue. No SVG: Word shows
-# an SVG picture through a PNG it keeps beside it, and that PNG is what the text refers to
+# <stem>-1.md, and the next build published it as a document of the issue
 PICTURES = [(re.compile(magic, re.S), extension) for magic, extension in (
     (rb"\x89PNG\r\n\x1a\n", ".png"), (rb"\xff\xd8\xff", ".jpg"), (rb"GIF8[79]a", ".gif"),
     (rb"RIFF.{4}WEBP", ".webp"), (rb"BM", ".bmp"), (rb"\x01\x00\x00\x00.{36} EMF", ".emf"),
     (rb"\xd7\xcd\xc6\x9a|[\x01\x02]\x00\x09\x00\x00[\x01\x03]", ".wmf"),  # placeable or not
-    (rb"II\*\x00|MM\x00\*", ".tif"),
-    # an SVG part (a hand-made package, or an office suite that embeds it without Word's PNG
-    # fallback): its root element after any declaration, comments and doctype; the build
-    # publishes it only as svgclean leaves it
-    (rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*"
-     rb"(?:<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*<(?:[\w.-]+:)?svg[\s>]",
-     ".svg"))]
+    (rb"II\*\x00|MM\x00\*", ".tif"))]
+MAGIC_SPAN = 64  # bytes read to tell those apart
+# an SVG part (a hand-made package, or an office suite that embeds it without Word's PNG
+# fallback): its root element after any declaration, comments and doctype; the build publishes
+# it only as svgclean leaves it. Its comments may be long (an editor's metadata, a licence):
+# looked for in the first MiB, matched in linear time (5 MB of an unclosed comment: 0.7 s)
+SVG = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*"
+    rb"(?:<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*<(?:[\w.-]+:)?svg[\s>]")
+SVG_SPAN = 1 << 20
 PICTURE_NAMES = "PNG, JPEG, GIF, WebP, BMP, EMF, WMF, TIFF or SVG"
-MAGIC_SPAN = 4096  # bytes read to tell a picture's type: an SVG's root may follow comments
 
 
 def picture_type(data: bytes) -> str | None:
     """The extension of the picture type `data` starts as, or None when it is no picture."""
     head = data[:MAGIC_SPAN]
-    return next((extension for magic, extension in PICTURES if magic.match(head)), None)
+    found = next((extension for magic, extension in PICTURES if magic.match(head)), None)
+    return found or (".svg" if SVG.match(data[:SVG_SPAN]) else None)
 
 
 def image_names(draft: Draft, stem: str, data: dict[str, bytes]
