@@ -1,7 +1,7 @@
 """What a field or a body may hold, character by character, and how text is shown on a terminal.
 
 Characters that change how text around them is shown or read — control characters, bidi
-overrides, zero-width characters — code points Unicode has not assigned and lone surrogates are
+controls, zero-width and other invisible formatting characters, line separators — code points Unicode has not assigned and lone surrogates are
 refused, each named by its code point and line. Private-use characters (生僻字 typed with a
 vendor's font) and the joiners are warnings: they have uses, but show only with the right font
 or in some scripts. Each distinct character is classified once per process, so checking a
@@ -16,9 +16,15 @@ from pathlib import Path
 
 from .errors import Report
 
-_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
-_ZERO_WIDTH = {0x200B, 0xFEFF}
+# the explicit embeddings, overrides and isolates, and the implicit marks (LRM, RLM, ALM)
+_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
+_ZERO_WIDTH = {0x200B, 0xFEFF, 0x034F}  # with the combining grapheme joiner
+# invisible characters of other classes (format characters are refused as a class below):
+# Khmer's invisible vowels and the Hangul fillers, shown as a blank or as nothing — a title
+# holding one looks like another
+_INVISIBLE = {0x17B4, 0x17B5, 0x115F, 0x1160, 0x3164, 0xFFA0}
 _JOINERS = {0x200C, 0x200D}
+_SOFT_HYPHEN = 0x00AD  # a format character with a use: a break opportunity (print/linebreak.py)
 _FINE: set[str] = set()  # characters seen and allowed
 _VERDICT: dict[str, tuple[bool, str]] = {}  # character → (is an error, why)
 
@@ -33,6 +39,13 @@ def _classify(char: str) -> tuple[bool, str] | None:
         return True, "is a bidirectional control: it reorders how the text around it is shown"
     if code in _ZERO_WIDTH:
         return True, "is an invisible zero-width character"
+    if code in _INVISIBLE:
+        return True, "is an invisible character, shown as a blank or as nothing"
+    if category in ("Zl", "Zp"):  # one program breaks the line there, another shows nothing
+        return True, "is a line or paragraph separator: end the line with a new line instead"
+    if category == "Cf" and code not in _JOINERS and code != _SOFT_HYPHEN:
+        # the word joiner, invisible operators, tags (U+E0020…), annotation marks, …
+        return True, "is an invisible formatting character"
     if category == "Cs":
         return True, "is a lone surrogate, not a character"
     if category == "Cn":
@@ -136,8 +149,8 @@ def check_body(text: str, path: Path, line: int, report: Report) -> bool:
     return fine
 
 
-_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
-                            "\u2066-\u2069\ufeff\ud800-\udfff]")
+_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                            "\u2060-\u206f\ufeff\ud800-\udfff]")
 
 
 def for_terminal(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ INVALID = object()  # a value already reported as invalid: not reported again as
 # nodes and line marks; the pure-Python one stays for text holding aliases (its composer is
 # where expansion is bounded) and for reporting errors in the very words the editors know
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+# what YAML takes as a line break besides \n and \r: its lines and an editor's no longer agree,
+# and the error it gives ("could not find expected ':'") names neither the character nor the line
+YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,13 @@ class Field:
 
 def load_mapping(text: str, path: Path, first_line: int, report: Report) -> dict[str, Entry] | None:
     """Parse YAML text that starts on `first_line` of `path` into {key: Entry}; None on errors."""
+    odd = YAML_ONLY_BREAKS.search(text)
+    if odd:
+        report.error(path, first_line + text.count("\n", 0, odd.start()), "yaml",
+                     f"the character {textcheck.describe(odd[0])} is a line break to YAML but "
+                     "not to an editor; remove it (text pasted from a PDF or a web page often "
+                     "carries it)")
+        return None
     if FAST_LOADER is not None and "*" not in text \
             and not yaml.reader.Reader.NON_PRINTABLE.search(text):
         entries = _fast_entries(text, path, first_line, report)

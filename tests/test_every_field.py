@@ -92,8 +92,47 @@ def test_unassigned_code_points_are_errors_and_ordinary_text_is_not():
         assert textcheck.suspicious(char)[char][0] is True
 
 
+# the invisible and direction characters an attacker found passing `check` (and on the pages)
+INVISIBLE = {"\u2060": "invisible formatting", "\U000e0041": "invisible formatting",
+             "\ufff9": "invisible formatting", "\u180e": "invisible formatting",
+             "\u2064": "invisible formatting", "\u061c": "bidirectional control",
+             "\u200e": "bidirectional control", "\u200f": "bidirectional control",
+             "\u3164": "shown as a blank", "\u115f": "shown as a blank",
+             "\u034f": "zero-width", "\u2028": "line or paragraph separator",
+             "\u2029": "line or paragraph separator"}
+
+
+def test_invisible_formatting_direction_marks_and_separators_are_errors_at_their_line(
+        minimal_site):
+    doc = minimal_site / "content/2024/01/first.md"
+    body = "".join(f"\n第{n}段{char}正文。\n" for n, char in enumerate(INVISIBLE))
+    doc.write_text(doc.read_text(encoding="utf-8") + body, encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.code == 1 and "Traceback" not in result.err
+    last = len(doc.read_text(encoding="utf-8").split("\n")) - 1
+    for index, (char, why) in enumerate(INVISIBLE.items()):
+        line = last - 2 * (len(INVISIBLE) - 1 - index)
+        assert any(entry.startswith(f"content/2024/01/first.md:{line}: body: the character "
+                                    f"U+{ord(char):04X}") and why in entry
+                   for entry in result.lines), (char, result.err)
+    # what has a use in Chinese text is not refused: the soft hyphen, variation selectors
+    assert textcheck.suspicious("公\u00ad报\ufe00\U000e0100") == {}
+
+
+def test_a_character_yaml_takes_as_a_line_break_is_named_at_its_line(minimal_site):
+    """U+2028 in a title gave "could not find expected ':'", a line later, the character unnamed."""
+    doc = minimal_site / "content/2024/01/first.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(
+        "number: 市政发〔2024〕1号", "number: 市政发\u2028〔2024〕1号"), encoding="utf-8")
+    result = run_cli("--site", str(minimal_site), "check")
+    assert result.lines[0] == ("content/2024/01/first.md:3: yaml: the character U+2028 (LINE "
+                               "SEPARATOR) is a line break to YAML but not to an editor; remove "
+                               "it (text pasted from a PDF or a web page often carries it)")
+
+
 def test_for_terminal_escapes_what_would_move_the_cursor_or_reorder_text():
     assert textcheck.for_terminal("a\x1b[2Jb\u202ec\ud800\n") == "a\\x1b[2Jb\\u202ec\\ud800\n"
+    assert textcheck.for_terminal("a\u061cb\u2028c\u2060") == "a\\u061cb\\u2028c\\u2060"
 
 
 # -- bounded work ------------------------------------------------------------------------------
