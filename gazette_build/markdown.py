@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from . import cells, gridtable, textcheck
+from . import cells, gridtable, rasters, textcheck
 from .model import Document, Heading, Part
 
 if TYPE_CHECKING:  # imported when a document is parsed: a build from the memo never does (~0.05 s)
@@ -63,6 +63,11 @@ def image_problem(src: str, doc: Document, content_dir: Path) -> str | None:
                 f"{Path(name).suffix.lower()} file; it is not shown"
         if not target.is_file():
             return f"image {src} does not exist"
+        suffix = Path(name).suffix.lower()
+        if suffix in rasters.TYPES:
+            with open(target, "rb") as stream:
+                if not rasters.is_of_type(suffix, stream.read(rasters.HEAD)):
+                    return f"image {src}: {rasters.why_not_of_type(suffix)}; it is not shown"
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system
         return f"image {src} is not a usable file name"
     return None

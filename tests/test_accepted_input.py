@@ -58,8 +58,8 @@ def test_scripts_handlers_and_javascript_links_are_text_with_warnings(minimal_si
 
 
 def test_images_outside_the_site_are_neither_fetched_nor_shown(minimal_site, tmp_path):
-    (tmp_path / "secret.png").write_bytes(b"\x89PNG secret")
-    (minimal_site / "content/2024/01/map.png").write_bytes(b"\x89PNG map")
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n secret")
+    (minimal_site / "content/2024/01/map.png").write_bytes(b"\x89PNG\r\n\x1a\n map")
     _append(minimal_site, "\n![密](file:///etc/passwd)\n\n![外](../../../../secret.png)\n\n"
                           "![网](http://example.com/x.png)\n\n![图](map.png)\n")
     result, out = _build(minimal_site, tmp_path)
@@ -74,7 +74,7 @@ def test_images_outside_the_site_are_neither_fetched_nor_shown(minimal_site, tmp
     ]
     html = (out / "2024/01/first/index.html").read_text(encoding="utf-8")
     assert html.count("<img") == 1 and '<img src="../../../2024/01/map.png" alt="图" />' in html
-    assert (out / "2024/01/map.png").read_bytes() == b"\x89PNG map"
+    assert (out / "2024/01/map.png").read_bytes() == b"\x89PNG\r\n\x1a\n map"
     assert not list(out.rglob("secret.png"))
 
 

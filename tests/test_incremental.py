@@ -98,7 +98,7 @@ def test_an_image_added_or_removed_later_is_seen_by_the_memo(minimal_site, tmp_p
     first = build(minimal_site, out=out, with_pdf=False, memo=memo)
     assert any("pic.png does not exist" in str(w) for w in first.warnings)
 
-    (minimal_site / "content/2024/01/pic.png").write_bytes(b"\x89PNG")
+    (minimal_site / "content/2024/01/pic.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     added = build(minimal_site, out=out, with_pdf=False, memo=memo)
     assert not added.warnings
     assert (out / "2024/01/pic.png").exists()

@@ -208,6 +208,29 @@ def test_an_svg_of_uses_of_uses_is_refused_for_the_web_and_for_print(minimal_sit
     assert list(out.rglob("*.pdf")) and "WeasyPrint" not in result.err
 
 
+def test_an_svg_or_a_page_saved_as_a_raster_image_is_not_shown_published_or_printed(
+        minimal_site, tmp_path):
+    """An SVG named a.png was published as is, scripts and all, with no word, and WeasyPrint,
+    which could not read it as a PNG, drew it as an SVG that svgclean never saw."""
+    _with_image(minimal_site, "a.png", HOSTILE_SVG)
+    _with_image(minimal_site, "b.jpg", b"<html><script>alert(1)</script></html>")
+    _with_image(minimal_site, "c.webp", b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    result, out = _build(minimal_site, tmp_path, "--no-search")
+    for name, kind in (("a.png", "PNG"), ("b.jpg", "JPG"), ("c.webp", "WEBP")):
+        assert any(line.startswith("warning: content/2024/01/first.md:") and line.endswith(
+            f"image {name}: its bytes are not a {kind} image (an SVG, a page or another type "
+            "saved under that name?); it is not shown") for line in result.lines), result.err
+        assert not (out / "2024/01" / name).exists()
+    assert list(out.rglob("*.pdf")) and "WeasyPrint" not in result.err
+    # the printed edition's fetcher refuses it too, whatever asks for it
+    from gazette_build.printed.fetcher import SiteFetcher
+
+    fetcher = SiteFetcher(minimal_site)
+    with pytest.raises(ValueError, match="is refused: not a .png image"):
+        fetcher.fetch((minimal_site / "content/2024/01/a.png").as_uri())
+    assert fetcher.unpublished
+
+
 @pytest.mark.parametrize("how", ["both links", "spaced link", "ids twice", "markers",
                                  "masks", "marker through a use"])
 def test_every_way_to_multiply_the_drawing_is_counted(how):
