@@ -167,7 +167,12 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     from . import alongside, buildlock, interruption, uptodate
     from .sourcedigests import SourceDigests
 
-    out = args.out.resolve() if args.out else None
+    try:
+        out = args.out.resolve() if args.out else None
+    except (OSError, RuntimeError) as exc:  # a loop of links (RuntimeError before Python 3.13)
+        why = getattr(exc, "strerror", None) or exc
+        print(f"gazette: --out {args.out}: not a usable folder ({why})", file=sys.stderr)
+        return 2
     chosen = uptodate.options(out=out, with_pdf=not args.no_pdf, with_search=not args.no_search,
                               press=args.press)
 

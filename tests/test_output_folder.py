@@ -84,3 +84,14 @@ def test_the_root_folder_as_output_is_refused_before_anything_starts(minimal_sit
     assert result.lines[0] == ("/:1: output: / is the site folder or contains it; choose a "
                                "folder of its own, e.g. public")
     assert "Traceback" not in result.err
+
+
+def test_an_output_path_in_a_loop_of_links_is_a_usage_error_not_a_traceback(minimal_site,
+                                                                            tmp_path):
+    (tmp_path / "l2").symlink_to(tmp_path / "l1")
+    (tmp_path / "l1").symlink_to(tmp_path / "l2")
+    result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
+                     str(tmp_path / "l1"))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.lines == [f"gazette: --out {tmp_path / 'l1'}: not a usable folder (Symlink "
+                            f"loop from '{tmp_path / 'l1'}')"]
