@@ -206,7 +206,7 @@ def test_a_store_that_fails_leaves_no_staging(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete", "meta", "null", "pages",
-                                    "documents"])
+                                    "documents", "another layout's"])
 def test_a_damaged_cache_entry_is_dropped_with_a_warning(tmp_path, damage):
     printcache.store(tmp_path, "2024-01", "k" * 64, _entry())
     folder = next((tmp_path / printcache.CACHE_DIR / "print").glob("2024-01-*"))
@@ -221,6 +221,10 @@ def test_a_damaged_cache_entry_is_dropped_with_a_warning(tmp_path, damage):
         (folder / "meta.json").write_text("{", encoding="utf-8")
     elif damage == "null":  # JSON, but no entry's: a traceback on every build before
         (folder / "meta.json").write_text("null", encoding="utf-8")
+    elif damage == "another layout's":  # an older layout's entry, intact, under this key: its
+        printcache.store(tmp_path, "2024-02", "j" * 64, _entry())  # stale PDFs were published
+        shutil.rmtree(folder)
+        next((tmp_path / printcache.CACHE_DIR / "print").glob("2024-02-*")).rename(folder)
     else:  # what is published as it is read: page numbers, the documents with a PDF
         meta = (folder / "meta.json").read_text(encoding="utf-8")
         changed = meta.replace('"page_count": 3', '"page_count": 9') if damage == "pages" \

@@ -5,9 +5,10 @@ layout: the print HTML (all content and configuration pass through the template)
 files, the output options and the WeasyPrint version. Files WeasyPrint fetches while laying
 out (print.css, images) are only known afterwards, so the entry records their hashes and a
 lookup rejects it when any of them changed, as make does with a dependency file. Every stored
-file's SHA-256 is recorded too, and `meta.json` holds the SHA-256 of its own other fields (its
-page numbers and list of documents are published as they are): an entry damaged on disk is
-dropped with a warning, never published.
+file's SHA-256 is recorded too, and `meta.json` holds the entry's whole key and the SHA-256 of
+its own other fields (its page numbers and list of documents are published as they are): an
+entry damaged on disk, or another layout's put in its place, is dropped with a warning, never
+published.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Callable
 from .. import swap
 
 CACHE_DIR = ".gazette-cache"
-FORMAT = 5  # bump when the layout of an entry changes (5: meta.json's own digest)
+FORMAT = 6  # bump when the layout of an entry changes (5: meta.json's own digest; 6: its key)
 STAGING = ".staging-"  # an entry being written: .staging-<pid>-<random>
 
 
@@ -72,7 +73,7 @@ def load(root: Path, issue_key: str, key: str,
     if not folder.is_dir():
         return None
     try:
-        entry = _read(root, folder)
+        entry = _read(root, folder, key)
     except (Damaged, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         if warn is not None:
@@ -87,7 +88,7 @@ def load(root: Path, issue_key: str, key: str,
     return entry
 
 
-def _read(root: Path, folder: Path) -> Entry | None:
+def _read(root: Path, folder: Path, key: str) -> Entry | None:
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -100,6 +101,8 @@ def _read(root: Path, folder: Path) -> Entry | None:
         return None  # an entry of another version: laid out again, nothing wrong with it
     if meta.pop("digest", None) != digest(meta):
         raise Damaged("meta.json does not match its SHA-256")
+    if meta.get("key") != key:  # another layout's entry renamed or copied here: not this one's
+        raise Damaged("it was stored under another key")
     files = {}
     for name, sha in meta["files"].items():
         try:
@@ -138,7 +141,7 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
         (staging / "documents").mkdir()
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        meta = {"format": FORMAT, "page_count": entry.page_count, "page_of": entry.page_of,
+        meta = {"format": FORMAT, "key": key, "page_count": entry.page_count, "page_of": entry.page_of,
                 "document_pages": entry.document_pages,
                 "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
                 "diagnostics": entry.diagnostics,
