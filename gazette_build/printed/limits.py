@@ -121,8 +121,12 @@ class _Scan:
             elif self.table_fence:
                 if text:
                     self._row(index, text)
-            else:
+            else:  # a line of code is laid out as one unbreakable line: as long as a paragraph
                 self.text_lines += 1
+                if len(line) > MAX_PARAGRAPH:
+                    self.found.append((self.body_line + index, f"a line of code has "
+                                       f"{len(line):,} characters, more than the "
+                                       f"{MAX_PARAGRAPH:,} the print layout takes"))
             return
         fence = FENCE.match(text)
         if fence:
