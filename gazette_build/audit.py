@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # markdown-it is imported by whoever parses; a build from the
     from markdown_it.token import Token
 
 TOTAL_WORDS = ("合计", "总计", "小计")
-MAX_DEPTH_WARNINGS = 5  # blocks nested too deeply, named one by one
+# blocks nested too deeply, paragraphs shown as text: the first named one by one, then counted
+NAMED_ONE_BY_ONE = 5
 # a tag ends before the next '<': each attempt stops there, linear on a paragraph of `<a<a<a…`
 RAW_HTML = re.compile(r"<\s*+/?\s*+[a-zA-Z][^<>]*>")
 UNSAFE_LINK = re.compile(r"\]\(\s*(javascript|vbscript|data|file):", re.IGNORECASE)
@@ -31,21 +32,27 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
         report.warn(doc.path, line, "notes", note)
     _check_parts(doc, tokens, report)
     too_deep = tokens[-1].meta.get("too_deep", []) if tokens else []
-    for line in too_deep[:MAX_DEPTH_WARNINGS]:
+    for line in too_deep[:NAMED_ONE_BY_ONE]:
         report.warn(doc.path, doc.body_line + line, "body", "lists or quotes nest here deeper "
                     "than Markdown reads (lists in lists, quotes in quotes): from this line "
                     "the block is not shown, on the web or in print; nest less deeply")
-    if len(too_deep) > MAX_DEPTH_WARNINGS:
-        report.warn(doc.path, doc.body_line + too_deep[MAX_DEPTH_WARNINGS], "body",
-                    f"and {len(too_deep) - MAX_DEPTH_WARNINGS:,} more blocks from here on nest "
+    if len(too_deep) > NAMED_ONE_BY_ONE:
+        report.warn(doc.path, doc.body_line + too_deep[NAMED_ONE_BY_ONE], "body",
+                    f"and {len(too_deep) - NAMED_ONE_BY_ONE:,} more blocks from here on nest "
                     "too deeply to be shown")
-    for token in tokens if len(doc.body_markdown) > 4_000 else ():  # shorter: never plain
-        if token.type == "inline" and token.meta.get("plain"):
-            report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",
-                        f"the paragraph ({len(token.content):,} characters) holds too many link, "
-                        "image or emphasis marks (for its length, or with the document's "
-                        "others) to read in bounded time; it is shown as plain text: split it "
-                        "or remove the marks")
+    plain = [token for token in tokens if token.type == "inline" and token.meta.get("plain")] \
+        if len(doc.body_markdown) > 4_000 else []  # shorter: never plain
+    for token in plain[:NAMED_ONE_BY_ONE]:
+        report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",
+                    f"the paragraph ({len(token.content):,} characters) holds too many link, "
+                    "image or emphasis marks (for its length, or with the document's "
+                    "others) to read in bounded time; it is shown as plain text: split it "
+                    "or remove the marks")
+    if len(plain) > NAMED_ONE_BY_ONE:
+        token = plain[NAMED_ONE_BY_ONE]
+        report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",
+                    f"and {len(plain) - NAMED_ONE_BY_ONE:,} more paragraphs from here on are "
+                    "shown as plain text, for the same reason")
     text = doc.body_markdown
     # each walk over the tokens is skipped when the source cannot hold what it looks for
     if "<" in text or "](" in text or "![" in text:
