@@ -72,8 +72,8 @@ def take_lock(root: Path) -> PreviewLock:
 
 def host_allowed(host_header: str, listen_host: str, port: int) -> bool:
     """Whether a request's `Host` names the address the preview listens on."""
-    parts = urlsplit(f"//{host_header}")
-    try:
+    try:  # `[`, `[evil]:80`: not a host urlsplit reads (ValueError, a 500 before)
+        parts = urlsplit(f"//{host_header}")
         name, asked_port = (parts.hostname or ""), parts.port
     except ValueError:
         return False
@@ -92,7 +92,10 @@ def same_origin(origin: str | None, host_header: str) -> bool:
     """Whether an `Origin` header names the page's own origin (absent: not a browser page)."""
     if origin is None:
         return True
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # `http://[`
+        return False
     return parts.scheme in ("http", "https") and parts.netloc.lower() == host_header.lower()
 
 

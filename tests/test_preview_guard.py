@@ -182,6 +182,7 @@ def test_requests_are_answered_while_saves_keep_coming(preview, minimal_site):
     ("127.0.0.1:8001", "127.0.0.1", False), ("192.168.1.5:8000", "0.0.0.0", True),
     ("attacker.example:8000", "0.0.0.0", False), ("preview.lan:8000", "preview.lan", True),
     ("localhost:8000", "192.168.1.5", False), ("127.0.0.1:bad", "127.0.0.1", False),
+    ("[", "127.0.0.1", False), ("[evil]:8000", "127.0.0.1", False), ("evil]", "0.0.0.0", False),
 ])
 def test_host_allowed(host, listen, allowed):
     assert host_allowed(host, listen, 8000) is allowed
@@ -192,3 +193,10 @@ def test_same_origin():
     assert same_origin("http://127.0.0.1:8000", "127.0.0.1:8000")
     assert not same_origin("http://evil.example", "127.0.0.1:8000")
     assert not same_origin("null", "127.0.0.1:8000")
+    assert not same_origin("http://[", "127.0.0.1:8000")  # a 500 and a traceback before
+
+
+def test_a_host_or_origin_no_url_parser_reads_is_refused_not_a_500(preview):
+    assert _get(preview, "/", Host="[")[0] == 403
+    assert _get(preview, "/forcereload", Origin="http://[")[0] == 403
+    assert "Traceback" not in preview.log.read_text()
