@@ -33,9 +33,10 @@ def belongs(message: str, url_path: str) -> bool:
 
 def warnings_banner(messages: list[str], url_path: str) -> str:
     """The warnings box for one page, or "" when it has none."""
-    # the PDF worker repeats the load's warnings: each is shown once
-    shown = list(dict.fromkeys(m if m.startswith("warning: ") else f"warning: {m}"
-                               for m in messages if belongs(m, url_path)))
+    # the PDF worker repeats the load's warnings, each issue's layout all of them: each is
+    # shown once, and looked at once (500 warnings × 25 PDFs made a page take 0.3 s)
+    unique = dict.fromkeys(m if m.startswith("warning: ") else f"warning: {m}" for m in messages)
+    shown = [m for m in unique if belongs(m, url_path)]
     if not shown:
         return ""
     lines = "\n".join(html.escape(line) for line in shown)
