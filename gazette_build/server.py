@@ -11,6 +11,7 @@ and pages say when their PDF is older than their text.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import multiprocessing
 import os
@@ -343,16 +344,26 @@ class PreviewFileHandler(preview_guard.LocalOnly, StaticFileHandler):
         data = data.replace(b"</head>", inplace.SCRIPT + b"</head>", 1)
         return data.replace(b"<main", banner + b"<main", 1) if banner else data
 
-    @classmethod
-    def get_content(cls, abspath, start=None, end=None):
-        if abspath.endswith(".html"):
-            yield cls._page(abspath)[start:end]
-        else:
-            yield from super().get_content(abspath, start, end)
+    def _made(self) -> bytes:
+        """The HTML page as this request sends it, made once: its etag, its length and its
+        body were made apart, and a rebuild in the other thread could change the page or its
+        banner in between (the body then longer than its Content-Length: the connection
+        dropped, with a traceback). The body is this page: the class's `get_content` is
+        shadowed, for this request, by one that sends it."""
+        made = getattr(self, "_made_page", None)
+        if made is None:
+            made = self._made_page = self._page(self.absolute_path)
+            self.get_content = lambda abspath, start=None, end=None: [made[start:end]]
+        return made
+
+    def compute_etag(self):
+        if self.absolute_path.endswith(".html"):  # not the class's cache of file versions:
+            return f'"{hashlib.sha256(self._made()).hexdigest()}"'  # a page changes in place
+        return super().compute_etag()
 
     def get_content_size(self):
         if self.absolute_path.endswith(".html"):
-            return len(self._page(self.absolute_path))
+            return len(self._made())
         return super().get_content_size()
 
 
