@@ -92,6 +92,23 @@ def test_a_removed_preview_folder_is_written_again(preview, minimal_site):
     preview.wait_for("/2024/01/first/index.html", lambda status, body: status == 200)
 
 
+@pytest.mark.parametrize("removed", ["everything in it", "a page", "the stylesheet"])
+def test_a_preview_folder_emptied_or_partly_removed_is_written_again(preview, minimal_site,
+                                                                     removed):
+    """`rm -rf .gazette-preview/*`, or a `make clean` during a rebuild (which leaves what the
+    rebuild writes after it), left the pages 404 until the preview was restarted."""
+    folder = minimal_site / ".gazette-preview"
+    preview.wait_for("/assets/site.css", lambda status, body: status == 200)
+    if removed == "everything in it":
+        for child in folder.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    else:
+        (folder / ("2024/01/second/index.html" if removed == "a page" else "assets/site.css")
+         ).unlink()
+    for path in ("/index.html", "/2024/01/second/index.html", "/assets/site.css"):
+        preview.wait_for(path, lambda status, body: status == 200)
+
+
 def test_a_second_preview_of_the_same_site_refuses_and_a_stale_lock_is_taken_over(
         preview, minimal_site):
     second = subprocess.run([sys.executable, "-m", "gazette_build", "--site", str(minimal_site),
