@@ -57,17 +57,28 @@ def take_lock(root: Path) -> PreviewLock:
             return PreviewLock(folder, None)
         os.close(folder)
         try:
-            holder = (root / LOCK_NAME).read_text(encoding="utf-8").strip()
+            with open(_note_file(root, os.O_RDONLY), encoding="utf-8") as stream:
+                holder = stream.read(200).strip()
         except (OSError, ValueError):
             holder = ""
         raise AlreadyServing(holder or "another process") from None
     try:
-        note = open(root / LOCK_NAME, "w", encoding="utf-8")
+        path = root / LOCK_NAME
+        if path.is_symlink():  # ours to write: a link put there would have its target written
+            path.unlink()
+        note = open(_note_file(root, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w",
+                    encoding="utf-8")
         note.write(f"pid {os.getpid()}")
         note.flush()
     except OSError:  # who holds the lock goes unsaid; the lock holds
         note = None
     return PreviewLock(folder, note)
+
+
+def _note_file(root: Path, flags: int) -> int:
+    """The lock's note opened, never through a link (a link to a file outside the site had
+    that file's contents replaced by "pid …")."""
+    return os.open(root / LOCK_NAME, flags | os.O_NOFOLLOW, 0o644)
 
 
 def host_allowed(host_header: str, listen_host: str, port: int) -> bool:

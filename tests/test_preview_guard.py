@@ -288,3 +288,21 @@ def test_warnings_every_pdf_layout_repeats_are_looked_at_once(monkeypatch):
                                      "/2024/01/doc7/")
     assert len(looked) == 500
     assert banner.count("doc7.md") == 1 and "1 条提示" in banner
+
+
+def test_a_link_in_place_of_the_lock_note_does_not_have_its_target_written(tmp_path):
+    """`.gazette-preview.lock` made a link to a file outside the site: starting the preview
+    replaced that file's contents with "pid …"."""
+    from gazette_build import preview_guard
+
+    site, victim = tmp_path / "site", tmp_path / "victim.txt"
+    site.mkdir()
+    victim.write_text("DATA", encoding="utf-8")
+    (site / preview_guard.LOCK_NAME).symlink_to(victim)
+    lock = preview_guard.take_lock(site)
+    try:
+        assert victim.read_text(encoding="utf-8") == "DATA"
+        note = site / preview_guard.LOCK_NAME
+        assert not note.is_symlink() and note.read_text(encoding="utf-8").startswith("pid ")
+    finally:
+        lock.close()
