@@ -18,6 +18,7 @@ import errno
 import fcntl
 import hashlib
 import ipaddress
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -136,6 +137,18 @@ class LocalOnly:
 class GuardedReload(LocalOnly, LiveReloadHandler):
     def check_origin(self, origin):
         return same_origin(origin, self.request.host)
+
+    def on_message(self, message):
+        """livereload.js's messages; anything else (not JSON, not an object with a command)
+        is ignored: livereload's handler failed on it with a traceback, dropping the channel."""
+        try:
+            parsed = json.loads(message)
+        except (ValueError, TypeError):
+            return None
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("command"), str) \
+                or not isinstance(parsed.get("url", ""), str):
+            return None
+        return super().on_message(message)
 
 
 class GuardedForceReload(LocalOnly, ForceReloadHandler):
