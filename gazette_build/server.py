@@ -45,6 +45,7 @@ from .site import build, load_site
 POLL_MS = 50  # how often the sources are scanned (~7 ms at 1,500 documents)
 QUIET_MS = 25  # a burst of saves is one that leaves no 25 ms quiet between saves
 CHECKED_A_POLL = 64  # files of the preview folder looked for at each poll (`_output_lost`)
+REQUEST_S = 10  # the longest a connection may take to send a request, or stay idle after one
 MAX_WAIT_S = 2.0
 WATCHED = ("content", "layouts", "assets", "site.yaml")
 PREVIEW_DIR = ".gazette-preview"
@@ -282,6 +283,20 @@ class Preview:
         return "".join(parts).encode("utf-8")
 
 
+def _more_open_files() -> None:
+    """The soft limit of open files raised to the hard one: at 1,024 (a common default) a
+    thousand idle connections left none for a rebuild ("Too many open files: site.yaml")."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65_536 if hard == resource.RLIM_INFINITY else min(hard, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):  # not allowed here: the limit stays
+            pass
+
+
 # the worker process's own memo: it re-reads only the documents that changed between layouts
 _WORKER_MEMO = Memo()
 
@@ -438,8 +453,11 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, with_pdf: bo
     # script and the message must name
     sockets = bind_sockets(port, host)
     port = sockets[0].getsockname()[1]
-    HTTPServer(preview_guard.application(PreviewFileHandler, str(out), (host, port))
-               ).add_sockets(sockets)
+    _more_open_files()
+    # a request's headers must come within REQUEST_S: a thousand connections sending a
+    # header line every 10 s held every file descriptor, and the preview answered no one
+    HTTPServer(preview_guard.application(PreviewFileHandler, str(out), (host, port)),
+               idle_connection_timeout=REQUEST_S, body_timeout=REQUEST_S).add_sockets(sockets)
     preview.watch_in_background()
     _say(f"previewing {root} at http://{host}:{port}/ (Ctrl-C to stop)")
     try:

@@ -306,3 +306,51 @@ def test_a_link_in_place_of_the_lock_note_does_not_have_its_target_written(tmp_p
         assert not note.is_symlink() and note.read_text(encoding="utf-8").startswith("pid ")
     finally:
         lock.close()
+
+
+def test_reload_channel_messages_that_are_not_livereload_s_are_ignored(preview):
+    """Not JSON, not an object, no command: livereload's handler failed on each with a
+    traceback and dropped the channel. They are ignored; the handshake still answers."""
+    async def talk():
+        connection = await websocket_connect(HTTPRequest(
+            f"ws://127.0.0.1:{preview.port}/livereload",
+            headers={"Origin": f"http://127.0.0.1:{preview.port}"}))
+        for junk in ("not json", "[1, 2]", "{}", '{"command": 5}', '{"command": "info", '
+                     '"url": 5}', "null"):
+            await connection.write_message(junk)
+        await connection.write_message('{"command": "hello"}')
+        answer = await connection.read_message()
+        connection.close()
+        return answer
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        answer = thread.submit(IOLoop(make_current=False).run_sync, talk, timeout=5).result()
+    assert '"command": "hello"' in answer
+    assert "Traceback" not in preview.log.read_text()
+
+
+def test_a_request_that_never_finishes_its_headers_is_closed(preview):
+    """A thousand connections each sending a header line every 10 s held every file descriptor
+    (the preview answered no one, a rebuild failed); none was ever closed."""
+    import socket
+
+    from gazette_build import server
+
+    connection = socket.create_connection(("127.0.0.1", preview.port), timeout=3)
+    connection.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{preview.port}\r\n".encode())
+    started, closed = time.monotonic(), False
+    while time.monotonic() - started < server.REQUEST_S + 5:
+        try:
+            connection.sendall(b"X-Slow: 1\r\n")
+            if connection.recv(1024) == b"":
+                closed = True
+                break
+        except socket.timeout:
+            continue
+        except OSError:  # reset by the preview
+            closed = True
+            break
+    connection.close()
+    assert closed and time.monotonic() - started > server.REQUEST_S - 1
