@@ -70,6 +70,9 @@ LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
 # tables ~200 KB. The work grows with the size (a 9 MB document of text builds; a table of 5
 # MB takes 9 s and 580 MB to convert): this bounds it at about twice that
 MAX_DOCUMENT_BYTES = 10 << 20
+# markdown-it holds ~1.7 KB for each table cell it reads: a 1.2 MB table of 600,000 cells took
+# 1 GB, 3 MB a MemoryError. A statistics table of 500 rows of 20 columns has ~10,500 marks
+MAX_CELL_MARKS = 50_000
 
 
 def is_temporary(name: str) -> bool:
@@ -376,6 +379,14 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         return None
     if not parts.body.strip():
         report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
+    cell_marks = parts.body.count("|")
+    if cell_marks > MAX_CELL_MARKS:  # before markdown-it makes a token of each cell
+        first = parts.body_line + parts.body.count("\n", 0, parts.body.index("|"))
+        report.error(path, first, "body", f"the document's tables hold {cell_marks:,} cell marks "
+                     f"(|), more than the {MAX_CELL_MARKS:,} a document may hold (reading them "
+                     f"would take ~{cell_marks * 1.7 / 1024:,.0f} MB); split the document or "
+                     "its tables")
+        return None
     if section is None or not number_ok:
         return None
     title_lines = _title_lines(values, line_of, path, report)

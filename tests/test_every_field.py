@@ -546,3 +546,20 @@ def test_documents_named_with_full_width_digits_are_the_same_documents(minimal_s
     result = run_cli("--site", str(minimal_site), "check")
     assert result.code == 1
     assert f"amended_by: names the document itself ({wide})" in result.err
+
+
+def test_tables_with_more_cells_than_a_document_may_hold_are_a_located_error(minimal_site):
+    """A 1.2 MB table of 600,000 cells took markdown-it 1 GB (3 MB: a MemoryError traceback):
+    each cell is a token. Counted before reading, in check and build alike."""
+    doc = minimal_site / "content/2024/01/first.md"
+    text = doc.read_text(encoding="utf-8")
+    line = text.count("\n") + 2
+    row = "|1" * 1_000 + "|\n"
+    doc.write_text(text + "\n" + row + "|---" * 1_000 + "|\n" + row * 60, encoding="utf-8")
+    for command in (["check"], ["build", "--no-pdf"]):
+        result = run_cli("--site", str(minimal_site), *command)
+        assert result.code == 1 and "Traceback" not in result.err
+        assert result.lines[0] == (
+            f"content/2024/01/first.md:{line}: body: the document's tables hold 62,062 cell "
+            "marks (|), more than the 50,000 a document may hold (reading them would take "
+            "~103 MB); split the document or its tables")
