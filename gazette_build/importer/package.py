@@ -171,6 +171,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 # few MB; a 3 MB file whose picture unpacked to 3 GB was read whole and written into content/
 MAX_PART = 64 << 20
 MAX_PACKAGE = 256 << 20
+# and what its XML may hold: each element parsed takes ~200 bytes, and 60 MB of empty paragraphs
+# (a 128 KB file) took 1.9 GB and a MemoryError
+MAX_ELEMENTS = 2_000_000
 
 
 def _check_sizes(package: zipfile.ZipFile) -> None:
@@ -204,7 +207,13 @@ def _part(package: zipfile.ZipFile, name: str) -> bytes:
 
 
 def _xml(package: zipfile.ZipFile, name: str) -> etree._Element:
-    root = etree.fromstring(_part(package, name), _PARSER)
+    data = _part(package, name)
+    elements = data.count(b"<")  # every element, comment and end tag: an upper bound, found in C
+    if elements > MAX_ELEMENTS:
+        raise DocxError(f"is too large to import: {name} holds ~{elements:,} XML elements, more "
+                        f"than the {MAX_ELEMENTS:,} a document may (a 300-page report holds a few "
+                        "hundred thousand); split it into several files")
+    root = etree.fromstring(data, _PARSER)
     if root.getroottree().docinfo.doctype:  # its entities are not expanded: text would be lost
         raise DocxError(f"is not as Word writes it: {name} declares a DOCTYPE (entities); open "
                         "it in Word and save it again")
