@@ -341,6 +341,24 @@ def test_a_truncated_cached_pdf_is_laid_out_again_not_published(minimal_site, tm
     assert len(PdfReader(republished).pages) > 2
 
 
+def test_a_published_pdf_damaged_in_place_is_not_linked_into_the_next_build(minimal_site,
+                                                                           tmp_path):
+    """4 KB of a published PDF zeroed, its time put back: every later build linked the damaged
+    copy (same size, time and inode), the print cache's verified bytes beside it."""
+    out = tmp_path / "public"
+    assert run_cli("--site", str(minimal_site), "build", "--out", str(out)).code == 0
+    published = out / "2024/01/jzgb-2024-01.pdf"
+    good, stat = published.read_bytes(), published.stat()
+    with open(published, "r+b") as stream:
+        stream.seek(len(good) // 2)
+        stream.write(bytes(4096))
+    os.utime(published, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # the output's record dropped (nothing changed, the build would not run)
+    shutil.rmtree(minimal_site / ".gazette-cache/built")
+    assert run_cli("--site", str(minimal_site), "build", "--out", str(out)).code == 0
+    assert published.read_bytes() == good
+
+
 def test_an_indexer_still_running_when_the_build_fails_is_stopped(minimal_site, tmp_path,
                                                                    monkeypatch):
     import tempfile
