@@ -164,7 +164,7 @@ def _check(root: Path) -> int:
 
 
 def _build(root: Path, args: argparse.Namespace) -> int:
-    from . import alongside, buildlock, interruption, uptodate
+    from . import alongside, buildlock, interruption, sourcedigests, uptodate
     from .sourcedigests import SourceDigests
 
     try:
@@ -194,6 +194,9 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         standby = alongside.Standby(record, name="gazette-record")
         try:
             sources = SourceDigests.load(root)  # each file's sha256, kept while it is unchanged
+            if sources.damaged:
+                _say(f"warning: {sourcedigests.TABLE}:1: cache: damaged (it does not match its "
+                     "SHA-256); dropped, every source file is read again")
             code = _build_unless_unchanged(root, args, out, chosen, sources, standby)
             sources.save()  # not after a failed build: it writes nothing into the site (tested)
         except BaseException:

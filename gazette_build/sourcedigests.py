@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 TABLE = Path(".gazette-cache") / "built" / "sources.json"
-FORMAT = 2  # 2: the change time is part of a file's signature
+FORMAT = 3  # 2: the change time is part of a file's signature; 3: the table's own digest
 RACY_NS = 2_000_000_000
 
 
@@ -43,16 +43,29 @@ class SourceDigests:
         # the paths checked for this build and found unchanged: not opened again until `recheck`
         # (a file saved since is caught when it is read: `load_bytes`)
         self.vouched: set[str] = set()
+        self.damaged = False  # the table did not match its digest: every file is hashed again
 
     @classmethod
     def load(cls, root: Path) -> "SourceDigests":
+        """The table, trusted only if its text matches the SHA-256 on its first line: a digit
+        changed in it made a build fail ("saved while the build read it"), an older digest put
+        back had the build publish the file's older text (the memo answers for it)."""
         try:
-            data = json.loads((root / TABLE).read_text(encoding="utf-8"))
+            stored = (root / TABLE).read_bytes()
+        except OSError:
+            return cls(root)  # no table (or an unreadable one): every file is hashed
+        digest, _, text = stored.partition(b"\n")
+        if hashlib.sha256(text).hexdigest().encode() != digest:
+            table = cls(root)
+            table.damaged = not stored.startswith(b"{")  # a table of an older format is not
+            return table
+        try:
+            data = json.loads(text)
             files = data["files"] if data.get("format") == FORMAT else {}
-            # entries of another shape (a damaged table) are dropped: those files are hashed
+            # entries of another shape are dropped: those files are hashed
             return cls(root, {path: entry for path, entry in files.items() if _valid(entry)})
-        except (OSError, ValueError, AttributeError, KeyError, TypeError):
-            return cls(root)  # no table, or an unreadable one: every file is hashed
+        except (ValueError, AttributeError, KeyError, TypeError):
+            return cls(root)
 
     def of(self, path: str) -> bytes:
         """The sha256 of the file at `path`, read only when its table entry does not hold. The
@@ -118,8 +131,9 @@ class SourceDigests:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".sources-", dir=path.parent)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(json.dumps({"format": FORMAT, "files": kept}))
+            text = json.dumps({"format": FORMAT, "files": kept}).encode("utf-8")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(hashlib.sha256(text).hexdigest().encode() + b"\n" + text)
             os.replace(temporary, path)
         except OSError:
             pass
