@@ -101,6 +101,9 @@ class Preview:
 
     def poll(self) -> bool:
         """Called every POLL_MS; True when a rebuild happened and the browser should reload."""
+        if self.out.is_symlink():  # put in its place: the pages would be written, and files
+            self.out.unlink()  # served, wherever it leads
+            _say(f"{self.out} was replaced by a link; it is made a folder again")
         if self._output_lost():  # removed under us (make clean): write every page again
             self.out.mkdir(parents=True, exist_ok=True)
             self.memo.written.clear()

@@ -354,3 +354,18 @@ def test_a_request_that_never_finishes_its_headers_is_closed(preview):
             break
     connection.close()
     assert closed and time.monotonic() - started > server.REQUEST_S - 1
+
+
+def test_a_link_put_in_place_of_the_preview_folder_is_not_followed(preview, minimal_site,
+                                                                   tmp_path):
+    """The preview folder moved away and a link to another folder put in its place: the next
+    rebuild wrote its pages there, and files there were served."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep", encoding="utf-8")
+    folder = minimal_site / ".gazette-preview"
+    folder.rename(tmp_path / "moved")
+    folder.symlink_to(outside)
+    preview.wait_for("/2024/01/first/index.html", lambda status, body: status == 200)
+    assert not folder.is_symlink() and _get(preview, "/precious.txt")[0] == 404
+    assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
