@@ -70,9 +70,10 @@ LONGEST_DERIVED_NAME = ".{stem}.pdf.tmp"
 # tables ~200 KB. The work grows with the size (a 9 MB document of text builds; a table of 5
 # MB takes 9 s and 580 MB to convert): this bounds it at about twice that
 MAX_DOCUMENT_BYTES = 10 << 20
-# markdown-it holds ~1.7 KB for each table cell it reads: a 1.2 MB table of 600,000 cells took
-# 1 GB, 3 MB a MemoryError. A statistics table of 500 rows of 20 columns has ~10,500 marks
-MAX_CELL_MARKS = 50_000
+# markdown-it holds ~1.7 KB for each table cell it reads, and pads a short row to the header's
+# columns: a 1.2 MB table of 600,000 cells took 1 GB (3 MB a MemoryError), ten tables of 100
+# columns with rows of one word (21 KB) 806 MB. A statistics table of 500 rows of 20 has 10,000
+MAX_CELLS = 50_000
 
 
 def is_temporary(name: str) -> bool:
@@ -346,6 +347,28 @@ def _is_inside(path: Path | str, root: Path) -> bool:
     return os.path.realpath(path).startswith(os.path.join(os.path.realpath(root), ""))
 
 
+def _too_many_cells(body: str, body_line: int, path: Path, report: Report) -> bool:
+    """Whether the body's tables hold more cells than a document may (reported), before
+    markdown-it makes a token of each. Counted as Markdown reads them (print/limits.py) only
+    where the widest row of `|` times the lines could pass the limit: a line-by-line scan of
+    every document would be a pass over every line in Python, for nothing."""
+    if "|" not in body:
+        return False
+    lines = body.count("\n") + 1
+    if (max(line.count("|") for line in body.split("\n")) + 1) * lines <= MAX_CELLS:
+        return False
+    from .printed.limits import table_cells
+
+    cells, first = table_cells(body, body_line)
+    if cells <= MAX_CELLS:
+        return False
+    report.error(path, first or body_line, "body", f"the document's tables have {cells:,} "
+                 f"cells (a short row counts as wide as the widest), more than the "
+                 f"{MAX_CELLS:,} a document may hold (reading them would take "
+                 f"~{cells * 1.7 / 1024:,.0f} MB); split the document or its tables")
+    return True
+
+
 def _too_large(path: Path, size: int, report: Report) -> bool:
     """Whether a document of `size` bytes is more than one may hold (an error, located)."""
     return too_large(path, size, MAX_DOCUMENT_BYTES, "a document may hold (a long regulation "
@@ -379,13 +402,7 @@ def load_document(path: Path, data: bytes, issue: dict, config: SiteConfig,
         return None
     if not parts.body.strip():
         report.error(path, parts.body_line, "body", "the document has no text after the front-matter")
-    cell_marks = parts.body.count("|")
-    if cell_marks > MAX_CELL_MARKS:  # before markdown-it makes a token of each cell
-        first = parts.body_line + parts.body.count("\n", 0, parts.body.index("|"))
-        report.error(path, first, "body", f"the document's tables hold {cell_marks:,} cell marks "
-                     f"(|), more than the {MAX_CELL_MARKS:,} a document may hold (reading them "
-                     f"would take ~{cell_marks * 1.7 / 1024:,.0f} MB); split the document or "
-                     "its tables")
+    if _too_many_cells(parts.body, parts.body_line, path, report):
         return None
     if section is None or not number_ok:
         return None

@@ -81,9 +81,21 @@ def problems(doc: Document) -> list[tuple[int, str]]:
     return _scanned(doc).totals() + _links(doc)
 
 
+def table_cells(body: str, body_line: int) -> tuple[int, int | None]:
+    """The cells of a body's tables as Markdown reads them (a short row padded to the widest),
+    and the file line the first table starts at (None: no table). Loading a document asks it
+    where a table could be large (`content.py`): the web edition reads those cells too."""
+    scan = _scan(body, body_line)
+    return scan.cells, scan.first_table
+
+
 def _scanned(doc: Document) -> _Scan:
-    scan = _Scan(doc.body_line)
-    for index, line in enumerate(doc.body_markdown.split("\n") + [""]):
+    return _scan(doc.body_markdown, doc.body_line)
+
+
+def _scan(body: str, body_line: int) -> _Scan:
+    scan = _Scan(body_line)
+    for index, line in enumerate(body.split("\n") + [""]):
         scan.line(index, line)
     return scan
 
@@ -109,6 +121,7 @@ class _Scan:
         self.text_lines = 0  # weighed by depth
         self.cells = 0  # of the whole document
         self.header = ""  # the last line of text: a table's header row if a delimiter follows
+        self.first_table: int | None = None  # the body line the first table starts at
 
     def line(self, index: int, line: str) -> None:
         text = line.strip(" \t")
@@ -186,6 +199,8 @@ class _Scan:
         block, where = self.block, self.body_line + self.block.start
         cells = (block.rows - block.gfm) * block.columns
         self.cells += cells
+        if self.first_table is None:
+            self.first_table = where
         if block.rows > MAX_TABLE_ROWS:
             self.found.append((where, f"the table has {block.rows:,} rows, more than the "
                                f"{MAX_TABLE_ROWS:,} the print layout takes"))
