@@ -40,11 +40,14 @@ def audit_document(doc: Document, tokens: list[Token], content_dir: Path,
         report.warn(doc.path, doc.body_line + too_deep[NAMED_ONE_BY_ONE], "body",
                     f"and {len(too_deep) - NAMED_ONE_BY_ONE:,} more blocks from here on nest "
                     "too deeply to be shown")
-    plain = [token for token in tokens if token.type == "inline" and token.meta.get("plain")] \
-        if len(doc.body_markdown) > 4_000 else []  # shorter: never plain
+    # paragraphs and grid tables shown as text (`markdown._bounded_inline`); a document of at
+    # most 4,000 characters passes no budget, its tokens are not walked
+    plain = [token for token in tokens if token.type in ("inline", "fence")
+             and token.meta.get("plain")] if len(doc.body_markdown) > 4_000 else []
     for token in plain[:NAMED_ONE_BY_ONE]:
+        what = "table" if token.type == "fence" else "paragraph"
         report.warn(doc.path, doc.body_line + (token.map[0] if token.map else 0), "body",
-                    f"the paragraph ({len(token.content):,} characters) holds too many link, "
+                    f"the {what} ({len(token.content):,} characters) holds too many link, "
                     "image or emphasis marks (for its length, or with the document's "
                     "others) to read in bounded time; it is shown as plain text: split it "
                     "or remove the marks")

@@ -130,11 +130,16 @@ def _parser() -> MarkdownIt:
     md.core.ruler.at("inline", _bounded_inline)
 
     # ```table blocks: tables with merged cells (gridtable.py); other fences stay code blocks
+    from markdown_it.common.utils import escapeHtml
+
     default_fence = md.renderer.rules["fence"]
 
     def fence(renderer, tokens, idx, options, env):
         if tokens[idx].info.strip() == "table":
-            return gridtable.render(gridtable.parse(tokens[idx].content), md.renderInline)
+            # its cells are read one by one here, each a parse of its own: past the document's
+            # marks (`_bounded_inline`), as text
+            inline = escapeHtml if tokens[idx].meta.get("plain") else md.renderInline
+            return gridtable.render(gridtable.parse(tokens[idx].content), inline)
         return default_fence(tokens, idx, options, env)
 
     md.add_render_rule("fence", fence)
@@ -213,6 +218,14 @@ def _bounded_inline(state) -> None:
     marks_left = MAX_DOCUMENT_MARKS if len(state.src) > MAX_DOCUMENT_MARKS and \
         sum(map(state.src.count, "[]*_`<>!")) > MAX_DOCUMENT_MARKS else None
     for token in state.tokens:
+        if token.type == "fence" and marks_left is not None and token.info.strip() == "table":
+            marks = len(MARKS.findall(token.content))  # a grid table's cells, read at render
+            if marks > marks_left:
+                token.meta["plain"] = True
+                marks_left = 0
+            else:
+                marks_left -= marks
+            continue
         if token.type != "inline":
             continue
         if token.children is None:
@@ -225,6 +238,8 @@ def _bounded_inline(state) -> None:
                 (marks_left is not None and marks > marks_left):
             token.meta["plain"] = True
             token.children.append(type(token)("text", "", 0, content=source))
+            if marks_left is not None:  # the document's marks are spent: what follows is text
+                marks_left = 0
         else:
             spent += cost
             if marks_left is not None:
