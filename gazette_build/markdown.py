@@ -66,8 +66,8 @@ def image_problem(src: str, doc: Document, content_dir: Path) -> str | None:
         suffix = Path(name).suffix.lower()
         if suffix in rasters.TYPES:
             with open(target, "rb") as stream:
-                if not rasters.is_of_type(suffix, stream.read(rasters.HEAD)):
-                    return f"image {src}: {rasters.why_not_of_type(suffix)}; it is not shown"
+                if not rasters.is_raster(stream.read(rasters.HEAD)):
+                    return f"image {src}: {rasters.why_not_raster(suffix)}; it is not shown"
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system
         return f"image {src} is not a usable file name"
     return None

@@ -13,23 +13,23 @@ import warnings
 
 MAX_PIXELS = 40_000_000  # 8,000 × 5,000: far beyond any page of the gazette at 300 dpi
 TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-# how each type's bytes start. A file named .png may hold anything: an SVG with a script was
-# published as is (a browser that sniffs it, or a reader who opens it, runs it), and WeasyPrint,
-# when Pillow cannot read an image, tries it as an SVG, never cleaned (printed/fetcher.py)
-MAGIC = {".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-         ".gif": (b"GIF87a", b"GIF89a"), ".webp": (b"RIFF",)}
-HEAD = 16  # bytes that tell them apart
+# how a raster image's bytes start. A file named .png may hold anything: an SVG with a script
+# was published as is (a browser that sniffs it, or a reader who opens it, runs it), and
+# WeasyPrint, when Pillow cannot read an image, tries it as an SVG, never cleaned
+# (printed/fetcher.py). A raster of another type than its name says (a PNG saved as .jpg, a WebP
+# a browser saved as .jpg) is shown as browsers and Pillow show it: by its bytes
+SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+HEAD = 16  # bytes that tell them
 
 
-def is_of_type(suffix: str, head: bytes) -> bool:
-    """Whether bytes starting with `head` are an image of the raster type `suffix` names."""
-    suffix = suffix.lower()
-    return head.startswith(MAGIC[suffix]) and (suffix != ".webp" or head[8:12] == b"WEBP")
+def is_raster(head: bytes) -> bool:
+    """Whether bytes starting with `head` are a PNG, JPEG, GIF or WebP image."""
+    return head.startswith(SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def why_not_of_type(suffix: str) -> str:
-    return (f"its bytes are not a {suffix.lstrip('.').upper()} image (an SVG, a page or another "
-            "type saved under that name?)")
+def why_not_raster(suffix: str) -> str:
+    return (f"its bytes are not a PNG, JPEG, GIF or WebP image (an SVG, a page or another "
+            f"type saved as {suffix}?)")
 
 
 def pixels(data: bytes) -> tuple[int, int] | None:

@@ -368,10 +368,9 @@ def publish_images(site: Site, report: Report, cache: Cache | None = None) -> di
                         f"{site.config.image_limit_kb:,} KB of site.yaml's image_limit_kb: every "
                         "reader downloads it and each PDF of its issue embeds it; make it smaller")
         if not image.lower().endswith(".svg"):
-            suffix = Path(image).suffix.lower()
-            if not rasters.is_of_type(suffix, data[:rasters.HEAD]):  # changed since converted
-                report.warn(path, 1, "image", f"{rasters.why_not_of_type(suffix)}; it is not "
-                            "published")
+            if not rasters.is_raster(data[:rasters.HEAD]):  # changed since it was converted
+                report.warn(path, 1, "image", f"{rasters.why_not_raster(Path(image).suffix)}; "
+                            "it is not published")
                 continue
             size = read("raster size", data, lambda: rasters.pixels(data))
             if rasters.too_large(size):

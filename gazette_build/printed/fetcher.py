@@ -57,9 +57,9 @@ class SiteFetcher(URLFetcher):
             if data is None:
                 self.unpublished.append(url)
                 raise ValueError(f"{url} is refused: {why[0]}")
-        elif suffix in rasters.TYPES and not rasters.is_of_type(suffix, data[:rasters.HEAD]):
+        elif suffix in rasters.TYPES and not rasters.is_raster(data[:rasters.HEAD]):
             self.unpublished.append(url)  # WeasyPrint would try it as an SVG, uncleaned
-            raise ValueError(f"{url} is refused: not a {suffix} image")
+            raise ValueError(f"{url} is refused: not a raster image")
         elif suffix in rasters.TYPES and rasters.too_large(rasters.pixels(data)):
             self.unpublished.append(url)  # decoded whole, it would hold GBs: left out
             raise ValueError(f"{url} is refused: too many pixels")
