@@ -35,7 +35,9 @@ class LayoutSandbox(SandboxedEnvironment):
         plain = self._plain_kinds.get(kind)
         if plain is None:
             plain = self._plain_kinds[kind] = not issubclass(kind, INTERNAL_KINDS)
-        if plain and attribute[:1] != "_":
+        # Jinja asks isinstance, which also believes an object's __class__: a proxy (weakref,
+        # a mock) of a generator is one to Jinja, not to type(); such an object takes its way
+        if plain and attribute[:1] != "_" and obj.__class__ is kind:
             try:
                 value = getattr(obj, attribute)
             except AttributeError:  # a key of a mapping, or undefined: Jinja's way

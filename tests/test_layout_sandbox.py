@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sys
+import weakref
 
 import pytest
 from jinja2 import StrictUndefined, Undefined
@@ -37,17 +39,36 @@ async def _coroutine():
     return 1
 
 
+async def _async_generator():
+    yield 1
+
+
+def _traceback():
+    try:
+        raise ValueError
+    except ValueError as exc:
+        return exc.__traceback__
+
+
+_GENERATOR = _generator()
+_COROUTINE = _coroutine()
+_COROUTINE.close()  # never awaited: closed, without a warning
+
+
 OBJECTS = {
     "heading": Heading(2, "一、总则", "a1"), "links": Links(), "plain": Plain(),
     "dict": {"title": "通知", "items": 1, "_hidden": 2}, "str": "晋中", "markup": Markup("<b>"),
     "date": dt.date(2024, 1, 31), "tuple": (1, 2), "none": None, "function": _generator,
-    "method": Plain().label, "class": Plain, "generator": _generator(), "builtin": len,
-    "code": _generator.__code__,
+    "method": Plain().label, "class": Plain, "generator": _GENERATOR, "builtin": len,
+    "code": _generator.__code__, "coroutine": _COROUTINE, "async generator": _async_generator(),
+    "traceback": _traceback(), "frame": sys._getframe(), "proxy of a generator":
+    weakref.proxy(_GENERATOR), "proxy of a plain object": weakref.proxy(Plain),
 }
 ATTRIBUTES = ["title", "url", "label", "level", "text", "items", "_hidden", "__class__",
               "__init__", "__globals__", "__code__", "__func__", "__self__", "mro", "format",
               "format_map", "upper", "year", "isoformat", "gi_frame", "gi_code", "co_code",
-              "missing", "_", "__slots__", "func_globals", "im_func"]
+              "missing", "_", "__slots__", "func_globals", "im_func", "cr_frame", "cr_code",
+              "ag_frame", "ag_code", "tb_frame", "tb_next", "f_globals", "f_back", "gi_yieldfrom"]
 
 
 def _answer(env, obj, attribute):
