@@ -29,6 +29,7 @@ from tornado import web
 
 LOCK_NAME = ".gazette-preview.lock"
 LOOPBACK_NAMES = {"localhost", "localhost.", "127.0.0.1", "::1"}
+MAX_MESSAGE = 16_384  # the longest reload-channel message read
 
 
 class AlreadyServing(Exception):
@@ -57,17 +58,17 @@ def take_lock(root: Path) -> PreviewLock:
         if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):  # no locks here (NFS): none
             return PreviewLock(folder, None)
         os.close(folder)
-        try:
-            with open(_note_file(root, os.O_RDONLY), encoding="utf-8") as stream:
+        try:  # not blocking on a FIFO put in its place
+            with open(_note_file(root, os.O_RDONLY | os.O_NONBLOCK), encoding="utf-8") as stream:
                 holder = stream.read(200).strip()
         except (OSError, ValueError):
             holder = ""
         raise AlreadyServing(holder or "another process") from None
     try:
-        path = root / LOCK_NAME
-        if path.is_symlink():  # ours to write: a link put there would have its target written
-            path.unlink()
-        note = open(_note_file(root, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w",
+        # ours to write, made anew: a link, a hard link or a FIFO put there would have its
+        # target written, emptied or the preview blocked
+        (root / LOCK_NAME).unlink(missing_ok=True)
+        note = open(_note_file(root, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w",
                     encoding="utf-8")
         note.write(f"pid {os.getpid()}")
         note.flush()
@@ -141,9 +142,11 @@ class GuardedReload(LocalOnly, LiveReloadHandler):
     def on_message(self, message):
         """livereload.js's messages; anything else (not JSON, not an object with a command)
         is ignored: livereload's handler failed on it with a traceback, dropping the channel."""
+        if len(message) > MAX_MESSAGE:  # livereload.js's are a few hundred bytes, a URL more
+            return None
         try:
             parsed = json.loads(message)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # `[[[[…`
             return None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("command"), str) \
                 or not isinstance(parsed.get("url", ""), str):

@@ -3,6 +3,7 @@ the reload channel, one preview per site; and it keeps answering while it rebuil
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
 import subprocess
@@ -316,7 +317,7 @@ def test_reload_channel_messages_that_are_not_livereload_s_are_ignored(preview):
             f"ws://127.0.0.1:{preview.port}/livereload",
             headers={"Origin": f"http://127.0.0.1:{preview.port}"}))
         for junk in ("not json", "[1, 2]", "{}", '{"command": 5}', '{"command": "info", '
-                     '"url": 5}', "null"):
+                     '"url": 5}', "null", "[" * 100_000, "[" * 5_000):
             await connection.write_message(junk)
         await connection.write_message('{"command": "hello"}')
         answer = await connection.read_message()
@@ -369,3 +370,23 @@ def test_a_link_put_in_place_of_the_preview_folder_is_not_followed(preview, mini
     preview.wait_for("/2024/01/first/index.html", lambda status, body: status == 200)
     assert not folder.is_symlink() and _get(preview, "/precious.txt")[0] == 404
     assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
+
+
+def test_a_hard_link_or_a_fifo_in_place_of_the_lock_note_is_replaced(tmp_path):
+    """O_NOFOLLOW stops a link, not a hard link (its file was emptied) nor a FIFO (the
+    preview blocked opening it)."""
+    from gazette_build import preview_guard
+
+    site, victim = tmp_path / "site", tmp_path / "victim.txt"
+    site.mkdir()
+    victim.write_text("DATA", encoding="utf-8")
+    os.link(victim, site / preview_guard.LOCK_NAME)
+    preview_guard.take_lock(site).close()
+    assert victim.read_text(encoding="utf-8") == "DATA"
+    (site / preview_guard.LOCK_NAME).unlink()
+    os.mkfifo(site / preview_guard.LOCK_NAME)
+    lock = preview_guard.take_lock(site)
+    try:
+        assert (site / preview_guard.LOCK_NAME).read_text(encoding="utf-8").startswith("pid ")
+    finally:
+        lock.close()
