@@ -6,6 +6,7 @@ Only this module prints or exits; every problem is printed as `path:line: field:
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -168,8 +169,8 @@ def _build(root: Path, args: argparse.Namespace) -> int:
     from .sourcedigests import SourceDigests
 
     try:
-        out = args.out.resolve() if args.out else None
-    except (OSError, RuntimeError) as exc:  # a loop of links (RuntimeError before Python 3.13)
+        out = _output_path(args.out) if args.out else None
+    except (OSError, RuntimeError) as exc:  # a loop of links
         why = getattr(exc, "strerror", None) or exc
         print(f"gazette: --out {args.out}: not a usable folder ({why})", file=sys.stderr)
         return 2
@@ -211,6 +212,18 @@ def _build(root: Path, args: argparse.Namespace) -> int:
         # Ctrl-C came after the new site was put in place, its KeyboardInterrupt swallowed by a
         # finaliser: the site is whole, but the command says it was interrupted
         return 130 if interruption.pressed() else code
+
+
+def _output_path(given: Path) -> Path:
+    """`--out` resolved; a loop of links raises (RuntimeError before Python 3.13, which returns
+    the path unresolved: its stat() then fails with ELOOP)."""
+    out = given.resolve()
+    try:
+        os.stat(out)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise
+    return out
 
 
 def _build_unless_unchanged(root: Path, args: argparse.Namespace, out: Path | None,

@@ -93,5 +93,6 @@ def test_an_output_path_in_a_loop_of_links_is_a_usage_error_not_a_traceback(mini
     result = run_cli("--site", str(minimal_site), "build", "--no-pdf", "--out",
                      str(tmp_path / "l1"))
     assert result.code == 2 and "Traceback" not in result.err
-    assert result.lines == [f"gazette: --out {tmp_path / 'l1'}: not a usable folder (Symlink "
-                            f"loop from '{tmp_path / 'l1'}')"]
+    # the reason in Python's words: "Symlink loop from …" (3.11, 3.12), ELOOP's after
+    assert len(result.lines) == 1
+    assert result.lines[0].startswith(f"gazette: --out {tmp_path / 'l1'}: not a usable folder (")
