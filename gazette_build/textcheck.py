@@ -1,7 +1,7 @@
 """What a field or a body may hold, character by character, and how text is shown on a terminal.
 
 Characters that change how text around them is shown or read — control characters, bidi
-controls, zero-width and other invisible formatting characters, line separators — code points Unicode has not assigned and lone surrogates are
+controls, invisible and formatting characters, line separators — code points Unicode has not assigned and lone surrogates are
 refused, each named by its code point and line. Private-use characters (生僻字 typed with a
 vendor's font) and the joiners are warnings: they have uses, but show only with the right font
 or in some scripts. Each distinct character is classified once per process, so checking a
@@ -22,9 +22,12 @@ _ZERO_WIDTH = {0x200B, 0xFEFF, 0x034F}  # with the combining grapheme joiner
 # invisible characters of other classes (format characters are refused as a class below):
 # Khmer's invisible vowels and the Hangul fillers, shown as a blank or as nothing — a title
 # holding one looks like another
-_INVISIBLE = {0x17B4, 0x17B5, 0x115F, 0x1160, 0x3164, 0xFFA0}
+_INVISIBLE = {0x17B4, 0x17B5, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800}  # and the Braille blank
 _JOINERS = {0x200C, 0x200D}
-_SOFT_HYPHEN = 0x00AD  # a format character with a use: a break opportunity (print/linebreak.py)
+# format characters with a use: a break opportunity (print/linebreak.py); in Mongolian text,
+# the vowel separator (a bilingual document of Inner Mongolia holds it)
+_SOFT_HYPHEN = 0x00AD
+_MONGOLIAN_VOWEL_SEPARATOR = 0x180E
 _FINE: set[str] = set()  # characters seen and allowed
 _VERDICT: dict[str, tuple[bool, str]] = {}  # character → (is an error, why)
 
@@ -43,6 +46,8 @@ def _classify(char: str) -> tuple[bool, str] | None:
         return True, "is an invisible character, shown as a blank or as nothing"
     if category in ("Zl", "Zp"):  # one program breaks the line there, another shows nothing
         return True, "is a line or paragraph separator: end the line with a new line instead"
+    if code == _MONGOLIAN_VOWEL_SEPARATOR:
+        return False, "is the Mongolian vowel separator; it is kept, but check that it is meant"
     if category == "Cf" and code not in _JOINERS and code != _SOFT_HYPHEN:
         # the word joiner, invisible operators, tags (U+E0020…), annotation marks, …
         return True, "is an invisible formatting character"
@@ -155,5 +160,12 @@ _SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u20
 
 def for_terminal(text: str) -> str:
     """`text` with control, bidi, zero-width and surrogate characters shown as escapes, so that
-    a message cannot clear the screen or reorder what is printed after it."""
-    return _SHOWN_ESCAPED.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    a message cannot clear the screen or reorder what is printed after it; and every other
+    character a field may not hold, so that what a message names can be seen."""
+    text = _SHOWN_ESCAPED.sub(_escaped, text)
+    refused = [char for char, (is_error, _) in suspicious(text).items() if is_error]
+    return re.sub(f"[{''.join(map(re.escape, refused))}]", _escaped, text) if refused else text
+
+
+def _escaped(match: re.Match) -> str:
+    return match[0].encode("unicode_escape").decode("ascii")

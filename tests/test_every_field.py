@@ -94,7 +94,7 @@ def test_unassigned_code_points_are_errors_and_ordinary_text_is_not():
 
 # the invisible and direction characters an attacker found passing `check` (and on the pages)
 INVISIBLE = {"\u2060": "invisible formatting", "\U000e0041": "invisible formatting",
-             "\ufff9": "invisible formatting", "\u180e": "invisible formatting",
+             "\ufff9": "invisible formatting", "\u2800": "shown as a blank",
              "\u2064": "invisible formatting", "\u061c": "bidirectional control",
              "\u200e": "bidirectional control", "\u200f": "bidirectional control",
              "\u3164": "shown as a blank", "\u115f": "shown as a blank",
@@ -115,8 +115,11 @@ def test_invisible_formatting_direction_marks_and_separators_are_errors_at_their
         assert any(entry.startswith(f"content/2024/01/first.md:{line}: body: the character "
                                     f"U+{ord(char):04X}") and why in entry
                    for entry in result.lines), (char, result.err)
-    # what has a use in Chinese text is not refused: the soft hyphen, variation selectors
-    assert textcheck.suspicious("公\u00ad报\ufe00\U000e0100") == {}
+    # what has a use is not refused: the soft hyphen, variation selectors (异体字), the
+    # Mongolian vowel separator (a warning)
+    assert textcheck.suspicious("公报\ufe00\U000e0100") == {}
+    assert textcheck._classify("\u00ad") is None
+    assert textcheck.suspicious("\u180e")["\u180e"][0] is False
 
 
 def test_a_character_yaml_takes_as_a_line_break_is_named_at_its_line(minimal_site):
@@ -133,6 +136,9 @@ def test_a_character_yaml_takes_as_a_line_break_is_named_at_its_line(minimal_sit
 def test_for_terminal_escapes_what_would_move_the_cursor_or_reorder_text():
     assert textcheck.for_terminal("a\x1b[2Jb\u202ec\ud800\n") == "a\\x1b[2Jb\\u202ec\\ud800\n"
     assert textcheck.for_terminal("a\u061cb\u2028c\u2060") == "a\\u061cb\\u2028c\\u2060"
+    # and every character a field may not hold: what a message names can be seen
+    assert textcheck.for_terminal("甲\U000e0041乙\u3164丙\u034f丁") == \
+        "甲\\U000e0041乙\\u3164丙\\u034f丁"
 
 
 # -- bounded work ------------------------------------------------------------------------------
