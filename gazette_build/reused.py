@@ -109,16 +109,22 @@ def as_published(path: str, data: bytes, cache, put) -> Page:
     synchronised by time and size uploads again. Kept in the memo's `cache` of pages by path
     and sha256; what is returned (`Staged`) is what the memo holds until it is saved."""
     key = ("published", path, hashlib.sha256(data).digest())
-    page = cache.get(key, lambda: put(path, data), checked if path.endswith(".pdf") else usable)
+    page = cache.get(key, lambda: put(path, data),
+                     checked if path.lower().endswith(CHECKED_TYPES) else usable)
     return put(path, page) if isinstance(page, InOutput) else page
+
+
+# the files of the last output read and checked before they are linked: the PDFs (the
+# gazette's record) and the images, few and large
+CHECKED_TYPES = (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 
 
 def checked(value) -> bool:
     """`usable`, and for a file of the last output its bytes read and checked against their
-    digest: kept for the PDFs, the gazette's record, few and large (a copy damaged in place
-    with its size and time kept was linked into every later build, the print cache's verified
-    bytes beside it). A page is known by its size, time and inode alone: reading the 4,000
-    files of 1,500 documents would be a sixth of an edit's rebuild."""
+    digest (a PDF damaged in place with its size and time kept was linked into every later
+    build, the print cache's verified bytes beside it). A page or a data file is known by its
+    size, time and inode alone: reading the 4,000 files of 1,500 documents would be a sixth of
+    an edit's rebuild."""
     if not usable(value):
         return False
     if isinstance(value, InOutput):

@@ -47,9 +47,11 @@ class SourceDigests:
 
     @classmethod
     def load(cls, root: Path) -> "SourceDigests":
-        """The table, trusted only if its text matches the SHA-256 on its first line: a digit
-        changed in it made a build fail ("saved while the build read it"), an older digest put
-        back had the build publish the file's older text (the memo answers for it)."""
+        """The table, trusted only if its text matches the SHA-256 on its first line: damage
+        (a digit changed made a build fail, "saved while the build read it"; an older digest
+        put back had it publish the file's older text, which the memo answers for) is caught.
+        Whoever rewrites the table with its checksum is not: the checksum guards against
+        damage, not against someone who can write the site folder anyway."""
         try:
             stored = (root / TABLE).read_bytes()
         except OSError:
