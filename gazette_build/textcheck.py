@@ -1,10 +1,10 @@
 """What a field or a body may hold, character by character, and how text is shown on a terminal.
 
 Characters that change how text around them is shown or read — control characters, bidi
-controls, invisible and formatting characters, line separators — code points Unicode has not assigned and lone surrogates are
-refused, each named by its code point and line. Private-use characters (生僻字 typed with a
-vendor's font) and the joiners are warnings: they have uses, but show only with the right font
-or in some scripts. Each distinct character is classified once per process, so checking a
+controls, invisible and formatting characters, line separators — code points Unicode has not
+assigned and lone surrogates are refused, each named by its code point and line. Private-use
+characters (生僻字 typed with a vendor's font), the joiners and the Mongolian vowel separator
+are warnings: they have uses, but show only with the right font or in some scripts. Each distinct character is classified once per process, so checking a
 document costs a set of its characters.
 """
 from __future__ import annotations

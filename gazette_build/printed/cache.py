@@ -141,7 +141,8 @@ def store(root: Path, issue_key: str, key: str, entry: Entry) -> None:
         (staging / "documents").mkdir()
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        meta = {"format": FORMAT, "key": key, "page_count": entry.page_count, "page_of": entry.page_of,
+        meta = {"format": FORMAT, "key": key, "page_count": entry.page_count,
+                "page_of": entry.page_of,
                 "document_pages": entry.document_pages,
                 "documents": sorted(entry.document_pdfs), "dependencies": entry.dependencies,
                 "diagnostics": entry.diagnostics,
