@@ -354,8 +354,8 @@ def _too_many_cells(body: str, body_line: int, path: Path, report: Report) -> bo
     every document would be a pass over every line in Python, for nothing."""
     if "|" not in body:
         return False
-    lines = body.count("\n") + 1
-    if (max(line.count("|") for line in body.split("\n")) + 1) * lines <= MAX_CELLS:
+    lines = body.split("\n")
+    if (max(line.count("|") for line in lines) + 1) * len(lines) <= MAX_CELLS:
         return False
     from .printed.limits import table_cells
 

@@ -143,8 +143,9 @@ class Preview:
             return False
         start = self._next_checked % len(names)
         self._next_checked = start + CHECKED_A_POLL
-        looked_for = ("index.html",) * ("index.html" in self.memo.written) + \
-            names[start:start + CHECKED_A_POLL]
+        looked_for = list(names[start:start + CHECKED_A_POLL])
+        if "index.html" in self.memo.written:
+            looked_for.append("index.html")
         return not all(os.path.lexists(os.path.join(self.out, name)) for name in looked_for)
 
     # -- off the request loop -------------------------------------------------------------------
